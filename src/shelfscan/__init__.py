@@ -1,0 +1,5 @@
+"""shelfscan: offline shelf recognition toolkit."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,64 @@
+"""What every command shares: the error boundary, the console, common options."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from shelfscan.errors import ShelfscanError
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="SQLite file [default: user data dir]", envvar="SHELFSCAN_DB"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def fail(message: str) -> NoReturn:
+    """Print one red line and exit 1."""
+    err_console.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def guard(command: Callable[P, R]) -> Callable[P, R]:
+    """Decorate every command: a ``ShelfscanError`` becomes one red line and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except ShelfscanError as exc:
+            fail(str(exc))
+
+    return wrapper
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def run_app(app: typer.Typer) -> None:
+    """Run the typer app; a ``ShelfscanError`` becomes one red line and exit code 1."""
+    try:
+        app(standalone_mode=True)
+    except ShelfscanError as exc:
+        err_console.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("[red]Interrupted.[/red] Photos finished before this are stored.")
+        sys.exit(130)

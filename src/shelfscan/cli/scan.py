@@ -1,0 +1,127 @@
+"""``shelfscan scan``: photos in, KPIs in the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from shelfscan.cli._common import DbOption, JsonOption, console, err_console, guard, print_json
+from shelfscan.config import load_settings
+from shelfscan.pipeline import PhotoOutcome, Pipeline, expand_paths, scan_batch
+from shelfscan.store import ensure_visit, open_db
+
+
+def outcome_json(outcome: PhotoOutcome) -> dict[str, Any]:
+    """The machine-readable summary of one photo."""
+    if outcome.result is None:
+        return {"path": str(outcome.path), "error": outcome.error}
+    r = outcome.result
+    return {
+        "path": str(outcome.path),
+        "photo_id": outcome.photo_id,
+        "sha256": r.photo.sha256,
+        "width": r.photo.width,
+        "height": r.photo.height,
+        "facings": r.layout.facings,
+        "rows": [
+            {
+                "row": row.index,
+                "facings": row.facings,
+                "y_top": round(row.y_top, 1),
+                "y_bottom": round(row.y_bottom, 1),
+            }
+            for row in r.layout.rows
+        ],
+        "gaps": [
+            {
+                "row": g.row,
+                "xyxy": [round(v, 1) for v in g.xyxy],
+                "width_facings": round(g.width_facings, 2),
+            }
+            for g in r.layout.gaps
+        ],
+        "kpis": dict(r.kpis.values),
+        "timings_ms": {k: round(v, 1) for k, v in r.timings_ms.items()},
+    }
+
+
+def _summary_table(outcomes: list[PhotoOutcome]) -> Table:
+    table = Table(title="shelfscan summary")
+    for col in ("photo", "facings", "rows", "gaps", "empty share", "ms"):
+        table.add_column(col, justify="left" if col == "photo" else "right")
+    for o in outcomes:
+        if o.result is None:
+            table.add_row(o.path.name, "-", "-", "-", "-", "[red]failed[/red]")
+            continue
+        k = o.result.kpis.values
+        table.add_row(
+            o.path.name,
+            f"{k['facings']:.0f}",
+            f"{k['rows']:.0f}",
+            f"{k['gaps']:.0f}",
+            f"{k['empty_shelf_share']:.1%}",
+            f"{o.result.elapsed_ms:.0f}",
+        )
+    return table
+
+
+@guard
+def scan(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Photos and/or folders (searched recursively).")
+    ],
+    store: Annotated[str | None, typer.Option("--store", help="Store id.")] = None,
+    visit: Annotated[
+        str | None, typer.Option("--visit", help="Visit id [default: a new visit].")
+    ] = None,
+    rep: Annotated[str | None, typer.Option("--rep", help="Field rep's name or id.")] = None,
+    db: DbOption = None,
+    detector: Annotated[
+        str | None, typer.Option(help="Detector model file or name under models/.")
+    ] = None,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for inference.")] = None,
+    tiles: Annotated[str | None, typer.Option(help="Tile grid for huge photos, e.g. 2x2.")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Detect facings, shelf rows and gaps on photos; store results and KPIs in SQLite."""
+    settings = load_settings(detector=detector, threads=threads, tiles=tiles)
+    pipeline = Pipeline.from_settings(settings)
+    database = open_db(db)
+    visit_id = ensure_visit(database, visit, store, rep)
+    items = list(expand_paths(paths))
+    outcomes: list[PhotoOutcome] = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=True,
+        disable=json_out or len(items) < 2,
+    ) as bar:
+        task = bar.add_task("scanning", total=len(items))
+        for outcome in scan_batch(pipeline, items, database, visit_id):
+            outcomes.append(outcome)
+            if outcome.error:
+                err_console.print(
+                    f"[red]Error:[/red] {outcome.error}", highlight=False, soft_wrap=True
+                )
+            bar.advance(task)
+    if json_out:
+        print_json({"visit": visit_id, "photos": [outcome_json(o) for o in outcomes]})
+    else:
+        console.print(_summary_table(outcomes))
+        console.print(
+            f"visit [bold]{visit_id}[/bold] stored in {database.conn.execute('PRAGMA database_list').fetchone()[2]}"
+        )
+    failed = sum(1 for o in outcomes if o.error)
+    if failed or not outcomes:
+        err_console.print(
+            f"[red]{failed} of {len(outcomes)} photo(s) failed.[/red]"
+            if outcomes
+            else "[red]No photos found.[/red]"
+        )
+        raise typer.Exit(1)

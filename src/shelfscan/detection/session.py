@@ -1,0 +1,41 @@
+"""The one place where ONNX Runtime sessions are built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import onnxruntime as ort
+
+from shelfscan.errors import ModelError
+
+
+def session_options(threads: int = 2) -> ort.SessionOptions:
+    """Session options: explicit thread counts, full graph optimisation."""
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = max(1, threads)
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3
+    return opts
+
+
+def load_session(path: Path, threads: int = 2, providers: list[str] | None = None) -> Any:
+    """Open an ONNX model as an ``InferenceSession`` (CPU unless providers say otherwise)."""
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    try:
+        return ort.InferenceSession(
+            str(path),
+            sess_options=session_options(threads),
+            providers=providers or ["CPUExecutionProvider"],
+        )
+    except Exception as exc:  # onnxruntime raises its own untyped errors
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path}: cannot load ONNX model ({first_line})") from exc
+
+
+def metadata(session: Any) -> dict[str, str]:
+    """The model's ``metadata_props`` as a dict."""
+    return dict(session.get_modelmeta().custom_metadata_map)

@@ -1,0 +1,100 @@
+"""Load photos from disk: decode, honour EXIF orientation, read capture metadata."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from shelfscan.errors import ImageError
+from shelfscan.types import PhotoInfo
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+MIN_SIDE = 32  # smaller photos cannot show a shelf
+MAX_PIXELS = 120_000_000  # refuse decompression bombs well above any phone camera
+
+_EXIF_DATETIME_ORIGINAL = 0x9003
+_EXIF_DATETIME = 0x0132
+_EXIF_IFD = 0x8769
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+def iter_image_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Yield image files from files and folders (recursively, sorted).
+
+    A path that does not exist or a folder that cannot be read raises ``ImageError``.
+    Files given explicitly are yielded whatever their suffix, so that a wrong file
+    gets a clear error from ``load_image`` instead of being skipped silently.
+    """
+    for path in paths:
+        if path.is_dir():
+            try:
+                found = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+            except OSError as exc:
+                raise ImageError(f"{path}: cannot read folder ({exc.strerror})") from exc
+            if not os.access(path, os.R_OK | os.X_OK):
+                raise ImageError(f"{path}: cannot read folder (permission denied)")
+            yield from (p for p in found if p.is_file())
+        elif path.exists():
+            yield path
+        else:
+            raise ImageError(f"{path}: no such file or folder")
+
+
+def _taken_at(img: Image.Image, path: Path) -> str:
+    exif = img.getexif()
+    raw = exif.get_ifd(_EXIF_IFD).get(_EXIF_DATETIME_ORIGINAL) or exif.get(_EXIF_DATETIME)
+    if isinstance(raw, str):
+        try:
+            return datetime.strptime(raw.strip(), "%Y:%m:%d %H:%M:%S").isoformat()
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).isoformat(timespec="seconds")
+
+
+def load_image(path: Path) -> tuple[npt.NDArray[np.uint8], PhotoInfo]:
+    """Decode ``path`` to a BGR uint8 array (EXIF orientation applied) and its ``PhotoInfo``.
+
+    Raises ``ImageError`` naming the file for missing, empty, corrupt, non-image or
+    too-small files.
+    """
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise ImageError(f"{path}: is a folder, not an image") from exc
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot read file ({exc.strerror})") from exc
+    if not raw:
+        raise ImageError(f"{path}: file is empty (0 bytes)")
+    try:
+        with Image.open(path) as opened:
+            taken_at = _taken_at(opened, path)
+            img = ImageOps.exif_transpose(opened)
+            img = img.convert("RGB")
+            rgb = np.asarray(img, dtype=np.uint8)
+    except UnidentifiedImageError as exc:
+        raise ImageError(f"{path}: not an image (unrecognised format)") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"{path}: image too large (over {MAX_PIXELS} pixels)") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"{path}: corrupt or truncated image ({exc})") from exc
+    height, width = rgb.shape[:2]
+    if min(width, height) < MIN_SIDE:
+        raise ImageError(f"{path}: image too small ({width}x{height}; need at least {MIN_SIDE} px)")
+    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    info = PhotoInfo(
+        path=path,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        size_bytes=len(raw),
+        width=width,
+        height=height,
+        taken_at=taken_at,
+    )
+    return bgr, info

@@ -1,0 +1,7 @@
+"""KPI formulas: pure functions over layouts, detections and planogram matches."""
+
+from __future__ import annotations
+
+from shelfscan.kpi.shelf import shelf_kpis
+
+__all__ = ["shelf_kpis"]

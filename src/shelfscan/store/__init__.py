@@ -1,0 +1,17 @@
+"""SQLite storage: schema, migrations, scan writes, queries. The only DB code at run time."""
+
+from __future__ import annotations
+
+from shelfscan.store.db import default_db_path, open_db, transaction
+from shelfscan.store.queries import list_visits, visit_detail
+from shelfscan.store.scans import ensure_visit, save_scan
+
+__all__ = [
+    "default_db_path",
+    "ensure_visit",
+    "list_visits",
+    "open_db",
+    "save_scan",
+    "transaction",
+    "visit_detail",
+]

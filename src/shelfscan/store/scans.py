@@ -1,0 +1,171 @@
+"""Write one photo's scan (results + outbox rows) in one transaction; visits and stores."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from shelfscan.store.db import transaction
+from shelfscan.types import CLASS_NAMES, ScanResult
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def ensure_visit(
+    db: sqlite_utils.Database,
+    visit_id: str | None = None,
+    store_id: str | None = None,
+    rep: str | None = None,
+) -> str:
+    """Return the id of visit ``visit_id`` (created if new; a fresh id when None)."""
+    visit_id = visit_id or f"visit-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    with transaction(db):
+        if store_id:
+            db.execute(
+                "INSERT OR IGNORE INTO stores (id, name, created_at) VALUES (?, ?, ?)",
+                [store_id, store_id, _now()],
+            )
+        row = db.execute("SELECT id FROM visits WHERE id = ?", [visit_id]).fetchone()
+        if row is None:
+            db.execute(
+                "INSERT INTO visits (id, uuid, store_id, rep, started_at) VALUES (?, ?, ?, ?, ?)",
+                [visit_id, str(uuid.uuid4()), store_id, rep, _now()],
+            )
+        else:
+            db.execute(
+                "UPDATE visits SET store_id = COALESCE(?, store_id), rep = COALESCE(?, rep) "
+                "WHERE id = ?",
+                [store_id, rep, visit_id],
+            )
+    return visit_id
+
+
+def kpi_rows(scan: ScanResult) -> list[tuple[str, str, float]]:
+    """(name, scope, value) of every KPI of a scan: scope '' for totals, else 'breakdown:key'."""
+    rows = [(name, "", float(v)) for name, v in scan.kpis.values.items()]
+    for group, values in scan.kpis.breakdowns.items():
+        rows.extend((group, str(key), float(v)) for key, v in values.items())
+    return rows
+
+
+def _upsert_outbox(
+    db: sqlite_utils.Database, external_id: str, kind: str, visit_id: str, payload: dict[str, Any]
+) -> None:
+    """Queue a record for the CRM; a changed record already queued or sent is queued again."""
+    body = json.dumps(payload, sort_keys=True)
+    now = _now()
+    db.execute(
+        "INSERT INTO outbox (external_id, kind, visit_id, payload, status, version, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, 'pending', 1, ?, ?)"
+        " ON CONFLICT(external_id) DO UPDATE SET payload = excluded.payload,"
+        " status = 'pending', version = outbox.version + 1, updated_at = excluded.updated_at"
+        " WHERE outbox.payload != excluded.payload",
+        [external_id, kind, visit_id, body, now, now],
+    )
+
+
+def save_scan(db: sqlite_utils.Database, visit_id: str, scan: ScanResult) -> int:
+    """Store a scan and its outbox rows atomically; returns the photo id.
+
+    Re-scanning the same photo (same SHA-256) in the same visit replaces its results
+    instead of adding a second copy.
+    """
+    photo, dets = scan.photo, scan.detections
+    with transaction(db):
+        visit = db.execute("SELECT uuid FROM visits WHERE id = ?", [visit_id]).fetchone()
+        if visit is None:
+            raise ValueError(f"unknown visit {visit_id!r}: call ensure_visit first")
+        existing = db.execute(
+            "SELECT id FROM photos WHERE visit_id = ? AND sha256 = ?", [visit_id, photo.sha256]
+        ).fetchone()
+        values = [
+            str(photo.path),
+            photo.size_bytes,
+            photo.width,
+            photo.height,
+            photo.taken_at,
+            _now(),
+            scan.model,
+            scan.elapsed_ms,
+        ]
+        if existing:
+            photo_id = int(existing[0])
+            for table in ("detections", "gaps", "kpis"):
+                db.execute(f"DELETE FROM {table} WHERE photo_id = ?", [photo_id])
+            db.execute(
+                "UPDATE photos SET path=?, size_bytes=?, width=?, height=?, taken_at=?,"
+                " scanned_at=?, model=?, elapsed_ms=? WHERE id=?",
+                [*values, photo_id],
+            )
+        else:
+            cur = db.execute(
+                "INSERT INTO photos (visit_id, sha256, path, size_bytes, width, height, taken_at,"
+                " scanned_at, model, elapsed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [visit_id, photo.sha256, *values],
+            )
+            photo_id = int(cur.lastrowid or 0)
+        rows = dets.column("row", -1)
+        sku, brand = dets.column("sku", None), dets.column("brand", None)
+        score = dets.column("match_score", None)
+        db.conn.executemany(
+            "INSERT INTO detections (photo_id, idx, x1, y1, x2, y2, confidence, class_name, row,"
+            " sku, brand, match_score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    photo_id,
+                    i,
+                    *map(float, dets.xyxy[i]),
+                    float(dets.confidence[i]),
+                    CLASS_NAMES[int(dets.class_id[i])]
+                    if dets.class_id[i] < len(CLASS_NAMES)
+                    else str(int(dets.class_id[i])),
+                    int(rows[i]),
+                    _opt_str(sku[i]),
+                    _opt_str(brand[i]),
+                    _opt_float(score[i]),
+                )
+                for i in range(len(dets))
+            ],
+        )
+        db.conn.executemany(
+            "INSERT INTO gaps (photo_id, row, x1, y1, x2, y2, width_facings)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(photo_id, g.row, *g.xyxy, g.width_facings) for g in scan.layout.gaps],
+        )
+        kpis = kpi_rows(scan)
+        db.conn.executemany(
+            "INSERT INTO kpis (visit_id, photo_id, name, scope, value) VALUES (?, ?, ?, ?, ?)",
+            [(visit_id, photo_id, name, scope, value) for name, scope, value in kpis],
+        )
+        visit_uuid = str(visit[0])
+        for name, scope, value in kpis:
+            key = f"{visit_uuid}:{photo.sha256[:16]}:{name}" + (f":{scope}" if scope else "")
+            _upsert_outbox(
+                db,
+                key,
+                "kpi",
+                visit_id,
+                {
+                    "visit_uuid": visit_uuid,
+                    "visit_id": visit_id,
+                    "photo_sha256": photo.sha256,
+                    "kpi": name,
+                    "scope": scope,
+                    "value": value,
+                },
+            )
+    return photo_id
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)

@@ -1,0 +1,253 @@
+"""Core data types that flow through the pipeline.
+
+``Detections`` is the one object every stage reads and returns: parallel numpy
+columns (boxes, scores, class ids) plus a ``data`` dict of extra per-box columns
+(``sku``, ``brand``, ``match_score``, ``embedding``, ``row`` ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+# Detector class ids shared by the detector, the datasets and the layout stage.
+CLASS_PRODUCT = 0
+CLASS_EMPTY = 1
+CLASS_PRICE_TAG = 2
+CLASS_NAMES: tuple[str, ...] = ("product", "empty", "price_tag")
+
+
+def _as_boxes(xyxy: Any) -> FloatArray:
+    arr = np.asarray(xyxy, dtype=np.float32)
+    if arr.size == 0:
+        return np.zeros((0, 4), dtype=np.float32)
+    if arr.ndim != 2 or arr.shape[1] != 4:
+        raise ValueError(f"xyxy must have shape (N, 4), got {arr.shape}")
+    return arr
+
+
+@dataclass(frozen=True)
+class Detections:
+    """Boxes found on one image, as parallel columns.
+
+    Attributes:
+        xyxy: (N, 4) float32 boxes in original image pixels, x1 y1 x2 y2.
+        confidence: (N,) float32 scores in [0, 1].
+        class_id: (N,) int64 detector class ids (see ``CLASS_NAMES``).
+        data: extra per-box columns, each an array of length N.
+    """
+
+    xyxy: FloatArray
+    confidence: FloatArray
+    class_id: IntArray
+    data: dict[str, npt.NDArray[Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "xyxy", _as_boxes(self.xyxy))
+        n = len(self.xyxy)
+        conf = np.asarray(self.confidence, dtype=np.float32).reshape(-1)
+        cls = np.asarray(self.class_id, dtype=np.int64).reshape(-1)
+        if conf.shape != (n,):
+            raise ValueError(f"confidence must have shape ({n},), got {conf.shape}")
+        if cls.shape != (n,):
+            raise ValueError(f"class_id must have shape ({n},), got {cls.shape}")
+        object.__setattr__(self, "confidence", conf)
+        object.__setattr__(self, "class_id", cls)
+        for key, col in self.data.items():
+            if len(col) != n:
+                raise ValueError(f"data[{key!r}] must have length {n}, got {len(col)}")
+
+    # -- constructors -------------------------------------------------
+    @classmethod
+    def empty(cls) -> Detections:
+        return cls(
+            xyxy=np.zeros((0, 4), dtype=np.float32),
+            confidence=np.zeros((0,), dtype=np.float32),
+            class_id=np.zeros((0,), dtype=np.int64),
+        )
+
+    @classmethod
+    def from_boxes(
+        cls,
+        xyxy: Any,
+        confidence: Any | None = None,
+        class_id: Any | None = None,
+        **data: Any,
+    ) -> Detections:
+        """Build from plain sequences; missing scores are 1.0 and classes ``product``."""
+        boxes = _as_boxes(xyxy)
+        n = len(boxes)
+        conf = np.ones(n, np.float32) if confidence is None else np.asarray(confidence)
+        cls_ids = np.zeros(n, np.int64) if class_id is None else np.asarray(class_id)
+        return cls(boxes, conf, cls_ids, {k: np.asarray(v) for k, v in data.items()})
+
+    @classmethod
+    def merge(cls, items: list[Detections]) -> Detections:
+        """Concatenate; extra columns present in only some items are dropped."""
+        items = [d for d in items if len(d)]
+        if not items:
+            return cls.empty()
+        keys = set(items[0].data)
+        for d in items[1:]:
+            keys &= set(d.data)
+        return cls(
+            np.concatenate([d.xyxy for d in items]),
+            np.concatenate([d.confidence for d in items]),
+            np.concatenate([d.class_id for d in items]),
+            {k: np.concatenate([d.data[k] for d in items]) for k in sorted(keys)},
+        )
+
+    # -- container protocol -------------------------------------------
+    def __len__(self) -> int:
+        return len(self.xyxy)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self)))
+
+    def __getitem__(self, index: Any) -> Detections:
+        """Index with an int, slice, boolean mask or index array; returns a new object."""
+        if isinstance(index, (int, np.integer)):
+            index = [int(index)]
+        return Detections(
+            self.xyxy[index],
+            self.confidence[index],
+            self.class_id[index],
+            {k: v[index] for k, v in self.data.items()},
+        )
+
+    # -- transformations ----------------------------------------------
+    def with_data(self, **columns: Any) -> Detections:
+        """Return a copy with extra columns added or replaced."""
+        data = dict(self.data)
+        data.update({k: np.asarray(v) for k, v in columns.items()})
+        return Detections(self.xyxy, self.confidence, self.class_id, data)
+
+    def with_boxes(self, xyxy: Any) -> Detections:
+        return Detections(_as_boxes(xyxy), self.confidence, self.class_id, dict(self.data))
+
+    def of_class(self, class_id: int) -> Detections:
+        return self[self.class_id == class_id]
+
+    # -- geometry -----------------------------------------------------
+    @property
+    def width(self) -> FloatArray:
+        return self.xyxy[:, 2] - self.xyxy[:, 0]
+
+    @property
+    def height(self) -> FloatArray:
+        return self.xyxy[:, 3] - self.xyxy[:, 1]
+
+    @property
+    def area(self) -> FloatArray:
+        return self.width * self.height
+
+    @property
+    def center(self) -> FloatArray:
+        """(N, 2) box centres."""
+        return np.stack(
+            [(self.xyxy[:, 0] + self.xyxy[:, 2]) / 2, (self.xyxy[:, 1] + self.xyxy[:, 3]) / 2],
+            axis=1,
+        ).astype(np.float32)
+
+    def column(self, key: str, default: Any = None) -> npt.NDArray[Any]:
+        """An extra column, or an array filled with ``default`` when absent."""
+        if key in self.data:
+            return self.data[key]
+        return np.full(len(self), default, dtype=object)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """An empty stretch on a shelf row: an out-of-stock candidate."""
+
+    row: int
+    xyxy: tuple[float, float, float, float]
+    width_facings: float  # gap width in units of the row's typical facing width
+
+    @property
+    def width(self) -> float:
+        return self.xyxy[2] - self.xyxy[0]
+
+
+@dataclass(frozen=True)
+class ShelfRow:
+    """One shelf row: facings ordered left to right."""
+
+    index: int  # 0 = top row
+    y_top: float
+    y_bottom: float
+    x_left: float
+    x_right: float
+    facing_ids: tuple[int, ...]  # indices into the photo's Detections, left to right
+    typical_width: float  # median facing width on this row, pixels
+
+    @property
+    def facings(self) -> int:
+        return len(self.facing_ids)
+
+
+@dataclass(frozen=True)
+class ShelfLayout:
+    """Rows and gaps of one photo (or one stitched bay)."""
+
+    rows: tuple[ShelfRow, ...]
+    gaps: tuple[Gap, ...]
+    image_size: tuple[int, int]  # (width, height)
+    elapsed_ms: float = 0.0
+
+    @property
+    def facings(self) -> int:
+        return sum(r.facings for r in self.rows)
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """KPI name -> value, with optional breakdowns (per row, per brand, per SKU...)."""
+
+    values: Mapping[str, float]
+    breakdowns: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    elapsed_ms: float = 0.0
+
+    def __getitem__(self, key: str) -> float:
+        return self.values[key]
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    """What the store keeps about a photo file."""
+
+    path: Path
+    sha256: str
+    size_bytes: int
+    width: int
+    height: int
+    taken_at: str  # ISO 8601: EXIF capture time, else the file's modification time
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything the pipeline found on one photo (or one stitched bay).
+
+    ``extras`` carries the results of optional stages (quality gate, planogram match)
+    keyed by stage name, so adding a stage never changes this signature.
+    """
+
+    photo: PhotoInfo
+    detections: Detections
+    layout: ShelfLayout
+    kpis: KpiReport
+    model: str = ""
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def elapsed_ms(self) -> float:
+        return float(sum(self.timings_ms.values()))
