@@ -26,6 +26,19 @@ _EXIF_IFD = 0x8769
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
+def _walk_images(folder: Path) -> list[Path]:
+    def fail(exc: OSError) -> None:
+        raise ImageError(f"{exc.filename or folder}: cannot read folder ({exc.strerror})") from exc
+
+    found = [
+        Path(root) / name
+        for root, _, files in os.walk(folder, onerror=fail)
+        for name in files
+        if Path(name).suffix.lower() in IMAGE_SUFFIXES
+    ]
+    return sorted(found)
+
+
 def iter_image_paths(paths: Iterable[Path]) -> Iterator[Path]:
     """Yield image files from files and folders (recursively, sorted).
 
@@ -35,13 +48,7 @@ def iter_image_paths(paths: Iterable[Path]) -> Iterator[Path]:
     """
     for path in paths:
         if path.is_dir():
-            try:
-                found = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-            except OSError as exc:
-                raise ImageError(f"{path}: cannot read folder ({exc.strerror})") from exc
-            if not os.access(path, os.R_OK | os.X_OK):
-                raise ImageError(f"{path}: cannot read folder (permission denied)")
-            yield from (p for p in found if p.is_file())
+            yield from _walk_images(path)
         elif path.exists():
             yield path
         else:

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import dets, shelf_row_boxes
+from shelfscan.layout import build_layout, cluster_rows, find_row_gaps
+from shelfscan.types import CLASS_EMPTY, CLASS_PRICE_TAG, CLASS_PRODUCT
+
+
+@pytest.mark.parametrize(
+    ("boxes", "expected"),
+    [
+        # two clean rows, given in scrambled order -> top row first, each left to right
+        (
+            [[50, 200, 90, 300], [0, 0, 40, 100], [0, 200, 40, 300], [50, 0, 90, 100]],
+            [[1, 3], [2, 0]],
+        ),
+        # a tall bottle and a short can on one board share a row
+        ([[0, 100, 40, 300], [50, 220, 90, 300]], [[0, 1]]),
+        # a slightly tilted row still clusters together
+        ([[0, 0, 40, 100], [50, 10, 90, 110], [100, 20, 140, 120]], [[0, 1, 2]]),
+        # boxes that only touch vertically are two rows
+        ([[0, 0, 40, 100], [0, 100, 40, 200]], [[0], [1]]),
+        # nothing
+        ([], []),
+    ],
+)
+def test_cluster_rows(boxes: list[list[float]], expected: list[list[int]]) -> None:
+    assert cluster_rows(np.asarray(boxes, dtype=np.float32).reshape(-1, 4)) == expected
+
+
+@pytest.mark.parametrize(
+    ("xs", "left", "right", "expected"),
+    [
+        # tight row, no gaps
+        ([(0, 40), (42, 82), (84, 124)], 0, 124, []),
+        # one facing missing in the middle: a gap about one facing wide
+        ([(0, 40), (84, 124)], 0, 124, [(40, 84, 1.1)]),
+        # a small spacing (half a facing) is not a gap
+        ([(0, 40), (60, 100)], 0, 100, []),
+        # the row ends early compared with the bay: the end of the shelf is empty
+        ([(0, 40), (42, 82)], 0, 170, [(82, 170, 2.2)]),
+        # the row starts late
+        ([(100, 140), (142, 182)], 0, 182, [(0, 100, 2.5)]),
+        # overlapping boxes do not create negative gaps
+        ([(0, 40), (30, 70), (71, 111)], 0, 111, []),
+    ],
+)
+def test_find_row_gaps(
+    xs: list[tuple[float, float]],
+    left: float,
+    right: float,
+    expected: list[tuple[float, float, float]],
+) -> None:
+    boxes = np.asarray(shelf_row_boxes(0, 100, xs), dtype=np.float32)
+    found = find_row_gaps(boxes, left, right)
+    assert [(a, b) for a, b, _ in found] == [(a, b) for a, b, _ in expected]
+    assert [w for _, _, w in found] == pytest.approx([w for _, _, w in expected])
+
+
+def test_build_layout_rows_gaps_and_row_column() -> None:
+    top = shelf_row_boxes(0, 100, [(0, 40), (42, 82), (84, 124), (126, 166)])
+    bottom = shelf_row_boxes(200, 100, [(0, 40), (90, 130), (132, 172)])
+    tag = [[10, 105, 30, 115]]
+    empty = [[44, 200, 88, 300]]  # a detected empty slot where the hole is: not counted twice
+    boxes = top + bottom + tag + empty
+    classes = [CLASS_PRODUCT] * 7 + [CLASS_PRICE_TAG, CLASS_EMPTY]
+    out, layout = build_layout(dets(boxes, classes), (400, 300))
+    assert [r.facings for r in layout.rows] == [4, 3]
+    assert len(layout.gaps) == 1
+    assert layout.gaps[0].row == 1
+    assert layout.gaps[0].xyxy[0] == pytest.approx(40)
+    assert layout.gaps[0].xyxy[2] == pytest.approx(90)
+    assert out.data["row"].tolist() == [0, 0, 0, 0, 1, 1, 1, -1, 1]
+
+
+def test_build_layout_empty_slot_alone_on_a_row_is_a_gap() -> None:
+    boxes = [*shelf_row_boxes(0, 100, [(0, 40), (42, 82)]), [0, 200, 82, 300]]
+    _, layout = build_layout(dets(boxes, [CLASS_PRODUCT, CLASS_PRODUCT, CLASS_EMPTY]), (100, 300))
+    assert len(layout.rows) == 2
+    assert layout.rows[1].facings == 0
+    assert [g.row for g in layout.gaps] == [1]
+
+
+def test_build_layout_no_detections() -> None:
+    out, layout = build_layout(dets([]), (640, 480))
+    assert layout.rows == () and layout.gaps == () and len(out) == 0
