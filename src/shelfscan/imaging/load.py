@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -22,6 +24,7 @@ MAX_PIXELS = 120_000_000  # refuse decompression bombs well above any phone came
 _EXIF_DATETIME_ORIGINAL = 0x9003
 _EXIF_DATETIME = 0x0132
 _EXIF_IFD = 0x8769
+_JPEG_END = b"\xff\xd9"
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
@@ -66,6 +69,16 @@ def _taken_at(img: Image.Image, path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).isoformat(timespec="seconds")
 
 
+def _decode_with_pillow(raw: bytes, path: Path) -> npt.NDArray[np.uint8]:
+    """Fallback for formats OpenCV cannot decode (e.g. some TIFF/WebP variants)."""
+    try:
+        with Image.open(io.BytesIO(raw)) as opened:
+            rgb = np.asarray(ImageOps.exif_transpose(opened).convert("RGB"), dtype=np.uint8)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"{path}: corrupt or truncated image ({exc})") from exc
+    return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
 def load_image(path: Path) -> tuple[npt.NDArray[np.uint8], PhotoInfo]:
     """Decode ``path`` to a BGR uint8 array (EXIF orientation applied) and its ``PhotoInfo``.
 
@@ -81,21 +94,28 @@ def load_image(path: Path) -> tuple[npt.NDArray[np.uint8], PhotoInfo]:
     if not raw:
         raise ImageError(f"{path}: file is empty (0 bytes)")
     try:
-        with Image.open(path) as opened:
+        with Image.open(io.BytesIO(raw)) as opened:
             taken_at = _taken_at(opened, path)
-            img = ImageOps.exif_transpose(opened)
-            img = img.convert("RGB")
-            rgb = np.asarray(img, dtype=np.uint8)
+            fmt = opened.format or ""
+        if fmt != "JPEG":  # PNG/WebP/...: check structure and checksums without decoding twice
+            with Image.open(io.BytesIO(raw)) as opened:
+                opened.verify()
     except UnidentifiedImageError as exc:
         raise ImageError(f"{path}: not an image (unrecognised format)") from exc
     except Image.DecompressionBombError as exc:
         raise ImageError(f"{path}: image too large (over {MAX_PIXELS} pixels)") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"{path}: corrupt or truncated image ({exc})") from exc
-    height, width = rgb.shape[:2]
+    if fmt == "JPEG" and _JPEG_END not in raw[-64:]:
+        raise ImageError(f"{path}: corrupt or truncated image (JPEG end marker missing)")
+    # OpenCV decodes several times faster than Pillow and applies EXIF orientation itself.
+    decoded = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
+    bgr = (
+        _decode_with_pillow(raw, path) if decoded is None else decoded.astype(np.uint8, copy=False)
+    )
+    height, width = bgr.shape[:2]
     if min(width, height) < MIN_SIDE:
         raise ImageError(f"{path}: image too small ({width}x{height}; need at least {MIN_SIDE} px)")
-    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
     info = PhotoInfo(
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
