@@ -10,18 +10,17 @@ import sys
 import time
 from pathlib import Path
 
-from PIL import Image
+import cv2
 
-ROOT = Path(__file__).resolve().parents[2]
+from shelfscan.datasets.synthetic import generate_scene
 
 
 def make_batch(folder: Path, count: int) -> None:
+    """``count`` different synthetic shelf photos (distinct scenes: no near-duplicates)."""
     folder.mkdir()
-    sources = sorted((ROOT / "sample_images").glob("*.jpg"))
     for i in range(count):
-        img = Image.open(sources[i % len(sources)])
-        img.thumbnail((900 + 8 * i, 900 + 8 * i))  # distinct bytes: distinct photos
-        img.save(folder / f"shot_{i:02d}.jpg", "JPEG", quality=88)
+        scene = generate_scene(seed=500 + i, size=(1000, 750))
+        cv2.imwrite(str(folder / f"shot_{i:02d}.jpg"), scene.image, [cv2.IMWRITE_JPEG_QUALITY, 88])
 
 
 def stored_photos(db: Path) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from shelfscan.cli import scan, visits
+from shelfscan.cli import capture, catalog, dataset, model, planogram, report, scan, sync, visits
 from shelfscan.cli._common import run_app
 
 app = typer.Typer(
@@ -20,7 +20,16 @@ app = typer.Typer(
 app.command("scan")(scan.scan)
 app.command("visits")(visits.visits)
 app.command("show")(visits.show)
+app.command("report")(report.report)
+app.command("capture")(capture.capture)
 # Command groups (one line each):
+app.add_typer(catalog.app, name="catalog")
+app.command("review")(catalog.review)
+app.command("rescore")(catalog.rescore)
+app.add_typer(planogram.app, name="planogram")
+app.add_typer(dataset.app, name="dataset")
+app.add_typer(model.app, name="model")
+app.add_typer(sync.app, name="sync")
 
 
 def main() -> None:

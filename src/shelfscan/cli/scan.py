@@ -9,10 +9,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from shelfscan.capture.bay import merge_bay
+from shelfscan.capture.stages import add_quality_stages, quality_json
+from shelfscan.cli._bay import bay_json, print_bay
 from shelfscan.cli._common import DbOption, JsonOption, console, err_console, guard, print_json
 from shelfscan.config import load_settings
+from shelfscan.imaging.quality import load_quality_settings
 from shelfscan.pipeline import PhotoOutcome, Pipeline, expand_paths, scan_batch
+from shelfscan.planogram.analysis import analysis_for_visit
+from shelfscan.recognition.catalog import scan_stages
 from shelfscan.store import ensure_visit, open_db
+from shelfscan.store.quality import quality_notes
 
 
 def outcome_json(outcome: PhotoOutcome) -> dict[str, Any]:
@@ -45,6 +52,7 @@ def outcome_json(outcome: PhotoOutcome) -> dict[str, Any]:
             for g in r.layout.gaps
         ],
         "kpis": dict(r.kpis.values),
+        "quality": quality_json(r),
         "timings_ms": {k: round(v, 1) for k, v in r.timings_ms.items()},
     }
 
@@ -72,7 +80,9 @@ def _summary_table(outcomes: list[PhotoOutcome]) -> Table:
 @guard
 def scan(
     paths: Annotated[
-        list[Path], typer.Argument(help="Photos and/or folders (searched recursively).")
+        list[Path],
+        # readable=False: unreadable paths are reported per path and the batch goes on
+        typer.Argument(help="Photos and/or folders (searched recursively).", readable=False),
     ],
     store: Annotated[str | None, typer.Option("--store", help="Store id.")] = None,
     visit: Annotated[
@@ -85,13 +95,31 @@ def scan(
     ] = None,
     threads: Annotated[int | None, typer.Option(help="CPU threads for inference.")] = None,
     tiles: Annotated[str | None, typer.Option(help="Tile grid for huge photos, e.g. 2x2.")] = None,
+    planogram: Annotated[
+        str | None,
+        typer.Option(help="Planogram id to check against [default: the store's planograms]."),
+    ] = None,
+    bay: Annotated[
+        bool, typer.Option("--bay", help="The photos are one bay, left to right: merge them.")
+    ] = False,
+    strict_quality: Annotated[
+        bool,
+        typer.Option("--strict-quality", help="Refuse photos that fail the quality gate."),
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Detect facings, shelf rows and gaps on photos; store results and KPIs in SQLite."""
     settings = load_settings(detector=detector, threads=threads, tiles=tiles)
     pipeline = Pipeline.from_settings(settings)
+    add_quality_stages(pipeline, load_quality_settings(strict=strict_quality or None))
     database = open_db(db)
     visit_id = ensure_visit(database, visit, store, rep)
+    planogram_stage = analysis_for_visit(database, visit_id, planogram)
+    if planogram_stage is not None:
+        pipeline.analyses.append(planogram_stage)
+    pipeline.recognizer, share_stage = scan_stages(database, visit_id)  # None: empty catalog
+    if share_stage is not None:
+        pipeline.analyses.append(share_stage)
     items = list(expand_paths(paths))
     outcomes: list[PhotoOutcome] = []
     with Progress(
@@ -106,14 +134,27 @@ def scan(
         for outcome in scan_batch(pipeline, items, database, visit_id):
             outcomes.append(outcome)
             if outcome.error:
+                where = "" if str(outcome.path) in outcome.error else f"{outcome.path}: "
                 err_console.print(
-                    f"[red]Error:[/red] {outcome.error}", highlight=False, soft_wrap=True
+                    f"[red]Error:[/red] {where}{outcome.error}", highlight=False, soft_wrap=True
                 )
             bar.advance(task)
+            if outcome.photo_id is not None and not json_out:
+                for note in quality_notes(database, outcome.photo_id):
+                    err_console.print(f"[yellow]{outcome.path.name}:[/yellow] {note}")
+    bay_result = merge_bay(outcomes, database, visit_id) if bay else None
     if json_out:
-        print_json({"visit": visit_id, "photos": [outcome_json(o) for o in outcomes]})
+        print_json(
+            {
+                "visit": visit_id,
+                "photos": [outcome_json(o) for o in outcomes],
+                **({"bay": bay_json(*bay_result)} if bay_result else {}),
+            }
+        )
     else:
         console.print(_summary_table(outcomes))
+        if bay_result:
+            print_bay(*bay_result)
         console.print(
             f"visit [bold]{visit_id}[/bold] stored in {database.conn.execute('PRAGMA database_list').fetchone()[2]}"
         )

@@ -25,6 +25,7 @@ _EXIF_DATETIME_ORIGINAL = 0x9003
 _EXIF_DATETIME = 0x0132
 _EXIF_IFD = 0x8769
 _JPEG_END = b"\xff\xd9"
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
@@ -101,6 +102,8 @@ def load_image(path: Path) -> tuple[npt.NDArray[np.uint8], PhotoInfo]:
             with Image.open(io.BytesIO(raw)) as opened:
                 opened.verify()
     except UnidentifiedImageError as exc:
+        if raw.startswith(_IMAGE_MAGIC):
+            raise ImageError(f"{path}: corrupt or truncated image (header only)") from exc
         raise ImageError(f"{path}: not an image (unrecognised format)") from exc
     except Image.DecompressionBombError as exc:
         raise ImageError(f"{path}: image too large (over {MAX_PIXELS} pixels)") from exc

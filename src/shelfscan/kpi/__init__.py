@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shelfscan.kpi.share import ShareAnalysis, share_kpis
 from shelfscan.kpi.shelf import shelf_kpis
 
-__all__ = ["shelf_kpis"]
+__all__ = ["ShareAnalysis", "share_kpis", "shelf_kpis"]

@@ -9,7 +9,10 @@ from typing import Any
 
 import sqlite_utils
 
+from shelfscan.store.catalog import save_unknowns
 from shelfscan.store.db import transaction
+from shelfscan.store.planogram import save_match
+from shelfscan.store.quality import save_quality
 from shelfscan.types import CLASS_NAMES, ScanResult
 
 
@@ -57,14 +60,18 @@ def kpi_rows(scan: ScanResult) -> list[tuple[str, str, float]]:
 def _upsert_outbox(
     db: sqlite_utils.Database, external_id: str, kind: str, visit_id: str, payload: dict[str, Any]
 ) -> None:
-    """Queue a record for the CRM; a changed record already queued or sent is queued again."""
+    """Queue a record for the CRM; a changed record already queued, sent or dead-lettered
+    is queued again as the next version (sent as an update of the same external id), with
+    its retry state and batch cleared; an unchanged one is left alone."""
     body = json.dumps(payload, sort_keys=True)
     now = _now()
     db.execute(
         "INSERT INTO outbox (external_id, kind, visit_id, payload, status, version, created_at,"
         " updated_at) VALUES (?, ?, ?, ?, 'pending', 1, ?, ?)"
         " ON CONFLICT(external_id) DO UPDATE SET payload = excluded.payload,"
-        " status = 'pending', version = outbox.version + 1, updated_at = excluded.updated_at"
+        " status = 'pending', version = outbox.version + 1, updated_at = excluded.updated_at,"
+        " attempts = 0, last_error = NULL, next_attempt_at = NULL, batch_id = NULL,"
+        " dead_at = NULL"
         " WHERE outbox.payload != excluded.payload",
         [external_id, kind, visit_id, body, now, now],
     )
@@ -133,12 +140,16 @@ def save_scan(db: sqlite_utils.Database, visit_id: str, scan: ScanResult) -> int
                 for i in range(len(dets))
             ],
         )
+        save_unknowns(db, visit_id, photo_id, dets)  # crops of unrecognised facings
         db.conn.executemany(
             "INSERT INTO gaps (photo_id, row, x1, y1, x2, y2, width_facings)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(photo_id, g.row, *g.xyxy, g.width_facings) for g in scan.layout.gaps],
         )
-        kpis = kpi_rows(scan)
+        if scan.extras.get("planogram") is not None:
+            save_match(db, visit_id, photo_id, scan.extras["planogram"])
+        duplicate_of = save_quality(db, photo_id, scan)  # a duplicate's KPIs are not counted
+        kpis = kpi_rows(scan) if duplicate_of is None else []
         db.conn.executemany(
             "INSERT INTO kpis (visit_id, photo_id, name, scope, value) VALUES (?, ?, ?, ?, ?)",
             [(visit_id, photo_id, name, scope, value) for name, scope, value in kpis],

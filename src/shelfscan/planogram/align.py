@@ -1,0 +1,226 @@
+"""Needleman-Wunsch-style alignment of planogram facing slots with an observed shelf row.
+
+Pure numpy. Many (shelf, row) pairs are aligned in one batch: every DP row is a few
+vectorised operations over all pairs at once, and the left-to-right insertion chain is a
+running minimum (``np.minimum.accumulate``), so a 6-shelf, 150-facing bay costs a few ms.
+
+Token codes shared by the slots and the observed tokens:
+    >= 0      a planogram SKU (index into the matcher's SKU vocabulary)
+    WILDCARD  a facing whose SKU was not recognised at all (no ``sku`` column)
+    UNKNOWN   a facing the recogniser could not identify (``sku`` = "unknown" or empty)
+    FOREIGN   a recognised SKU that is not in the planogram (e.g. a competitor)
+    GAP       one facing-width of empty shelf
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+WILDCARD, UNKNOWN, FOREIGN, GAP = -1, -2, -3, -4
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Edit costs; defaults tuned on synthetic bays (see scripts/eval_planogram.py)."""
+
+    match_unknown: float = 0.5  # a slot filled by a facing the recogniser could not name
+    substitute: float = 1.6  # a slot filled by another SKU (below delete + insert_facing)
+    gap_slot: float = 0.3  # a slot whose place is empty shelf: the slot is missing
+    delete: float = 1.0  # a slot with nothing observed at its place
+    insert_facing: float = 1.0  # an observed facing that has no slot
+    insert_gap: float = 0.4  # empty shelf that has no slot (wider spacing than planned)
+    insert_end_gap: float = 0.1  # empty shelf past the row's planned ends (a wider bay)
+    unseen: float = 0.7  # a slot beyond an image edge that cuts the row (below delete)
+    width: float = 0.6  # weight of |log(observed width / planned width)|, capped at 1
+
+
+@dataclass(frozen=True)
+class Observed:
+    """One observed row as tokens, left to right."""
+
+    codes: I  # (O,) token codes
+    widths: F  # (O,) token widths in pixels
+    open_left: bool = False  # the bay continues past the image's left edge
+    open_right: bool = False
+
+    @property
+    def end_gaps(self) -> npt.NDArray[np.bool_]:
+        """(O,) gap tokens before the first facing or after the last one."""
+        facing = np.flatnonzero(self.codes != GAP)
+        idx = np.arange(len(self.codes))
+        if len(facing) == 0:
+            return np.ones(len(self.codes), dtype=bool)
+        ends: npt.NDArray[np.bool_] = (idx < facing[0]) | (idx > facing[-1])
+        return ends
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One planogram shelf as facing slots, left to right."""
+
+    codes: I  # (E,) SKU codes
+    widths: F  # (E,) planned facing widths in mm, NaN where unknown
+    position: I  # (E,) index of the position each slot belongs to
+
+
+def substitution_costs(exp: Expected, obs: Observed, costs: Costs, scale: F | None = None) -> F:
+    """(E, O) cost of aligning slot i with token j.
+
+    ``scale`` (E,) is pixels per mm for each slot; by default the row's median facing
+    width over the shelf's median planned width.
+    """
+    e, o = exp.codes[:, None], obs.codes[None, :]
+    sub = np.where(e == o, 0.0, costs.substitute)
+    sub = np.where(o == WILDCARD, 0.0, sub)
+    sub = np.where(o == UNKNOWN, costs.match_unknown, sub)
+    sub = np.where(o == GAP, costs.gap_slot, sub)
+    facing = obs.codes != GAP
+    known = ~np.isnan(exp.widths)
+    if costs.width > 0 and facing.any() and known.any():
+        if scale is None:
+            ratio_px = float(np.median(obs.widths[facing])) / float(np.median(exp.widths[known]))
+            scale = np.full(len(exp.codes), ratio_px)
+        ratio = obs.widths[None, :] / np.maximum(scale[:, None] * exp.widths[:, None], 1e-6)
+        pen = costs.width * np.minimum(np.abs(np.log(np.maximum(ratio, 1e-6))), 1.0)
+        pen = np.where(np.isnan(pen), 0.0, pen)
+        ok = (o == e) | (o == WILDCARD) | (o == UNKNOWN)
+        # gap widths are estimates (a gap is cut into facing-sized tokens): half weight
+        sub = sub + np.where(ok, pen, np.where(o == GAP, 0.5 * pen, 0.0))
+    return sub
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Padded cost tensors of P (shelf, row) pairs."""
+
+    sub: F  # (P, E, O)
+    ins: F  # (P, O)
+    lead: F  # (P, E) cost of deleting slot i before any token is used
+    dele: F  # (P, E)
+    trail: F  # (P, E) cost of deleting slot i after every token is used
+    n_exp: I  # (P,)
+    n_obs: I  # (P,)
+
+
+def build_batch(shelves: list[Expected], rows: list[Observed], costs: Costs) -> Batch:
+    """Cost tensors of every (row, shelf) pair, row-major: pair k = row * len(shelves) + shelf.
+
+    Substitution costs are computed once per row against all shelves' slots together.
+    """
+    n_s = len(shelves)
+    p = len(rows) * n_s
+    e_max = max((len(e.codes) for e in shelves), default=0)
+    o_max = max((len(o.codes) for o in rows), default=0)
+    sub = np.full((p, e_max, o_max), costs.substitute)
+    ins = np.zeros((p, o_max))
+    lead = np.full((p, e_max), costs.delete)
+    dele = np.full((p, e_max), costs.delete)
+    trail = np.full((p, e_max), costs.delete)
+    sizes = [len(e.codes) for e in shelves]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    every = Expected(
+        np.concatenate([e.codes for e in shelves]) if shelves else np.zeros(0, np.int64),
+        np.concatenate([e.widths for e in shelves]) if shelves else np.zeros(0),
+        np.concatenate([e.position for e in shelves]) if shelves else np.zeros(0, np.int64),
+    )
+    shelf_median = np.array(
+        [
+            float(np.median(e.widths[~np.isnan(e.widths)]))
+            if (~np.isnan(e.widths)).any()
+            else np.nan
+            for e in shelves
+        ]
+    )
+    for r, obs in enumerate(rows):
+        no = len(obs.codes)
+        rows_k = slice(r * n_s, (r + 1) * n_s)
+        gap_cost = np.where(obs.end_gaps, costs.insert_end_gap, costs.insert_gap)
+        ins[rows_k, :no] = np.where(obs.codes == GAP, gap_cost, costs.insert_facing)
+        if obs.open_left:
+            lead[rows_k] = costs.unseen
+        if obs.open_right:
+            trail[rows_k] = costs.unseen
+        facing = obs.codes != GAP
+        if not no or not len(every.codes):
+            continue
+        row_median = float(np.median(obs.widths[facing])) if facing.any() else np.nan
+        scale = np.repeat(row_median / shelf_median, sizes)
+        all_sub = substitution_costs(every, obs, costs, scale)
+        for s in range(n_s):
+            sub[r * n_s + s, : sizes[s], :no] = all_sub[offsets[s] : offsets[s + 1]]
+    n_exp = np.tile(np.array(sizes, dtype=np.int64), len(rows))
+    n_obs = np.repeat(np.array([len(o.codes) for o in rows], dtype=np.int64), n_s)
+    return Batch(sub, ins, lead, dele, trail, n_exp, n_obs)
+
+
+def run_dp(batch: Batch) -> tuple[F, F, I]:
+    """Fill the DP tables of every pair.
+
+    Returns:
+        D: (P, E+1, O+1) cumulative costs.
+        total: (P,) best cost per pair, trailing deletions included.
+        end: (P,) the slot count consumed before the trailing deletions.
+    """
+    p, e_max, o_max = batch.sub.shape
+    cumins = np.zeros((p, o_max + 1))
+    cumins[:, 1:] = np.cumsum(batch.ins, axis=1)
+    d = np.zeros((p, e_max + 1, o_max + 1))
+    d[:, 0, :] = cumins
+    for i in range(1, e_max + 1):
+        prev = d[:, i - 1, :]
+        t = np.empty((p, o_max + 1))
+        t[:, 0] = prev[:, 0] + batch.lead[:, i - 1]
+        t[:, 1:] = np.minimum(
+            prev[:, :-1] + batch.sub[:, i - 1, :], prev[:, 1:] + batch.dele[:, i - 1, None]
+        )
+        d[:, i, :] = cumins + np.minimum.accumulate(t - cumins, axis=1)
+    rows = np.arange(p)
+    last = d[rows, :, batch.n_obs]  # (P, E+1): cost with every token used, i slots consumed
+    # trailing deletions of slots i..n_exp-1
+    trail = np.zeros((p, e_max + 1))
+    trail[:, :-1] = np.cumsum(batch.trail[:, ::-1], axis=1)[:, ::-1]
+    over = np.arange(e_max + 1)[None, :] > batch.n_exp[:, None]
+    trail_to_end = trail - np.take_along_axis(trail, batch.n_exp[:, None], axis=1)
+    cand = np.where(over, np.inf, last + trail_to_end)
+    end = np.argmin(cand, axis=1).astype(np.int64)
+    return d, cand[rows, end], end
+
+
+# Operations of a traceback: (kind, slot index or -1, token index or -1)
+MATCH, DELETE, INSERT, LEAD, TRAIL = "match", "delete", "insert", "lead", "trail"
+
+
+def traceback(batch: Batch, d: F, k: int, end: int) -> list[tuple[str, int, int]]:
+    """Operations of pair ``k``'s best alignment, left to right."""
+    ops: list[tuple[str, int, int]] = []
+    i, j = end, int(batch.n_obs[k])
+    dk: list[list[float]] = d[k].tolist()
+    sub: list[list[float]] = batch.sub[k].tolist()
+    lead: list[float] = batch.lead[k].tolist()
+    dele: list[float] = batch.dele[k].tolist()
+
+    def close(a: float, b: float) -> bool:
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a))
+
+    while i > 0 or j > 0:
+        here = dk[i][j]
+        if i > 0 and j > 0 and close(here, dk[i - 1][j - 1] + sub[i - 1][j - 1]):
+            ops.append((MATCH, i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif i > 0 and j == 0 and close(here, dk[i - 1][0] + lead[i - 1]):
+            ops.append((LEAD, i - 1, -1))
+            i -= 1
+        elif i > 0 and j > 0 and close(here, dk[i - 1][j] + dele[i - 1]):
+            ops.append((DELETE, i - 1, -1))
+            i -= 1
+        else:
+            ops.append((INSERT, -1, j - 1))
+            j -= 1
+    ops.reverse()
+    return ops + [(TRAIL, i, -1) for i in range(end, int(batch.n_exp[k]))]

@@ -1,0 +1,102 @@
+"""The ONNX product-crop embedder: crops -> preprocess -> session.run -> unit vectors.
+
+Model contract (see ``models/README.md``): input ``images`` float32 (N, 3, H, W) RGB in
+[0, 1] with N dynamic; output ``embeddings`` float32 (N, D), L2-normalised; metadata
+``shelfscan.kind=embedder``, ``shelfscan.input_hw`` ("H,W") and ``shelfscan.version``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from shelfscan.detection.session import load_session, metadata
+from shelfscan.errors import ModelError
+from shelfscan.recognition.matcher import MatchConfig
+from shelfscan.types import FloatArray
+
+Image = npt.NDArray[np.uint8]
+CONTEXT_MARGIN = 0.04  # fraction of box width/height added on each side of a crop
+MIN_CROP_PX = 8  # boxes narrower or shorter than this cannot be embedded
+
+
+def crop_boxes(image: Image, xyxy: FloatArray, margin: float = CONTEXT_MARGIN) -> list[Image]:
+    """Cut (N, 4) boxes out of a BGR image, each grown by ``margin`` and clipped to the image.
+
+    A box that lies (almost) entirely outside the image yields a 1x1 black crop.
+    """
+    h, w = image.shape[:2]
+    crops: list[Image] = []
+    for x1, y1, x2, y2 in np.asarray(xyxy, dtype=np.float32).reshape(-1, 4):
+        mx, my = (x2 - x1) * margin, (y2 - y1) * margin
+        a, b = max(0, int(x1 - mx)), max(0, int(y1 - my))
+        c, d = min(w, int(np.ceil(x2 + mx))), min(h, int(np.ceil(y2 + my)))
+        if c <= a or d <= b:
+            crops.append(np.zeros((1, 1, 3), np.uint8))
+        else:
+            crops.append(image[b:d, a:c])
+    return crops
+
+
+class Embedder:
+    """Embeds BGR product crops into L2-normalised vectors, in batches."""
+
+    def __init__(self, session: Any, name: str = "embedder", batch_size: int = 64) -> None:
+        self.session = session
+        self.name = name
+        self.batch_size = batch_size
+        meta = metadata(session)
+        if meta.get("shelfscan.kind") != "embedder":
+            raise ModelError(f"{name}: not a shelfscan embedder (metadata shelfscan.kind missing)")
+        try:
+            hh, ww = (int(v) for v in meta["shelfscan.input_hw"].split(","))
+        except (KeyError, ValueError) as exc:
+            raise ModelError(f"{name}: bad or missing metadata shelfscan.input_hw") from exc
+        self.input_hw = (hh, ww)
+        self.version = meta.get("shelfscan.version", "")
+        try:  # decision values calibrated for this model (see models/README.md)
+            self.match_config = MatchConfig(
+                threshold=float(meta.get("shelfscan.threshold", MatchConfig.threshold)),
+                margin=float(meta.get("shelfscan.margin", MatchConfig.margin)),
+                link=float(meta.get("shelfscan.link", MatchConfig.link)),
+            )
+        except ValueError as exc:
+            raise ModelError(f"{name}: bad metadata shelfscan.threshold/margin/link ({exc})") from exc
+        outputs = session.get_outputs()
+        if not outputs or outputs[0].name != "embeddings":
+            raise ModelError(f"{name}: expected an output named 'embeddings'")
+        self.dim = int(outputs[0].shape[-1])
+
+    @classmethod
+    def from_path(cls, path: Path, threads: int = 2) -> Embedder:
+        session = load_session(path, threads)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        return cls(session, f"{path.name}@{digest}")
+
+    def preprocess(self, crops: list[Image]) -> FloatArray:
+        """BGR crops -> (N, 3, H, W) RGB float tensor in [0, 1] (aspect is not kept)."""
+        hh, ww = self.input_hw
+        out = np.empty((len(crops), hh, ww, 3), np.uint8)
+        for i, crop in enumerate(crops):
+            interp = cv2.INTER_AREA if crop.shape[0] > hh else cv2.INTER_LINEAR
+            out[i] = cv2.resize(crop, (ww, hh), interpolation=interp)
+        tensor = out[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) * (1.0 / 255.0)
+        return np.ascontiguousarray(tensor)
+
+    def __call__(self, crops: list[Image]) -> FloatArray:
+        """(N, D) float32 unit vectors; an empty list gives shape (0, D)."""
+        if not crops:
+            return np.zeros((0, self.dim), np.float32)
+        parts = []
+        for start in range(0, len(crops), self.batch_size):
+            batch = self.preprocess(crops[start : start + self.batch_size])
+            parts.append(self.session.run(["embeddings"], {"images": batch})[0])
+        vecs = np.concatenate(parts).astype(np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        out: FloatArray = (vecs / np.maximum(norms, 1e-12)).astype(np.float32)
+        return out

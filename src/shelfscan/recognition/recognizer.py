@@ -1,0 +1,96 @@
+"""The pipeline's recognition stage: facings -> crops -> embeddings -> SKU or ``unknown``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from shelfscan.recognition.embedder import Embedder, Image, crop_boxes
+from shelfscan.recognition.index import CatalogIndex
+from shelfscan.recognition.matcher import UNKNOWN, MatchConfig, context_groups, decide, smooth
+from shelfscan.recognition.records import SkuInfo
+from shelfscan.types import CLASS_PRODUCT, Detections, ShelfLayout
+
+CROP_JPEG_QUALITY = 85
+NOT_GIVEN = "(none)"  # brand/category of a recognised SKU whose catalog entry lacks it
+CROP_MAX_SIDE = 256  # stored unknown crops are downscaled to this long side
+
+
+def encode_crop(crop: Image) -> bytes:
+    """A crop as JPEG bytes, long side at most ``CROP_MAX_SIDE`` pixels."""
+    h, w = crop.shape[:2]
+    scale = min(1.0, CROP_MAX_SIDE / max(h, w, 1))
+    if scale < 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
+    ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY])
+    return bytes(buf) if ok else b""
+
+
+class CatalogRecognizer:
+    """Adds columns ``sku`` / ``brand`` / ``category`` (``unknown`` below the threshold,
+    None for non-products), ``match_score``, ``nearest_sku``, ``embedding`` (N, D) and
+    ``crop_jpeg`` (JPEG bytes of unknown facings, for review) to the detections."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        index: CatalogIndex,
+        info: Mapping[str, SkuInfo],
+        config: MatchConfig | None = None,
+        keep_crops: bool = True,
+    ) -> None:
+        self.embedder = embedder
+        self.index = index
+        self.info = info
+        self.config = config or MatchConfig()
+        self.keep_crops = keep_crops
+
+    def match(
+        self, embeddings: npt.NDArray[np.float32], rows: list[list[int]]
+    ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float32], npt.NDArray[np.str_]]:
+        """SKU id (or ``unknown``), best score and nearest SKU per embedding.
+
+        ``rows``: per shelf row, indices into ``embeddings`` left to right.
+        """
+        groups = context_groups(embeddings, rows, self.config.link)
+        scores, labels = self.index.search(smooth(embeddings, groups), k=2)
+        skus, best = decide(scores, labels, self.config)
+        return skus, best, labels[:, 0] if len(labels) else np.zeros(0, str)
+
+    def __call__(self, image: Image, dets: Detections, layout: ShelfLayout) -> Detections:
+        n = len(dets)
+        products = np.flatnonzero(dets.class_id == CLASS_PRODUCT)
+        local = {int(g): i for i, g in enumerate(products)}
+        rows = [[local[f] for f in r.facing_ids if f in local] for r in layout.rows]
+        crops = crop_boxes(image, dets.xyxy[products])
+        emb = self.embedder(crops)
+        skus, best, nearest = self.match(emb, rows)
+        sku_col = np.full(n, None, dtype=object)
+        brand_col = np.full(n, None, dtype=object)
+        cat_col = np.full(n, None, dtype=object)
+        score_col = np.full(n, None, dtype=object)
+        crop_col = np.full(n, None, dtype=object)
+        near_col = np.full(n, None, dtype=object)
+        emb_col = np.zeros((n, emb.shape[1]), np.float32)
+        for i, g in enumerate(products):
+            sku = str(skus[i])
+            meta = self.info.get(sku)
+            sku_col[g] = sku
+            if sku == UNKNOWN:
+                brand_col[g] = cat_col[g] = UNKNOWN
+            else:  # a known SKU without a brand/category is not an unknown product
+                brand_col[g] = (meta.brand if meta else "") or NOT_GIVEN
+                cat_col[g] = (meta.category if meta else "") or NOT_GIVEN
+            score_col[g] = float(best[i])
+            emb_col[g] = emb[i]
+            near_col[g] = str(nearest[i]) or None
+            if sku == UNKNOWN and self.keep_crops:
+                crop_col[g] = encode_crop(crops[i])
+        return dets.with_data(
+            sku=sku_col, brand=brand_col, category=cat_col, match_score=score_col,
+            embedding=emb_col, crop_jpeg=crop_col, nearest_sku=near_col,
+        )

@@ -1,0 +1,233 @@
+"""Run the sync: pending outbox rows -> adapter -> outcomes, once or every N minutes."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import sqlite_utils
+
+from shelfscan.errors import ConfigError, ShelfscanError
+from shelfscan.store.db import open_db
+from shelfscan.sync.adapters import Adapter, SalesforceAdapter, WebhookAdapter
+from shelfscan.sync.auth import Auth, BearerAuth, NoAuth, OAuth2ClientCredentials
+from shelfscan.sync.config import SyncSettings
+from shelfscan.sync.http import HttpClient, redact
+from shelfscan.sync.lock import single_instance
+from shelfscan.sync.outbox import (
+    RecordResult,
+    next_batch,
+    pending_preview,
+    record_results,
+)
+
+log = logging.getLogger("shelfscan.sync")
+
+
+@dataclass
+class SyncReport:
+    """What one run did."""
+
+    batches: int = 0
+    sent: int = 0
+    dead: int = 0
+    retry: int = 0
+    requeued: int = 0
+    unreachable: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "batches": self.batches,
+            "sent": self.sent,
+            "dead": self.dead,
+            "retry": self.retry,
+            "requeued": self.requeued,
+            "unreachable": self.unreachable,
+            "errors": self.errors[:5],
+        }
+
+
+def make_auth(settings: SyncSettings) -> Auth:
+    if settings.auth == "bearer":
+        return BearerAuth(settings.token)
+    if settings.auth == "oauth2":
+        return OAuth2ClientCredentials(
+            settings.token_url,
+            settings.client_id,
+            settings.client_secret,
+            settings.scope,
+            settings.timeout_s,
+        )
+    return NoAuth()
+
+
+def make_adapter(
+    settings: SyncSettings, db: sqlite_utils.Database, stop: threading.Event | None = None
+) -> Adapter:
+    """The adapter named in ``settings`` (validated), with its HTTP client and auth;
+    ``stop`` cuts retry waits short (SIGTERM)."""
+    settings.validate()
+    client = HttpClient(
+        make_auth(settings),
+        timeout_s=settings.timeout_s,
+        max_retries=settings.max_retries,
+        backoff_base_s=settings.backoff_s,
+        backoff_max_s=settings.backoff_max_s,
+        secrets=settings.secrets(),
+        stop=stop,
+    )
+    if settings.adapter == "webhook":
+        return WebhookAdapter(client, settings.url, settings.target, settings.batch_size)
+    if settings.adapter == "salesforce":
+        return SalesforceAdapter(
+            client,
+            settings.url,
+            settings.target,
+            api_version=settings.api_version,
+            external_id_field=settings.external_id_field,
+            max_batch=settings.batch_size,
+            db=db,
+            upload_photos=settings.upload_photos,
+        )
+    raise ConfigError(f"sync.adapter: unknown {settings.adapter!r} (valid: webhook, salesforce)")
+
+
+def dry_run(settings: SyncSettings, db: sqlite_utils.Database, limit: int = 1000) -> dict[str, Any]:
+    """What would go, as the adapter would send it; touches neither the store nor the network."""
+    adapter = make_adapter(settings, db)
+    records = pending_preview(db, limit)
+    return {
+        "target": settings.target,
+        "records": len(records),
+        "requests": adapter.preview(records),
+    }
+
+
+def sync_once(
+    settings: SyncSettings,
+    db: sqlite_utils.Database,
+    adapter: Adapter | None = None,
+    stop: threading.Event | None = None,
+    max_batches: int | None = None,
+) -> SyncReport:
+    """Send every due pending record, batch after batch, until none is due, ``stop`` is
+    set, or a whole batch failed transiently (the CRM is unreachable: no point hammering
+    it with the next batches; they wait for the next run)."""
+    adapter = adapter or make_adapter(settings, db)
+    report, rng = SyncReport(), random.Random()
+    secrets = settings.secrets()
+    while not (stop and stop.is_set()) and (max_batches is None or report.batches < max_batches):
+        batch = next_batch(db, settings.batch_size)
+        if not batch:
+            break
+        results = [_scrub(r, secrets) for r in adapter.send(batch)]
+        record_results(
+            db,
+            batch,
+            results,
+            settings.target,
+            max_attempts=settings.max_attempts,
+            backoff_s=settings.backoff_s,
+            backoff_max_s=settings.backoff_max_s,
+            rng=rng,
+        )
+        report.batches += 1
+        for res in results:
+            setattr(report, _FIELD[res.outcome], getattr(report, _FIELD[res.outcome]) + 1)
+            if res.error and res.outcome != "sent":
+                report.errors.append(res.error)
+        log.info("batch of %d: %s", len(batch), report.as_dict())
+        if all(r.outcome == "retry" for r in results):
+            report.unreachable = True
+            break
+    return report
+
+
+_FIELD = {"sent": "sent", "dead": "dead", "retry": "retry", "requeue": "requeued"}
+
+
+def _scrub(result: RecordResult, secrets: list[str]) -> RecordResult:
+    """The server's error text with any secret it echoed masked."""
+    return replace(result, error=redact(result.error, secrets)) if result.error else result
+
+
+def parse_every(text: str) -> float:
+    """'15m', '30s', '1h', '90' (seconds) -> seconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text.lower())
+    if not m or float(m.group(1)) <= 0:
+        raise ConfigError(f"--every: expected a duration like 15m, 30s or 1h, got {text!r}")
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
+    """Set ``stop`` on SIGTERM/SIGINT while inside (main thread only); the work in flight
+    finishes and is recorded, then the caller returns."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def run_every(
+    interval_s: float,
+    cycle: Callable[[threading.Event], None],
+    stop: threading.Event,
+    on_error: Callable[[Exception], None] | None = None,
+) -> None:
+    """Call ``cycle`` now and then every ``interval_s`` until ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            cycle(stop)
+        except ShelfscanError as exc:  # a bad cycle (token endpoint down) must not end the loop
+            if on_error is None:
+                raise
+            on_error(exc)
+        stop.wait(interval_s)
+
+
+def run_sync(
+    db_path: Path,
+    settings: SyncSettings,
+    every_s: float | None = None,
+    on_cycle: Callable[[SyncReport], None] | None = None,
+    on_error: Callable[[Exception], None] | None = None,
+) -> SyncReport:
+    """``shelfscan sync``: hold the single-instance lock, then sync once, or every
+    ``every_s`` seconds, until done or SIGTERM. Returns the last cycle's report."""
+    settings.validate()
+    last = SyncReport()
+    with single_instance(db_path), stop_on_signals(threading.Event()) as stop:
+        db = open_db(db_path)
+        adapter = make_adapter(settings, db, stop)
+
+        def cycle(stop: threading.Event) -> None:
+            nonlocal last
+            last = sync_once(settings, db, adapter, stop)
+            if on_cycle is not None:
+                on_cycle(last)
+
+        if every_s is None:
+            cycle(stop)
+        else:
+            run_every(every_s, cycle, stop, on_error)
+    return last

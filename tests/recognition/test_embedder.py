@@ -1,0 +1,93 @@
+"""The ONNX embedder wrapper: crops, contract checks, unit vectors (the shipped model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper
+
+from catalog_builders import catalog, embedder
+from shelfscan.datasets.synthetic import render_packshot
+from shelfscan.errors import ModelError
+from shelfscan.recognition.embedder import Embedder, crop_boxes
+
+IMG = np.arange(100 * 200 * 3, dtype=np.uint8).reshape(100, 200, 3)
+
+
+@pytest.mark.parametrize(
+    ("box", "margin", "shape"),
+    [
+        ([10, 20, 50, 80], 0.0, (60, 40, 3)),  # plain crop
+        ([10, 20, 50, 80], 0.1, (72, 48, 3)),  # grown by 10 % each side
+        ([-30, -10, 20, 30], 0.0, (30, 20, 3)),  # clipped at the top-left corner
+        ([300, 10, 400, 50], 0.0, (1, 1, 3)),  # entirely outside: a 1x1 black crop
+    ],
+)
+def test_crop_boxes(box: list[float], margin: float, shape: tuple[int, int, int]) -> None:
+    (crop,) = crop_boxes(IMG, np.array([box], np.float32), margin)
+    assert crop.shape == shape
+
+
+def test_shipped_embedder_gives_unit_vectors() -> None:
+    emb = embedder()
+    rng = np.random.default_rng(0)
+    crops = [render_packshot(s, rng, 120)[0] for s in catalog().skus[:5]]
+    vecs = emb(crops)
+    assert vecs.shape == (5, emb.dim) and vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    assert emb([]).shape == (0, emb.dim)
+    # the same product photographed twice is closer than two different products
+    again = emb([render_packshot(catalog().skus[0], rng, 120)[0]])[0]
+    assert float(again @ vecs[0]) > float(again @ vecs[3])
+
+
+def _tiny_model(path: Path, meta: dict[str, str], output: str = "embeddings") -> Path:
+    node = helper.make_node("GlobalAveragePool", ["images"], ["pooled"])
+    flat = helper.make_node("Flatten", ["pooled"], [output])
+    graph = helper.make_graph(
+        [node, flat], "tiny",
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["n", 3, 8, 8])],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["n", 3])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    for k, v in meta.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = k, v
+    onnx.save(model, str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("meta", "output", "message"),
+    [
+        ({}, "embeddings", "not a shelfscan embedder"),  # a detector or foreign model
+        ({"shelfscan.kind": "embedder"}, "embeddings", "input_hw"),  # no input size
+        ({"shelfscan.kind": "embedder", "shelfscan.input_hw": "8,8"}, "out", "'embeddings'"),
+        ({"shelfscan.kind": "embedder", "shelfscan.input_hw": "8,8",
+          "shelfscan.threshold": "high"}, "embeddings", "threshold"),
+    ],
+)
+def test_contract_errors(tmp_path: Path, meta: dict[str, str], output: str, message: str) -> None:
+    path = _tiny_model(tmp_path / "m.onnx", meta, output)
+    with pytest.raises(ModelError, match=message):
+        Embedder(ort.InferenceSession(str(path)), "m.onnx")
+
+
+def test_tiny_model_runs_in_batches(tmp_path: Path) -> None:
+    meta = {"shelfscan.kind": "embedder", "shelfscan.input_hw": "8,8", "shelfscan.threshold": "0.7"}
+    emb = Embedder(ort.InferenceSession(str(_tiny_model(tmp_path / "m.onnx", meta))), batch_size=2)
+    crops = [np.full((20, 10, 3), (b, g, r), np.uint8) for b, g, r in
+             [(255, 0, 0), (0, 0, 255), (0, 255, 0), (10, 10, 10), (255, 0, 0)]]
+    vecs = emb(crops)
+    assert vecs.shape == (5, 3) and emb.match_config.threshold == 0.7
+    assert np.allclose(vecs[0], [0, 0, 1])  # BGR blue -> RGB channel 2
+    assert np.allclose(vecs[0], vecs[4])
+
+
+def test_missing_model_file(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        Embedder.from_path(tmp_path / "nope.onnx")

@@ -1,0 +1,164 @@
+"""Visit report: actions, annotated photos, HTML page, and the page in a real browser."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from bay_builders import stored_visit
+from shelfscan.planogram import PlanogramMatch, PositionMatch
+from shelfscan.report import COLOURS, actions_for, annotate, load_visit_report, write_report
+from shelfscan.report.html import render_html
+from shelfscan.report.visit import PhotoReport
+from shelfscan.types import Detections, Gap, ShelfLayout, ShelfRow
+
+
+def photo_with(positions: list[PositionMatch], facing_status: tuple[str, ...] = ()) -> PhotoReport:
+    dets = Detections.from_boxes(
+        [[10, 10, 50, 90], [60, 10, 100, 90]],
+        row=np.array([0, 0]),
+        sku=np.array(["4711", "9999"], dtype=object),
+    )
+    layout = ShelfLayout(
+        (ShelfRow(0, 10, 90, 10, 100, (0, 1), 40),), (Gap(0, (100, 10, 190, 90), 2.2),), (200, 100)
+    )
+    match = (
+        PlanogramMatch(
+            "P", "align", tuple(positions), facing_status or ("expected", "unexpected"), (2,)
+        )
+        if positions
+        else None
+    )
+    return PhotoReport(1, Path("a.jpg"), 200, 100, dets, layout, {}, {}, match)
+
+
+@pytest.mark.parametrize(
+    ("case", "position", "text", "priority"),
+    [
+        (
+            "out of stock",
+            PositionMatch(2, 0, "4711", 3, 0, "missing"),
+            "Refill SKU 4711 on shelf 3 (position 1, 3 facings)",
+            1,
+        ),
+        (
+            "too few",
+            PositionMatch(0, 1, "4712", 4, 1, "wrong_facings"),
+            "Add 3 facings of SKU 4712 on shelf 1 (1 of 4 there)",
+            2,
+        ),
+        (
+            "too many",
+            PositionMatch(1, 0, "4713", 1, 3, "wrong_facings"),
+            "Reduce SKU 4713 on shelf 2 to 1 facing (3 there)",
+            3,
+        ),
+        (
+            "misplaced",
+            PositionMatch(0, 4, "4714", 2, 0, "misplaced"),
+            "Move SKU 4714 to shelf 1, position 5",
+            2,
+        ),
+    ],
+)
+def test_actions_from_positions(
+    case: str, position: PositionMatch, text: str, priority: int
+) -> None:
+    actions = actions_for([photo_with([position, PositionMatch(0, 9, "ok", 1, 1, "ok")])])
+    assert actions[0].text == text and actions[0].priority == priority
+    # the competitor facing on row 0 (shelf 3) asks for removal; ok positions ask nothing
+    assert [a.text for a in actions[1:]] == ["Remove 1 product not in the planogram from shelf 3"]
+
+
+def test_actions_without_planogram_check_gaps() -> None:
+    (action,) = actions_for([photo_with([])])
+    assert action.text == "Check the empty gap on row 1 (2.2 facings wide)"
+
+
+def test_annotate_colours_boxes_by_status() -> None:
+    photo = photo_with([PositionMatch(0, 0, "4711", 1, 1, "ok", 0, (0,))])
+    image = np.full((600, 1200, 3), 255, np.uint8)
+    out = annotate(image, photo.detections, photo.layout, photo.match, max_side=None)
+    assert out.shape[1] == 1200 and out.shape[0] > 600  # legend band below the photo
+    assert not np.array_equal(out[:600], image)
+    assert tuple(int(v) for v in out[50, 10]) == COLOURS["ok"][0]  # left edge of box 0
+    assert tuple(int(v) for v in out[50, 60]) == COLOURS["unexpected"][0]  # box 1
+    assert np.array_equal(image, np.full((600, 1200, 3), 255, np.uint8))  # input untouched
+
+
+def test_annotate_downscales_big_photos() -> None:
+    photo = photo_with([])
+    out = annotate(np.zeros((1000, 4000, 3), np.uint8), photo.detections, photo.layout, None, 1600)
+    assert max(out.shape[:2]) == 1600 and out.shape[0] > 400  # photo 1600x400 plus legend
+
+
+def test_html_is_self_contained_and_escaped(tmp_path: Path, db_path: Path) -> None:
+    db, visit, plan = stored_visit(tmp_path, db_path)
+    db.execute("UPDATE visits SET rep = '<script>x</script>' WHERE id = ?", [visit])
+    report, written = write_report(db, visit, tmp_path / "r.html", tmp_path / "imgs")
+    page = (tmp_path / "r.html").read_text()
+    assert "data:image/jpeg;base64," in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "http://" not in page and "https://" not in page  # opens offline
+    gone = plan.shelves[0].positions[1].sku
+    assert f"Refill SKU {gone} on shelf 1" in page
+    assert any(a.text.startswith(f"Refill SKU {gone}") for a in report.actions)
+    jpgs = sorted((tmp_path / "imgs").glob("*.jpg"))
+    assert len(jpgs) == 1 and cv2.imread(str(jpgs[0])) is not None
+    assert set(written) == {tmp_path / "r.html", *jpgs}
+    assert 0 < report.kpis["planogram_compliance"] < 1
+
+
+def test_visit_without_planogram_still_has_shelf_kpis(tmp_path: Path, db_path: Path) -> None:
+    db, visit, _ = stored_visit(tmp_path, db_path, with_planogram=False)
+    report = load_visit_report(db, visit)
+    assert report.kpis["facings"] > 0 and "gaps" in report.kpis
+    assert "planogram_compliance" not in report.kpis
+    page = render_html(report, {})
+    assert "Planogram compliance" not in page and "Photo file not found" in page
+
+
+def test_missing_photo_file_is_reported_not_fatal(tmp_path: Path, db_path: Path) -> None:
+    db, visit, _ = stored_visit(tmp_path, db_path)
+    (tmp_path / "shelf.jpg").unlink()
+    _, written = write_report(db, visit, tmp_path / "r.html")
+    assert "Photo file not found" in (tmp_path / "r.html").read_text()
+    assert written == [tmp_path / "r.html"]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)")
+def test_report_renders_in_headless_chromium_on_a_phone(tmp_path: Path, db_path: Path) -> None:
+    db, visit, _ = stored_visit(tmp_path, db_path)
+    write_report(db, visit, tmp_path / "report.html")
+    shot = tmp_path / "shot.png"
+    cmd = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--screenshot={shot}",
+        "--window-size=412,915",
+        "--hide-scrollbars",
+        (tmp_path / "report.html").as_uri(),
+    ]
+    subprocess.run(cmd, capture_output=True, timeout=90, check=False)
+    assert shot.is_file(), "chromium wrote no screenshot"
+    img = cv2.imread(str(shot))
+    assert img is not None and img.shape[:2] == (915, 412)
+    # the page drew something: the dark header band on top and a light page below
+    assert img[:40].mean() < 120 and img[200:].mean() > 150
+    # nothing overflows sideways: the right-most column is page background, not content
+    assert img[80:, -3:].std() < 40
