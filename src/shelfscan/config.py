@@ -34,7 +34,7 @@ class Settings:
 
     detector: str = "detector.onnx"  # file name under models/, or a path
     threads: int = 2
-    score_threshold: float = 0.35
+    score_threshold: float = 0.5  # counting error is lowest here (models/README.md)
     iou_threshold: float = 0.5
     tiles: str = "1x1"  # columns x rows for very large photos
     min_gap_facings: float = 0.8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -32,24 +33,18 @@ def nms(
 ) -> npt.NDArray[np.int64]:
     """Indices of the boxes (N, 4) kept by greedy NMS, highest score first.
 
-    With ``class_ids`` (N,), boxes only suppress boxes of their own class.
+    A box is suppressed when its IoU with a kept, higher-scoring box exceeds
+    ``iou_threshold``. With ``class_ids`` (N,), boxes only suppress their own class.
+    Runs OpenCV's C++ NMS (dense shelves give thousands of candidates).
     """
     boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
     scores = np.asarray(scores, dtype=np.float32).reshape(-1)
     if len(boxes) == 0:
         return np.zeros((0,), dtype=np.int64)
-    if class_ids is not None:
-        # Offset each class to its own region of the plane: one pass handles all classes.
-        span = float(boxes.max()) + 1.0
-        boxes = boxes + (np.asarray(class_ids, dtype=np.float32) * span)[:, None]
-    order = np.argsort(-scores, kind="stable")
-    keep: list[int] = []
-    while order.size:
-        best = int(order[0])
-        keep.append(best)
-        if order.size == 1:
-            break
-        rest = order[1:]
-        ious = box_iou_batch(boxes[best : best + 1], boxes[rest])[0]
-        order = rest[ious <= iou_threshold]
-    return np.asarray(keep, dtype=np.int64)
+    xywh = np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], axis=1).astype(np.float64)
+    classes = np.zeros(len(boxes), np.int32) if class_ids is None else np.asarray(class_ids)
+    kept = cv2.dnn.NMSBoxesBatched(
+        xywh.tolist(), scores.tolist(), classes.astype(np.int32).tolist(), -np.inf, iou_threshold
+    )
+    kept = np.asarray(kept, dtype=np.int64).reshape(-1)
+    return kept[np.argsort(-scores[kept], kind="stable")]
