@@ -43,8 +43,8 @@ def nms(
         return np.zeros((0,), dtype=np.int64)
     xywh = np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], axis=1).astype(np.float64)
     classes = np.zeros(len(boxes), np.int32) if class_ids is None else np.asarray(class_ids)
-    kept = cv2.dnn.NMSBoxesBatched(
+    found = cv2.dnn.NMSBoxesBatched(
         xywh.tolist(), scores.tolist(), classes.astype(np.int32).tolist(), -np.inf, iou_threshold
     )
-    kept = np.asarray(kept, dtype=np.int64).reshape(-1)
+    kept: npt.NDArray[np.int64] = np.asarray(found, dtype=np.int64).reshape(-1)
     return kept[np.argsort(-scores[kept], kind="stable")]
