@@ -54,6 +54,9 @@ def test_scan_bay_counts_overlaps_once(bay_files: tuple[list[Path], int], db_pat
     con = sqlite3.connect(db_path)
     assert con.execute("SELECT facings FROM bays").fetchone()[0] == bay["facings"]
     assert con.execute("SELECT COUNT(*) FROM bay_photos").fetchone()[0] == 3
+    # The visit's totals count the bay once, not the sum of its overlapping photos.
+    code, out, _ = run("visits", "--db", str(db_path), "--json")
+    assert code == 0 and json.loads(out)[0]["facings"] == bay["facings"]
 
 
 def test_bay_photos_that_do_not_overlap(tmp_path: Path, db_path: Path) -> None:

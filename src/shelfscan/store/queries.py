@@ -11,13 +11,17 @@ from shelfscan.errors import StoreError
 
 def list_visits(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Visits, newest first, with photo and facing counts."""
-    sql = """
+    # Photos merged into a bay count through the bay's KPIs, so overlaps are counted once.
+    total = """(SELECT COALESCE(SUM(k.value), 0) FROM kpis k
+                 WHERE k.visit_id = v.id AND k.name = '{name}' AND k.scope = ''
+                   AND k.photo_id NOT IN (SELECT photo_id FROM bay_photos))
+              + (SELECT COALESCE(SUM(bk.value), 0) FROM bay_kpis bk JOIN bays b ON b.id = bk.bay_id
+                 WHERE b.visit_id = v.id AND bk.name = '{name}')"""
+    sql = f"""
         SELECT v.id, v.store_id, v.rep, v.started_at,
                COUNT(DISTINCT p.id) AS photos,
-               (SELECT COALESCE(SUM(k.value), 0) FROM kpis k
-                 WHERE k.visit_id = v.id AND k.name = 'facings' AND k.scope = '') AS facings,
-               (SELECT COALESCE(SUM(k.value), 0) FROM kpis k
-                 WHERE k.visit_id = v.id AND k.name = 'gaps' AND k.scope = '') AS gaps
+               {total.format(name="facings")} AS facings,
+               {total.format(name="gaps")} AS gaps
         FROM visits v LEFT JOIN photos p ON p.visit_id = v.id
         GROUP BY v.id ORDER BY v.started_at DESC, v.id
     """
