@@ -92,7 +92,7 @@ def save_scan(db: sqlite_utils.Database, visit_id: str, scan: ScanResult) -> int
             "SELECT id FROM photos WHERE visit_id = ? AND sha256 = ?", [visit_id, photo.sha256]
         ).fetchone()
         values = [
-            str(photo.path),
+            str(photo.path.resolve()),  # reports and rescoring find it from any folder
             photo.size_bytes,
             photo.width,
             photo.height,
