@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from shelfscan.errors import ConfigError
 
@@ -55,31 +56,55 @@ class Settings:
         return cols, rows
 
 
-def _coerce(name: str, value: Any, kind: type) -> Any:
+T = TypeVar("T")
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _coerce(section: str, name: str, value: Any, kind: type, path: Path) -> Any:
+    where = f"setting {section}.{name}"
+    if kind is bool and isinstance(value, str):
+        if value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ConfigError(f"{where}: expected true/false, got {value!r} (config {path})")
     try:
         return kind(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {name}: expected {kind.__name__}, got {value!r}") from exc
+        raise ConfigError(
+            f"{where}: expected {kind.__name__}, got {value!r} (config {path})"
+        ) from exc
 
 
-def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
-    """Defaults, then the config file's ``[scan]`` table, then ``SHELFSCAN_<NAME>`` env vars,
-    then ``overrides`` (CLI flags; None means 'not given')."""
-    kinds = {f.name: type(getattr(Settings(), f.name)) for f in fields(Settings)}
+def load_section(
+    cls: type[T], section: str, path: Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> T:
+    """Resolve a frozen settings dataclass ``cls``: its defaults < the ``[section]`` table of
+    the config file < ``SHELFSCAN_<SECTION>_<NAME>`` env vars (``SHELFSCAN_<NAME>`` for
+    ``scan``) < ``overrides`` (CLI flags; None means 'not given')."""
+    defaults = cls()
+    kinds = {f.name: type(getattr(defaults, f.name)) for f in fields(cls)}  # type: ignore[arg-type]
     values: dict[str, Any] = {}
     path = path or default_config_path()
     if path.is_file():
         try:
-            table = tomllib.loads(path.read_text(encoding="utf-8")).get("scan", {})
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get(section, {})
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read config ({exc})") from exc
         for key, value in table.items():
             if key not in kinds:
-                raise ConfigError(f"{path}: unknown setting {key!r} (valid: {', '.join(kinds)})")
+                raise ConfigError(
+                    f"{path}: unknown setting {section}.{key} (valid: {', '.join(kinds)})"
+                )
             values[key] = value
+    prefix = "SHELFSCAN_" if section == "scan" else f"SHELFSCAN_{section.upper()}_"
     for key in kinds:
-        env = os.environ.get(f"SHELFSCAN_{key.upper()}")
+        env = os.environ.get(f"{prefix}{key.upper()}")
         if env is not None:
             values[key] = env
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return replace(Settings(), **{k: _coerce(k, v, kinds[k]) for k, v in values.items()})
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    coerced = {k: _coerce(section, k, v, kinds[k], path) for k, v in values.items()}
+    return replace(defaults, **coerced)  # type: ignore[type-var]
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Scan settings: defaults < ``[scan]`` of the config file < ``SHELFSCAN_<NAME>`` < flags."""
+    return load_section(Settings, "scan", path, overrides)

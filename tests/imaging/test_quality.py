@@ -112,7 +112,7 @@ def test_settings_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[quality]\nsharp = 1\n", "unknown [quality] setting 'sharp'"),  # typo
+        ("[quality]\nsharp = 1\n", "unknown setting quality.sharp"),  # typo
         ("[quality]\nmin_sharpness = 'x'\n", "expected float"),  # wrong type
         ("[quality\n", "cannot read config"),  # broken TOML
     ],

@@ -13,10 +13,8 @@ the spectrum, a dark uniform bezel around the picture).
 from __future__ import annotations
 
 import functools
-import os
 import time
-import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +22,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from shelfscan.config import default_config_path
-from shelfscan.errors import ConfigError, ImageError
+from shelfscan.config import load_section
+from shelfscan.errors import ImageError
 from shelfscan.imaging.phash import phash
 from shelfscan.types import CLASS_PRODUCT, Detections, KpiReport, ShelfLayout
 
@@ -56,38 +54,7 @@ class QualitySettings:
 def load_quality_settings(path: Path | None = None, **overrides: Any) -> QualitySettings:
     """Defaults < ``[quality]`` table of the config file < ``SHELFSCAN_QUALITY_<NAME>``
     env vars < ``overrides`` (None means not given)."""
-    kinds = {f.name: type(getattr(QualitySettings(), f.name)) for f in fields(QualitySettings)}
-    values: dict[str, Any] = {}
-    path = path or default_config_path()
-    if path.is_file():
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8")).get("quality", {})
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read config ({exc})") from exc
-        for key, value in table.items():
-            if key not in kinds:
-                raise ConfigError(
-                    f"{path}: unknown [quality] setting {key!r} (valid: {', '.join(kinds)})"
-                )
-            values[key] = value
-    for key in kinds:
-        env = os.environ.get(f"SHELFSCAN_QUALITY_{key.upper()}")
-        if env is not None:
-            values[key] = env
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    coerced = {k: _coerce(k, v, kinds[k], path) for k, v in values.items()}
-    return replace(QualitySettings(), **coerced)
-
-
-def _coerce(name: str, value: Any, kind: type, path: Path) -> Any:
-    if kind is bool and isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    try:
-        return kind(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(
-            f"{path}: [quality] {name}: expected {kind.__name__}, got {value!r}"
-        ) from exc
+    return load_section(QualitySettings, "quality", path, overrides)
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,12 @@ never printed (``SyncSettings.__repr__`` and ``describe`` mask them).
 
 from __future__ import annotations
 
-import os
-import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from shelfscan.config import default_config_path
+from shelfscan.config import load_section
 from shelfscan.errors import ConfigError
 
 SECRET_FIELDS = ("token", "client_secret")
@@ -102,43 +100,10 @@ def check_url(name: str, url: str, allow_http: bool) -> None:
         )
 
 
-def _coerce(name: str, value: Any, kind: type) -> Any:
-    if kind is bool and isinstance(value, str):
-        if value.lower() in ("1", "true", "yes", "on"):
-            return True
-        if value.lower() in ("0", "false", "no", "off", ""):
-            return False
-        raise ConfigError(f"sync.{name}: expected true/false, got {value!r}")
-    try:
-        return kind(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"sync.{name}: expected {kind.__name__}, got {value!r}") from exc
-
-
 def load_sync_settings(path: Path | None = None, **overrides: Any) -> SyncSettings:
     """Defaults < ``[sync]`` of the config file < ``SHELFSCAN_SYNC_<NAME>`` < ``overrides``
     (non-secret CLI flags; None means 'not given')."""
-    kinds = {f.name: type(getattr(SyncSettings(), f.name)) for f in fields(SyncSettings)}
-    values: dict[str, Any] = {}
-    path = path or default_config_path()
-    if path.is_file():
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8")).get("sync", {})
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read config ({exc})") from exc
-        for key, value in table.items():
-            if key not in kinds:
-                raise ConfigError(
-                    f"{path}: unknown [sync] setting {key!r} (valid: {', '.join(kinds)})"
-                )
-            values[key] = value
-    for key in kinds:
-        env = os.environ.get(f"SHELFSCAN_SYNC_{key.upper()}")
-        if env is not None:
-            values[key] = env
     for key, value in overrides.items():
-        if key in SECRET_FIELDS:
+        if key in SECRET_FIELDS and value is not None:
             raise ConfigError(f"sync.{key} is a secret: set it in the config file or environment")
-        if value is not None:
-            values[key] = value
-    return replace(SyncSettings(), **{k: _coerce(k, v, kinds[k]) for k, v in values.items()})
+    return load_section(SyncSettings, "sync", path, overrides)
