@@ -46,7 +46,7 @@ def test_precedence(
 def test_bad_config_is_one_clear_error(tmp_path: Path, toml: str, message: str) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text(toml)
-    with pytest.raises(ConfigError, match="config.toml") as err:
+    with pytest.raises(ConfigError, match=r"config\.toml") as err:
         load_settings(cfg)
     assert message in str(err.value)
 
