@@ -1,6 +1,7 @@
 """Numbered schema migrations.
 
-Each module here named ``mNNNN_<what>.py`` defines ``migrate(db)``; they run once each,
+Each module here named ``mNNNN_<what>.py`` defines ``SCHEMA`` (SQL statements separated by
+``;``) or, for changes plain SQL cannot express, ``migrate(db)``; they run once each,
 in number order, each in its own transaction, and are recorded in ``_migrations``.
 Areas own their numbers: 0001 core, 0002 catalog, 0003 planogram, 0004 capture/quality,
 0005 sync.
@@ -31,7 +32,12 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
         module = importlib.import_module(f"{__name__}.{name}")
         db.execute("BEGIN IMMEDIATE")
         try:
-            module.migrate(db)
+            if hasattr(module, "migrate"):
+                module.migrate(db)
+            else:
+                for statement in module.SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
             db.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
                 [name, datetime.now(UTC).isoformat(timespec="seconds")],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite_utils
-
 SCHEMA = """
 CREATE TABLE stores (
     id TEXT PRIMARY KEY,
@@ -74,9 +72,3 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_status ON outbox(status);
 """
-
-
-def migrate(db: sqlite_utils.Database) -> None:
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)

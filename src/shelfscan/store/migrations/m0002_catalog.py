@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite_utils
-
 SCHEMA = """
 CREATE TABLE skus (
     id TEXT PRIMARY KEY,
@@ -52,9 +50,3 @@ CREATE TABLE must_have (
     PRIMARY KEY (store_id, sku_id)
 );
 """
-
-
-def migrate(db: sqlite_utils.Database) -> None:
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)

@@ -3,8 +3,6 @@ per-photo match results (one JSON blob for drawing plus one row per position for
 
 from __future__ import annotations
 
-import sqlite_utils
-
 SCHEMA = """
 CREATE TABLE planograms (
     id TEXT PRIMARY KEY,
@@ -66,9 +64,3 @@ CREATE TABLE planogram_results (
 );
 CREATE INDEX planogram_results_visit ON planogram_results(visit_id);
 """
-
-
-def migrate(db: sqlite_utils.Database) -> None:
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite_utils
-
 SCHEMA = """
 CREATE TABLE photo_quality (
     photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
@@ -48,9 +46,3 @@ CREATE TABLE bay_kpis (
     PRIMARY KEY (bay_id, name)
 );
 """
-
-
-def migrate(db: sqlite_utils.Database) -> None:
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)
