@@ -95,8 +95,18 @@ def bench_large(embedder: Embedder, n_skus: int) -> dict[str, float]:
                 db.conn.executemany(
                     "INSERT INTO sku_images (sku_id, source, sha256, width, height, image_jpeg,"
                     " embedding, dim, model, created_at) VALUES (?, ?, ?, 32, 64, ?, ?, ?, ?, '')",
-                    [(f"F{i:05d}", "filler", f"{i}-{k}", jpeg, store.to_blob(v), embedder.dim,
-                      embedder.name) for k, v in enumerate(vecs)],
+                    [
+                        (
+                            f"F{i:05d}",
+                            "filler",
+                            f"{i}-{k}",
+                            jpeg,
+                            store.to_blob(v),
+                            embedder.dim,
+                            embedder.name,
+                        )
+                        for k, v in enumerate(vecs)
+                    ],
                 )
         fill_s = time.perf_counter() - t0
         rec = lib.build_recognizer(db, embedder)
@@ -140,8 +150,12 @@ def main() -> None:
     args = parser.parse_args()
     cv2.setNumThreads(args.threads)
     embedder = Embedder.from_path(args.embedder, args.threads)
-    out = {"embedder": embedder.name, "threads": args.threads,
-           **bench_photo(embedder, args.repeats), **bench_large(embedder, args.skus)}
+    out = {
+        "embedder": embedder.name,
+        "threads": args.threads,
+        **bench_photo(embedder, args.repeats),
+        **bench_large(embedder, args.skus),
+    }
     print(json.dumps(out, indent=2))
 
 

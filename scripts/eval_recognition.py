@@ -29,7 +29,13 @@ from shelfscan.datasets.synthetic.render import generate_scene
 from shelfscan.layout import build_layout
 from shelfscan.recognition.embedder import Embedder, crop_boxes
 from shelfscan.recognition.index import NumpyIndex
-from shelfscan.recognition.matcher import UNKNOWN, MatchConfig, context_groups, decide, smooth
+from shelfscan.recognition.matcher import (
+    UNKNOWN,
+    MatchConfig,
+    context_groups,
+    match_with_context,
+    smooth,
+)
 from shelfscan.recognition.recognizer import CatalogRecognizer, SkuInfo
 from shelfscan.types import CLASS_PRODUCT
 
@@ -42,10 +48,14 @@ class Split:
     """Cached embeddings of one catalog seed's references and scene facings."""
 
     recognizer: CatalogRecognizer
-    facings: list[tuple[np.ndarray, list[list[int]], np.ndarray, np.ndarray]]  # emb, rows, gt, known
+    facings: list[
+        tuple[np.ndarray, list[list[int]], np.ndarray, np.ndarray]
+    ]  # emb, rows, gt, known
 
 
-def reference_images(spec: object, refs: int, rng: np.random.Generator, px: int) -> list[np.ndarray]:
+def reference_images(
+    spec: object, refs: int, rng: np.random.Generator, px: int
+) -> list[np.ndarray]:
     return [render_packshot(spec, rng, px)[0] for _ in range(refs)]  # type: ignore[arg-type]
 
 
@@ -71,21 +81,25 @@ def prepare(embedder: Embedder, seed: int, args: argparse.Namespace) -> Split:
     return Split(rec, facings)
 
 
-def searched(split: Split, link: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Per scene: top-2 scores and labels after shelf-context grouping, truth, known mask."""
+Found = list[
+    tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]
+]
+
+
+def searched(split: Split, link: float) -> Found:
+    """Per scene: own and shelf-context (group) top-2 searches, truth, known mask."""
     out = []
+    index = split.recognizer.index
     for emb, rows, gt, known in split.facings:
         groups = context_groups(emb, rows, link)
-        scores, labels = split.recognizer.index.search(smooth(emb, groups), k=2)
-        out.append((scores, labels, gt, known))
+        out.append((index.search(emb, k=2), index.search(smooth(emb, groups), k=2), gt, known))
     return out
 
 
-def rates(found: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
-          config: MatchConfig) -> dict[str, float]:
+def rates(found: Found, config: MatchConfig) -> dict[str, float]:
     right = known_n = rejected = unknown_n = 0
-    for scores, labels, gt, known in found:
-        pred = decide(scores, labels, config)[0].astype(str)
+    for raw, grouped, gt, known in found:
+        pred = match_with_context(raw, grouped, config)[0].astype(str)
         right += int((pred[known] == gt[known]).sum())
         known_n += int(known.sum())
         rejected += int((pred[~known] == UNKNOWN).sum())
@@ -117,18 +131,25 @@ def score(split: Split, config: MatchConfig) -> dict[str, float]:
 
 
 def calibrate(split: Split, base: MatchConfig) -> MatchConfig:
-    """Threshold, margin and link maximising the worse of the two rates, each relative to
-    its bar (top-1 / 0.95, unknown rejection / 0.90), on ``split``."""
+    """Threshold, margin, link and confident level maximising the worse of the two rates,
+    each relative to its bar (top-1 / 0.95, unknown rejection / 0.90), on ``split``."""
     best, best_cfg = -1.0, base
-    for link in (1.01, 0.97, 0.94, 0.9):
+    for link in (1.01, 0.97, 0.95, 0.93, 0.9):
         found = searched(split, link)
         for margin in (0.0, 0.01, 0.02, 0.04):
             for thr in np.arange(0.5, 0.95, 0.005):
-                cfg = replace(base, threshold=float(round(thr, 3)), link=link, margin=margin)
-                r = rates(found, cfg)
-                value = min(r["top1_known"] / 0.95, r["unknown_rejected"] / 0.90)
-                if value > best:
-                    best, best_cfg = value, cfg
+                for extra in (0.0, 0.05, 0.1) if link <= 1.0 else (0.0,):
+                    cfg = replace(
+                        base,
+                        threshold=float(round(thr, 3)),
+                        link=link,
+                        margin=margin,
+                        confident=float(round(thr + extra, 3)) if extra else 0.0,
+                    )
+                    r = rates(found, cfg)
+                    value = min(r["top1_known"] / 0.95, r["unknown_rejected"] / 0.90)
+                    if value > best:
+                        best, best_cfg = value, cfg
     return best_cfg
 
 
@@ -144,6 +165,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float)
     parser.add_argument("--link", type=float)
     parser.add_argument("--margin", type=float)
+    parser.add_argument("--confident", type=float)
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -159,11 +181,17 @@ def main() -> None:
         threshold=cfg.threshold if args.threshold is None else args.threshold,
         link=cfg.link if args.link is None else args.link,
         margin=cfg.margin if args.margin is None else args.margin,
+        confident=cfg.confident if args.confident is None else args.confident,
     )
     test = prepare(embedder, TEST_SEED, args)
     report.update(
         test_seed=TEST_SEED,
-        config={"threshold": cfg.threshold, "link": cfg.link, "margin": cfg.margin},
+        config={
+            "threshold": cfg.threshold,
+            "link": cfg.link,
+            "margin": cfg.margin,
+            "confident": cfg.confident,
+        },
         with_context=score(test, cfg),
         without_context=score(test, replace(cfg, link=1.01)),
         seconds=round(time.perf_counter() - t0, 1),

@@ -38,7 +38,9 @@ VERSION = "1"
 CALIB_CATALOG_SEED = 9001  # never used by scripts/eval_recognition.py
 
 
-DECISION: dict[str, str] = {}  # shelfscan.threshold / .margin / .link, from the options
+DECISION: dict[
+    str, str
+] = {}  # shelfscan.threshold / .margin / .link / .confident, from the options
 
 
 def set_metadata(path: Path, hw: tuple[int, int], blocks: int) -> None:
@@ -142,6 +144,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, help="calibrated open-set threshold")
     parser.add_argument("--link", type=float, help="calibrated shelf-context link")
     parser.add_argument("--margin", type=float, help="calibrated margin over the runner-up")
+    parser.add_argument("--confident", type=float, help="calibrated confident own score")
     parser.add_argument("--int8", action="store_true", help="write a static int8 model")
     parser.add_argument("--calib-scenes", type=int, default=12)
     args = parser.parse_args()
@@ -152,6 +155,8 @@ def main() -> None:
         DECISION["shelfscan.margin"] = str(args.margin)
     if args.link is not None:
         DECISION["shelfscan.link"] = str(args.link)
+    if args.confident is not None:
+        DECISION["shelfscan.confident"] = str(args.confident)
     if args.checkpoint:
         ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
         args.blocks, hw = ckpt["blocks"], tuple(ckpt["hw"])

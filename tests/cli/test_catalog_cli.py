@@ -25,15 +25,28 @@ def test_add_list_export_remove_import(tmp_path: Path) -> None:
     embedder_path()
     db = str(tmp_path / "c.db")
     src = write_catalog_folder(tmp_path / "src", SKUS)
-    code, out, err = run("catalog", "add", "SKU0001", *map(str, (src / "SKU0001").iterdir()),
-                         "--brand", "Acme", "--width-mm", "80", "--db", db, "--json")
+    code, out, err = run(
+        "catalog",
+        "add",
+        "SKU0001",
+        *map(str, (src / "SKU0001").iterdir()),
+        "--brand",
+        "Acme",
+        "--width-mm",
+        "80",
+        "--db",
+        db,
+        "--json",
+    )
     assert code == 0, err
     assert json.loads(out)["images"] == 3
     code, out, _ = run("catalog", "list", "--db", db, "--json")
     assert [(r["sku"], r["brand"], r["width_mm"], r["images"]) for r in json.loads(out)] == [
-        ("SKU0001", "Acme", 80.0, 3)]
-    code, _, err = run("catalog", "add", "SKU0001", str(next((src / "SKU0002").iterdir())),
-                       "--db", db)
+        ("SKU0001", "Acme", 80.0, 3)
+    ]
+    code, _, err = run(
+        "catalog", "add", "SKU0001", str(next((src / "SKU0002").iterdir())), "--db", db
+    )
     assert code == 1 and "already in the catalog" in err  # duplicate id
     assert run("catalog", "export", str(tmp_path / "out"), "--db", db)[0] == 0
     assert (tmp_path / "out" / "catalog.csv").is_file()
@@ -84,23 +97,22 @@ def test_scan_review_rescore(tmp_path: Path) -> None:
         pytest.skip("detector model not found")
     db = str(tmp_path / "c.db")
     on_shelf = sorted(set(scene(5).detections.data["sku"].tolist()) - {""})
-    run("catalog", "import", str(write_catalog_folder(tmp_path / "src", on_shelf[::2])),
-        "--db", db)
+    run("catalog", "import", str(write_catalog_folder(tmp_path / "src", on_shelf[::2])), "--db", db)
     photo = scene_file(tmp_path, 5)
     code, out, err = run("scan", str(photo), "--visit", "V1", "--db", db, "--json")
     assert code == 0, err
     kpis = json.loads(out)["photos"][0]["kpis"]
     assert kpis["recognized_facings"] + kpis["unknown_facings"] == kpis["facings"]
-    code, out, _ = run("review", "--list", "--json", "--crops", str(tmp_path / "crops"),
-                       "--db", db)
+    code, out, _ = run("review", "--list", "--json", "--crops", str(tmp_path / "crops"), "--db", db)
     unknowns = json.loads(out)
     assert code == 0 and len(unknowns) == kpis["unknown_facings"]
     if not unknowns:
         pytest.skip("the detector found no unknown facing")
     assert (tmp_path / "crops" / f"unknown-{unknowns[0]['id']}.jpg").is_file()
     # interactive: a bad answer is re-asked, then a new SKU, then quit
-    code, out, err = run("review", "--db", db, "--crops", str(tmp_path / "c2"),
-                         stdin="zzz\nn NEW1 Fresh juice\nq\n")
+    code, out, err = run(
+        "review", "--db", db, "--crops", str(tmp_path / "c2"), stdin="zzz\nn NEW1 Fresh juice\nq\n"
+    )
     assert code == 0 and "labelled 1 facing(s)" in out, err
     code, out, _ = run("catalog", "list", "--db", db, "--json")
     assert "NEW1" in [r["sku"] for r in json.loads(out)]

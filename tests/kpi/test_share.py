@@ -11,8 +11,15 @@ from shelfscan.layout import build_layout
 from shelfscan.types import CLASS_EMPTY, CLASS_PRICE_TAG, CLASS_PRODUCT, Detections
 
 # one row of five facings (widths 100, 100, 50, 150, 100) plus an empty slot and a tag
-BOXES = [[0, 0, 100, 200], [100, 0, 200, 200], [200, 0, 250, 200], [250, 0, 400, 200],
-         [400, 0, 500, 200], [500, 0, 600, 200], [0, 200, 40, 220]]
+BOXES = [
+    [0, 0, 100, 200],
+    [100, 0, 200, 200],
+    [200, 0, 250, 200],
+    [250, 0, 400, 200],
+    [400, 0, 500, 200],
+    [500, 0, 600, 200],
+    [0, 200, 40, 220],
+]
 CLASSES = [CLASS_PRODUCT] * 5 + [CLASS_EMPTY, CLASS_PRICE_TAG]
 SKU = ["A1", "A1", "B1", "unknown", "A2", None, None]
 BRAND = ["A", "A", "B", "unknown", "A", None, None]
@@ -21,8 +28,9 @@ CAT = ["x", "x", "y", "unknown", "x", None, None]
 
 def recognised() -> Detections:
     d = dets(BOXES, CLASSES)
-    return d.with_data(sku=np.array(SKU, object), brand=np.array(BRAND, object),
-                       category=np.array(CAT, object))
+    return d.with_data(
+        sku=np.array(SKU, object), brand=np.array(BRAND, object), category=np.array(CAT, object)
+    )
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,8 @@ def _tiny_model(path: Path, meta: dict[str, str], output: str = "embeddings") ->
     node = helper.make_node("GlobalAveragePool", ["images"], ["pooled"])
     flat = helper.make_node("Flatten", ["pooled"], [output])
     graph = helper.make_graph(
-        [node, flat], "tiny",
+        [node, flat],
+        "tiny",
         [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["n", 3, 8, 8])],
         [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["n", 3])],
     )
@@ -67,8 +68,15 @@ def _tiny_model(path: Path, meta: dict[str, str], output: str = "embeddings") ->
         ({}, "embeddings", "not a shelfscan embedder"),  # a detector or foreign model
         ({"shelfscan.kind": "embedder"}, "embeddings", "input_hw"),  # no input size
         ({"shelfscan.kind": "embedder", "shelfscan.input_hw": "8,8"}, "out", "'embeddings'"),
-        ({"shelfscan.kind": "embedder", "shelfscan.input_hw": "8,8",
-          "shelfscan.threshold": "high"}, "embeddings", "threshold"),
+        (
+            {
+                "shelfscan.kind": "embedder",
+                "shelfscan.input_hw": "8,8",
+                "shelfscan.threshold": "high",
+            },
+            "embeddings",
+            "threshold",
+        ),
     ],
 )
 def test_contract_errors(tmp_path: Path, meta: dict[str, str], output: str, message: str) -> None:
@@ -80,8 +88,10 @@ def test_contract_errors(tmp_path: Path, meta: dict[str, str], output: str, mess
 def test_tiny_model_runs_in_batches(tmp_path: Path) -> None:
     meta = {"shelfscan.kind": "embedder", "shelfscan.input_hw": "8,8", "shelfscan.threshold": "0.7"}
     emb = Embedder(ort.InferenceSession(str(_tiny_model(tmp_path / "m.onnx", meta))), batch_size=2)
-    crops = [np.full((20, 10, 3), (b, g, r), np.uint8) for b, g, r in
-             [(255, 0, 0), (0, 0, 255), (0, 255, 0), (10, 10, 10), (255, 0, 0)]]
+    crops = [
+        np.full((20, 10, 3), (b, g, r), np.uint8)
+        for b, g, r in [(255, 0, 0), (0, 0, 255), (0, 255, 0), (10, 10, 10), (255, 0, 0)]
+    ]
     vecs = emb(crops)
     assert vecs.shape == (5, 3) and emb.match_config.threshold == 0.7
     assert np.allclose(vecs[0], [0, 0, 1])  # BGR blue -> RGB channel 2

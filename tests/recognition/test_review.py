@@ -83,8 +83,7 @@ def test_rescore_after_labelling(visit) -> None:  # type: ignore[no-untyped-def]
     assert outcome.error is None
     sku = db.execute("SELECT sku FROM detections WHERE idx = ?", [target["det_idx"]]).fetchone()[0]
     assert sku == new_sku
-    presence = db.execute(
-        "SELECT value FROM kpis WHERE name = 'assortment_presence'").fetchone()[0]
+    presence = db.execute("SELECT value FROM kpis WHERE name = 'assortment_presence'").fetchone()[0]
     assert presence == 1.0
     # shelf KPIs are kept; share KPIs are replaced, not duplicated
     assert db.execute("SELECT COUNT(*) FROM kpis WHERE name = 'facings'").fetchone()[0] == 1

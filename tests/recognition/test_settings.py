@@ -15,16 +15,26 @@ from shelfscan.recognition.settings import load_recognition_settings
     [
         ("", {}, {}, "threshold", 0.0),  # default: the embedder's calibrated value
         ("[recognition]\nthreshold = 0.8\n", {}, {}, "threshold", 0.8),  # config file
-        ("[recognition]\nthreshold = 0.8\n", {"SHELFSCAN_RECOGNITION_THRESHOLD": "0.7"}, {},
-         "threshold", 0.7),  # env beats the file
+        (
+            "[recognition]\nthreshold = 0.8\n",
+            {"SHELFSCAN_RECOGNITION_THRESHOLD": "0.7"},
+            {},
+            "threshold",
+            0.7,
+        ),  # env beats the file
         ("", {"SHELFSCAN_RECOGNITION_THRESHOLD": "0.7"}, {"threshold": 0.6}, "threshold", 0.6),
         ("", {"SHELFSCAN_RECOGNITION_KEEP_CROPS": "no"}, {}, "keep_crops", False),
         ("[scan]\nthreads = 4\n", {}, {"embedder": "x.onnx"}, "embedder", "x.onnx"),
     ],
 )
 def test_precedence(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str, env: dict[str, str],
-    overrides: dict[str, object], field: str, value: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    toml: str,
+    env: dict[str, str],
+    overrides: dict[str, object],
+    field: str,
+    value: object,
 ) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text(toml)

@@ -21,8 +21,9 @@ from shelfscan.recognition.settings import load_recognition_settings
 from shelfscan.store import catalog as store
 from shelfscan.store import open_db
 
-app = typer.Typer(help="Manage the SKU catalog: reference photos in, recognition at once.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Manage the SKU catalog: reference photos in, recognition at once.", no_args_is_help=True
+)
 
 EmbedderOption = Annotated[
     str | None, typer.Option("--embedder", help="Embedder model file or name under models/.")
@@ -69,7 +70,9 @@ def add(
 @app.command("import")
 @guard
 def import_(
-    folder: Annotated[Path, typer.Argument(help="One sub-folder of photos per SKU (+ catalog.csv).")],
+    folder: Annotated[
+        Path, typer.Argument(help="One sub-folder of photos per SKU (+ catalog.csv).")
+    ],
     append: AppendOption = False,
     embedder: EmbedderOption = None,
     db: DbOption = None,
@@ -91,8 +94,12 @@ def list_(db: DbOption = None, json_out: JsonOption = False) -> None:
     for col in ("sku", "ean", "name", "brand", "category", "width_mm", "images"):
         table.add_column(col)
     for r in rows:
-        table.add_row(*("" if r[c] is None else str(r[c]) for c in
-                        ("sku", "ean", "name", "brand", "category", "width_mm", "images")))
+        table.add_row(
+            *(
+                "" if r[c] is None else str(r[c])
+                for c in ("sku", "ean", "name", "brand", "category", "width_mm", "images")
+            )
+        )
     console.print(table)
 
 
@@ -142,13 +149,19 @@ def review(
     visit: Annotated[str | None, typer.Option(help="Only this visit's unknowns.")] = None,
     id_: Annotated[int | None, typer.Option("--id", help="Unknown facing to label.")] = None,
     assign: Annotated[str | None, typer.Option(help="Label --id as this existing SKU.")] = None,
-    new_sku: Annotated[str | None, typer.Option(help="Label --id as a new SKU with this id.")] = None,
-    not_product: Annotated[bool, typer.Option("--not-product", help="Label --id as not a product.")] = False,
+    new_sku: Annotated[
+        str | None, typer.Option(help="Label --id as a new SKU with this id.")
+    ] = None,
+    not_product: Annotated[
+        bool, typer.Option("--not-product", help="Label --id as not a product.")
+    ] = False,
     name: Annotated[str, typer.Option(help="Name of the --new-sku.")] = "",
     brand: Annotated[str, typer.Option(help="Brand of the --new-sku.")] = "",
     category: Annotated[str, typer.Option(help="Category of the --new-sku.")] = "",
     list_only: Annotated[bool, typer.Option("--list", help="List open unknowns and exit.")] = False,
-    crops: Annotated[Path | None, typer.Option(help="Folder to write crops to for viewing.")] = None,
+    crops: Annotated[
+        Path | None, typer.Option(help="Folder to write crops to for viewing.")
+    ] = None,
     embedder: EmbedderOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
@@ -181,8 +194,13 @@ def review(
     _prompt_loop(database, embedder, rows, folder)
 
 
-def _label(database: sqlite_utils.Database, embedder: str | None, uid: int, assign: str | None,
-           info: SkuInfo | None) -> None:
+def _label(
+    database: sqlite_utils.Database,
+    embedder: str | None,
+    uid: int,
+    assign: str | None,
+    info: SkuInfo | None,
+) -> None:
     if assign is None and info is None:
         rev.not_product(database, uid)
         return
@@ -195,7 +213,9 @@ def _label(database: sqlite_utils.Database, embedder: str | None, uid: int, assi
         err_console.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
 
 
-def _write_crops(database: sqlite_utils.Database, rows: list[dict[str, Any]], folder: Path) -> dict[int, Path]:
+def _write_crops(
+    database: sqlite_utils.Database, rows: list[dict[str, Any]], folder: Path
+) -> dict[int, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for r in rows:
@@ -213,24 +233,34 @@ def _unknowns_table(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         box = f"{r['x1']:.0f},{r['y1']:.0f},{r['x2']:.0f},{r['y2']:.0f}"
         score = "" if r["score"] is None else f"{r['score']:.3f}"
-        table.add_row(str(r["id"]), str(r["visit_id"]), Path(str(r["path"])).name, box,
-                      str(r["nearest_sku"] or ""), score)
+        table.add_row(
+            str(r["id"]),
+            str(r["visit_id"]),
+            Path(str(r["path"])).name,
+            box,
+            str(r["nearest_sku"] or ""),
+            score,
+        )
     console.print(table)
 
 
-def _prompt_loop(database: sqlite_utils.Database, embedder: str | None, rows: list[dict[str, Any]],
-                 folder: Path) -> None:
+def _prompt_loop(
+    database: sqlite_utils.Database, embedder: str | None, rows: list[dict[str, Any]], folder: Path
+) -> None:
     if not rows:
         console.print("no unknown facings to review")
         return
     paths = _write_crops(database, rows, folder)
-    console.print("answer: a SKU = assign | n SKU [name] = new SKU | x = not a product | "
-                  "s = skip | q = quit")
+    console.print(
+        "answer: a SKU = assign | n SKU [name] = new SKU | x = not a product | s = skip | q = quit"
+    )
     done = 0
     for r in rows:
         uid = int(r["id"])
-        console.print(f"[bold]#{uid}[/bold] {paths[uid]} (nearest {r['nearest_sku']}, "
-                      f"score {r['score'] or 0:.3f})")
+        console.print(
+            f"[bold]#{uid}[/bold] {paths[uid]} (nearest {r['nearest_sku']}, "
+            f"score {r['score'] or 0:.3f})"
+        )
         while True:
             answer = typer.prompt("label", default="s").strip()
             cmd, _, rest = answer.partition(" ")
@@ -273,14 +303,16 @@ def rescore(
         raise CatalogError("the catalog is empty: add SKUs with `shelfscan catalog add`")
     store_id = database.execute("SELECT store_id FROM visits WHERE id = ?", [visit]).fetchone()
     must = store.must_have(database, store_id[0] if store_id else None)
-    outcomes = rev.rescore_visit(database, visit, recognizer, must,
-                                 load_settings().min_gap_facings)
+    outcomes = rev.rescore_visit(database, visit, recognizer, must, load_settings().min_gap_facings)
     if json_out:
         print_json([o.__dict__ for o in outcomes])
     else:
         for o in outcomes:
-            line = (f"[red]failed[/red] {o.error}" if o.error
-                    else f"{o.recognized} recognised, {o.unknown} unknown")
+            line = (
+                f"[red]failed[/red] {o.error}"
+                if o.error
+                else f"{o.recognized} recognised, {o.unknown} unknown"
+            )
             console.print(f"{Path(o.path).name}: {line}", highlight=False)
     if any(o.error for o in outcomes):
         raise typer.Exit(1)

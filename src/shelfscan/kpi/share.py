@@ -20,10 +20,22 @@ from shelfscan.types import CLASS_PRODUCT, Detections, KpiReport, ShelfLayout
 UNKNOWN = "unknown"
 # Every KPI name this module writes (values and breakdowns), e.g. to replace them on re-scoring.
 SHARE_KPIS = (
-    "recognized_facings", "unknown_facings", "unknown_share", "distinct_skus",
-    "must_have_total", "must_have_present", "assortment_presence", "facings_per_sku",
-    "facings_per_brand", "share_facings_brand", "share_linear_brand", "share_facings_category",
-    "share_linear_category", "share_facings_brand_row", "share_linear_brand_row", "must_have",
+    "recognized_facings",
+    "unknown_facings",
+    "unknown_share",
+    "distinct_skus",
+    "must_have_total",
+    "must_have_present",
+    "assortment_presence",
+    "facings_per_sku",
+    "facings_per_brand",
+    "share_facings_brand",
+    "share_linear_brand",
+    "share_facings_category",
+    "share_linear_category",
+    "share_facings_brand_row",
+    "share_linear_brand_row",
+    "must_have",
 )
 
 
@@ -45,9 +57,7 @@ def _counts(keys: npt.NDArray[np.object_]) -> dict[str, float]:
     return {str(v): float(c) for v, c in zip(values, counts, strict=True)}
 
 
-def share_kpis(
-    dets: Detections, layout: ShelfLayout, must_have: Collection[str] = ()
-) -> KpiReport:
+def share_kpis(dets: Detections, layout: ShelfLayout, must_have: Collection[str] = ()) -> KpiReport:
     """Facings and share-of-shelf figures of one photo.
 
     Shares are by facings (count) and linear (summed box width in pixels), per brand,

@@ -52,7 +52,10 @@ class AddReport:
 def read_reference(path: Path) -> tuple[Image, RefImage]:
     """Decode and check one reference photo; ``ImageError`` naming the file if unusable."""
     image, info = load_image(path)
-    if min(info.width, info.height) < MIN_REF_SIDE or max(info.width, info.height) < MIN_REF_LONG_SIDE:
+    if (
+        min(info.width, info.height) < MIN_REF_SIDE
+        or max(info.width, info.height) < MIN_REF_LONG_SIDE
+    ):
         raise ImageError(
             f"{path}: reference image too small ({info.width}x{info.height}; need at least "
             f"{MIN_REF_SIDE} px on the short side and {MIN_REF_LONG_SIDE} px on the long side)"
@@ -199,10 +202,14 @@ def read_catalog_csv(path: Path) -> dict[str, SkuInfo]:
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
     if "sku" not in header:
-        raise CatalogError(f"{path}:1: header must include 'sku' (columns: {', '.join(CSV_FIELDS)})")
+        raise CatalogError(
+            f"{path}:1: header must include 'sku' (columns: {', '.join(CSV_FIELDS)})"
+        )
     extra = [h for h in header if h not in CSV_FIELDS]
     if extra:
-        raise CatalogError(f"{path}:1: unknown column(s) {', '.join(extra)} (valid: {', '.join(CSV_FIELDS)})")
+        raise CatalogError(
+            f"{path}:1: unknown column(s) {', '.join(extra)} (valid: {', '.join(CSV_FIELDS)})"
+        )
     out: dict[str, SkuInfo] = {}
     for line, row in enumerate(reader, start=2):
         sku = (row.get("sku") or "").strip()
@@ -254,7 +261,9 @@ def scan_folder(folder: Path) -> list[tuple[SkuInfo, list[Path]]]:
         )
     orphans = sorted(set(attrs) - {info.sku for info, _ in entries})
     if orphans:
-        raise CatalogError(f"{folder / CSV_NAME}: SKU(s) without an image folder: {', '.join(orphans)}")
+        raise CatalogError(
+            f"{folder / CSV_NAME}: SKU(s) without an image folder: {', '.join(orphans)}"
+        )
     if not entries:
         raise CatalogError(f"{folder}: no SKU sub-folders found")
     return entries
@@ -277,8 +286,16 @@ def export_folder(db: sqlite_utils.Database, out: Path) -> int:
         writer = csv.writer(fh)
         writer.writerow(CSV_FIELDS)
         for s in skus:
-            writer.writerow([s["sku"], s["ean"] or "", s["name"] or "", s["brand"] or "",
-                             s["category"] or "", "" if s["width_mm"] is None else s["width_mm"]])
+            writer.writerow(
+                [
+                    s["sku"],
+                    s["ean"] or "",
+                    s["name"] or "",
+                    s["brand"] or "",
+                    s["category"] or "",
+                    "" if s["width_mm"] is None else s["width_mm"],
+                ]
+            )
     refs = store.references(db)
     jpegs = store.reference_jpegs(db, [r["id"] for r in refs])
     for r in refs:
@@ -324,8 +341,9 @@ def build_recognizer(
     index = make_index(index_name, embedder.dim)
     for sku, vecs in vectors:
         index.add(sku, vecs)
-    return CatalogRecognizer(embedder, index, store.sku_infos(db), config or embedder.match_config,
-                             keep_crops)
+    return CatalogRecognizer(
+        embedder, index, store.sku_infos(db), config or embedder.match_config, keep_crops
+    )
 
 
 def recognizer_for(
@@ -336,8 +354,9 @@ def recognizer_for(
     if not store.sku_ids(db):
         return None
     embedder = Embedder.from_path(settings.embedder_path, settings.threads)
-    return build_recognizer(db, embedder, match_config(embedder, settings), settings.index,
-                            settings.keep_crops)
+    return build_recognizer(
+        db, embedder, match_config(embedder, settings), settings.index, settings.keep_crops
+    )
 
 
 def match_config(embedder: Embedder, settings: RecognitionSettings) -> MatchConfig:
@@ -347,6 +366,7 @@ def match_config(embedder: Embedder, settings: RecognitionSettings) -> MatchConf
         threshold=settings.threshold or base.threshold,
         margin=settings.margin or base.margin,
         link=settings.link or base.link,
+        confident=settings.confident or base.confident,
     )
 
 

@@ -64,9 +64,12 @@ class Embedder:
                 threshold=float(meta.get("shelfscan.threshold", MatchConfig.threshold)),
                 margin=float(meta.get("shelfscan.margin", MatchConfig.margin)),
                 link=float(meta.get("shelfscan.link", MatchConfig.link)),
+                confident=float(meta.get("shelfscan.confident", MatchConfig.confident)),
             )
         except ValueError as exc:
-            raise ModelError(f"{name}: bad metadata shelfscan.threshold/margin/link ({exc})") from exc
+            raise ModelError(
+                f"{name}: bad metadata shelfscan.threshold/margin/link/confident ({exc})"
+            ) from exc
         outputs = session.get_outputs()
         if not outputs or outputs[0].name != "embeddings":
             raise ModelError(f"{name}: expected an output named 'embeddings'")

@@ -97,8 +97,10 @@ class NumpyIndex:
         out_l = np.full((n, k), "", dtype=object)
         if n and s:
             kk = min(k, s)
-            top = np.argpartition(-scores, kk - 1, axis=1)[:, :kk] if kk < s else np.tile(
-                np.arange(s), (n, 1)
+            top = (
+                np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
+                if kk < s
+                else np.tile(np.arange(s), (n, 1))
             )
             top_scores = np.take_along_axis(scores, top, axis=1)
             order = np.argsort(-top_scores, axis=1, kind="stable")

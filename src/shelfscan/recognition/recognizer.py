@@ -10,7 +10,13 @@ import numpy.typing as npt
 
 from shelfscan.recognition.embedder import Embedder, Image, crop_boxes
 from shelfscan.recognition.index import CatalogIndex
-from shelfscan.recognition.matcher import UNKNOWN, MatchConfig, context_groups, decide, smooth
+from shelfscan.recognition.matcher import (
+    UNKNOWN,
+    MatchConfig,
+    context_groups,
+    match_with_context,
+    smooth,
+)
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.types import CLASS_PRODUCT, Detections, ShelfLayout
 
@@ -56,9 +62,15 @@ class CatalogRecognizer:
 
         ``rows``: per shelf row, indices into ``embeddings`` left to right.
         """
+        raw = self.index.search(embeddings, k=2)
         groups = context_groups(embeddings, rows, self.config.link)
-        scores, labels = self.index.search(smooth(embeddings, groups), k=2)
-        skus, best = decide(scores, labels, self.config)
+        grouped = (
+            self.index.search(smooth(embeddings, groups), k=2)
+            if groups != list(range(len(groups)))
+            else raw
+        )
+        skus, best = match_with_context(raw, grouped, self.config)
+        labels = raw[1]
         return skus, best, labels[:, 0] if len(labels) else np.zeros(0, str)
 
     def __call__(self, image: Image, dets: Detections, layout: ShelfLayout) -> Detections:
@@ -91,6 +103,11 @@ class CatalogRecognizer:
             if sku == UNKNOWN and self.keep_crops:
                 crop_col[g] = encode_crop(crops[i])
         return dets.with_data(
-            sku=sku_col, brand=brand_col, category=cat_col, match_score=score_col,
-            embedding=emb_col, crop_jpeg=crop_col, nearest_sku=near_col,
+            sku=sku_col,
+            brand=brand_col,
+            category=cat_col,
+            match_score=score_col,
+            embedding=emb_col,
+            crop_jpeg=crop_col,
+            nearest_sku=near_col,
         )

@@ -108,9 +108,10 @@ def rescore_visit(
         store.save_rescore(db, visit_id, photo["id"], dets, rows, SHARE_KPIS)
         outcomes.append(
             RescoreOutcome(
-                photo["id"], str(path), int(report.values.get("recognized_facings", 0)),
+                photo["id"],
+                str(path),
+                int(report.values.get("recognized_facings", 0)),
                 int(report.values.get("unknown_facings", 0)),
             )
         )
     return outcomes
-

@@ -16,7 +16,7 @@ from shelfscan.errors import ConfigError
 class RecognitionSettings:
     """Field names are the config keys; env vars are ``SHELFSCAN_RECOGNITION_<NAME>``.
 
-    ``threshold`` and ``link`` left at 0 take the values calibrated for the embedder
+    ``threshold``, ``margin``, ``link`` and ``confident`` left at 0 take the values calibrated for the embedder
     (its ONNX metadata, see ``models/README.md``).
     """
 
@@ -24,6 +24,7 @@ class RecognitionSettings:
     threshold: float = 0.0  # open-set cosine threshold; below it a facing is unknown
     margin: float = 0.0  # required lead of the best SKU over the runner-up
     link: float = 0.0  # similarity that groups neighbouring facings (above 1: off)
+    confident: float = 0.0  # own score from which a facing ignores its group's answer
     index: str = "numpy"
     threads: int = 2
     keep_crops: bool = True  # store crops of unknown facings for review
@@ -51,7 +52,9 @@ def _coerce(name: str, value: Any, kind: type) -> Any:
 
 def load_recognition_settings(path: Path | None = None, **overrides: Any) -> RecognitionSettings:
     """Defaults < config ``[recognition]`` < ``SHELFSCAN_RECOGNITION_<NAME>`` < overrides."""
-    kinds = {f.name: type(getattr(RecognitionSettings(), f.name)) for f in fields(RecognitionSettings)}
+    kinds = {
+        f.name: type(getattr(RecognitionSettings(), f.name)) for f in fields(RecognitionSettings)
+    }
     values: dict[str, Any] = {}
     path = path or default_config_path()
     if path.is_file():
@@ -70,6 +73,4 @@ def load_recognition_settings(path: Path | None = None, **overrides: Any) -> Rec
         if env is not None:
             values[key] = env
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return replace(
-        RecognitionSettings(), **{k: _coerce(k, v, kinds[k]) for k, v in values.items()}
-    )
+    return replace(RecognitionSettings(), **{k: _coerce(k, v, kinds[k]) for k, v in values.items()})

@@ -40,9 +40,7 @@ def sku_ids(db: sqlite_utils.Database) -> set[str]:
 
 def sku_infos(db: sqlite_utils.Database) -> dict[str, SkuInfo]:
     rows = db.execute("SELECT id, ean, name, brand, category, width_mm FROM skus").fetchall()
-    return {
-        r[0]: SkuInfo(r[0], r[1] or "", r[2] or "", r[3] or "", r[4] or "", r[5]) for r in rows
-    }
+    return {r[0]: SkuInfo(r[0], r[1] or "", r[2] or "", r[3] or "", r[4] or "", r[5]) for r in rows}
 
 
 def insert_sku(db: sqlite_utils.Database, info: SkuInfo) -> None:
@@ -52,8 +50,15 @@ def insert_sku(db: sqlite_utils.Database, info: SkuInfo) -> None:
     db.execute(
         "INSERT INTO skus (id, ean, name, brand, category, width_mm, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [info.sku, info.ean or None, info.name or None, info.brand or None,
-         info.category or None, info.width_mm, _now()],
+        [
+            info.sku,
+            info.ean or None,
+            info.name or None,
+            info.brand or None,
+            info.category or None,
+            info.width_mm,
+            _now(),
+        ],
     )
 
 
@@ -67,8 +72,18 @@ def insert_references(
         cur = db.execute(
             "INSERT OR IGNORE INTO sku_images (sku_id, source, sha256, width, height, image_jpeg,"
             " embedding, dim, model, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [sku, ref.source, ref.sha256, ref.width, ref.height, ref.jpeg,
-             to_blob(ref.embedding), len(ref.embedding), model, _now()],
+            [
+                sku,
+                ref.source,
+                ref.sha256,
+                ref.width,
+                ref.height,
+                ref.jpeg,
+                to_blob(ref.embedding),
+                len(ref.embedding),
+                model,
+                _now(),
+            ],
         )
         added += cur.rowcount
     return added
@@ -137,9 +152,17 @@ def save_unknowns(db: sqlite_utils.Database, visit_id: str, photo_id: int, dets:
     nearest = dets.column("nearest_sku", None)
     scores = dets.column("match_score", None)
     rows = [
-        (visit_id, photo_id, i, *map(float, dets.xyxy[i]), bytes(crops[i]),
-         None if nearest[i] in (None, "") else str(nearest[i]),
-         None if scores[i] is None else float(scores[i]), UNKNOWN_OPEN, _now())
+        (
+            visit_id,
+            photo_id,
+            i,
+            *map(float, dets.xyxy[i]),
+            bytes(crops[i]),
+            None if nearest[i] in (None, "") else str(nearest[i]),
+            None if scores[i] is None else float(scores[i]),
+            UNKNOWN_OPEN,
+            _now(),
+        )
         for i in range(len(dets))
         if crops[i] is not None
     ]
@@ -180,7 +203,9 @@ def unknown_crop(db: sqlite_utils.Database, unknown_id: int) -> bytes:
     return bytes(row[0])
 
 
-def mark_unknown(db: sqlite_utils.Database, unknown_id: int, status: str, label: str | None) -> None:
+def mark_unknown(
+    db: sqlite_utils.Database, unknown_id: int, status: str, label: str | None
+) -> None:
     """Inside a transaction: record a review decision."""
     if status not in REVIEW_STATUSES:
         raise ValueError(f"status must be one of {REVIEW_STATUSES}, got {status!r}")
@@ -199,7 +224,9 @@ def set_must_have(db: sqlite_utils.Database, store_id: str, skus: Sequence[str])
     """Replace the must-have list of ``store_id`` ("*" = every store)."""
     missing = sorted(set(skus) - sku_ids(db))
     if missing:
-        raise CatalogError(f"must-have list for {store_id!r}: not in the catalog: {', '.join(missing)}")
+        raise CatalogError(
+            f"must-have list for {store_id!r}: not in the catalog: {', '.join(missing)}"
+        )
     with transaction(db):
         db.execute("DELETE FROM must_have WHERE store_id = ?", [store_id])
         db.conn.executemany(
@@ -267,8 +294,13 @@ def save_rescore(
         db.conn.executemany(
             "UPDATE detections SET sku = ?, brand = ?, match_score = ? WHERE photo_id = ? AND idx = ?",
             [
-                (None if sku[i] is None else str(sku[i]), None if brand[i] is None else str(brand[i]),
-                 None if score[i] is None else float(score[i]), photo_id, i)
+                (
+                    None if sku[i] is None else str(sku[i]),
+                    None if brand[i] is None else str(brand[i]),
+                    None if score[i] is None else float(score[i]),
+                    photo_id,
+                    i,
+                )
                 for i in range(len(dets))
             ],
         )
@@ -289,6 +321,12 @@ def save_rescore(
         ).fetchone()
         for name, scope, value in kpis:
             key = f"{visit_uuid}:{sha[:16]}:{name}" + (f":{scope}" if scope else "")
-            payload = {"visit_uuid": visit_uuid, "visit_id": visit_id, "photo_sha256": sha,
-                       "kpi": name, "scope": scope, "value": value}
+            payload = {
+                "visit_uuid": visit_uuid,
+                "visit_id": visit_id,
+                "photo_sha256": sha,
+                "kpi": name,
+                "scope": scope,
+                "value": value,
+            }
             _upsert_outbox(db, key, "kpi", visit_id, payload)

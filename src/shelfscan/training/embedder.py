@@ -148,7 +148,9 @@ def fine_tune(
     """
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    proxies = nn.Parameter(class_means(model, data, hw) if warm else _random_proxies(model, data, hw))
+    proxies = nn.Parameter(
+        class_means(model, data, hw) if warm else _random_proxies(model, data, hw)
+    )
     for p in list(model.backbone._conv_stem.parameters()) + list(model.backbone._bn0.parameters()):
         p.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad] + [proxies]
