@@ -43,8 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         stages = {k: statistics.median(r[0].get(k, 0.0) for r in runs) for k in runs[0][0]}
         total = statistics.median(r[1] for r in runs)
         cells = "  ".join(f"{k}={v:.1f}" for k, v in stages.items())
-        print(f"{path.name} {result.photo.width}x{result.photo.height} facings={result.layout.facings}"
-              f"  {cells}  total={total:.1f} ms  peak_rss={peak_rss_mb():.0f} MB")
+        print(
+            f"{path.name} {result.photo.width}x{result.photo.height} facings={result.layout.facings}"
+            f"  {cells}  total={total:.1f} ms  peak_rss={peak_rss_mb():.0f} MB"
+        )
     return 0
 
 

@@ -9,13 +9,18 @@
    from 3 reference photos through ``add_skus`` (decode, check, embed, near-duplicate
    check, one transaction) plus loading it into the index; search time per facing.
 
-    python scripts/bench_recognition.py --embedder models/embedder.onnx
+    OPENBLAS_NUM_THREADS=1 python scripts/bench_recognition.py --embedder models/embedder.onnx
+
+Run it with ``OPENBLAS_NUM_THREADS=1`` as the runtime should: numpy's OpenBLAS threads
+keep spinning after each catalog search and take a core from ONNX Runtime's next run
+(150 facings: about 90 ms with one BLAS thread, about 170 ms with the default).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -153,6 +158,7 @@ def main() -> None:
     out = {
         "embedder": embedder.name,
         "threads": args.threads,
+        "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
         **bench_photo(embedder, args.repeats),
         **bench_large(embedder, args.skus),
     }

@@ -168,7 +168,9 @@ def test_recognizer_over_the_store(tmp_path: Path) -> None:
     assert all((c is not None) == (s == UNKNOWN) for c, s in zip(crops, skus, strict=True))
     truth = sc.detections.data["sku"][products]
     correct = np.mean([s == t for s, t in zip(skus, truth, strict=True) if t in known])
-    assert correct >= 0.6, f"top-1 on known SKUs {correct:.2f}"
-    assert any(s == UNKNOWN for s, t in zip(skus, truth, strict=True) if t == absent) or (
-        absent not in truth
-    )
+    assert correct >= 0.85, f"top-1 on known SKUs {correct:.2f}"  # ImageNet features: ~0.5
+    assert absent in truth
+    # the SKU that is on the shelf but not in the catalog is reported unknown, not forced
+    # onto its catalogued sibling of the same brand (nor relabelled by shelf context)
+    rejected = np.mean([s == UNKNOWN for s, t in zip(skus, truth, strict=True) if t == absent])
+    assert rejected >= 0.6, f"absent SKU reported unknown on {rejected:.2f} of its facings"

@@ -25,8 +25,9 @@ from shelfscan.types import (
 def scan(crops: list[bytes | None], sha: str = "ab" * 32) -> ScanResult:
     n = len(crops)
     boxes = [[10 * i, 0, 10 * i + 10, 20] for i in range(n)]
-    classes = [CLASS_PRODUCT if c is not None or i % 2 else CLASS_PRICE_TAG
-               for i, c in enumerate(crops)]
+    classes = [
+        CLASS_PRODUCT if c is not None or i % 2 else CLASS_PRICE_TAG for i, c in enumerate(crops)
+    ]
     dets = Detections.from_boxes(boxes, np.ones(n), classes).with_data(
         sku=np.array(["unknown" if c else "S1" for c in crops], object),
         brand=np.array(["unknown" if c else "B" for c in crops], object),
@@ -60,7 +61,9 @@ def test_unknown_crops_saved_with_the_scan(db) -> None:  # type: ignore[no-untyp
     photo_id = save_scan(db, "V1", scan([b"jpeg-1", None, b"jpeg-3"]))
     rows = store.list_unknowns(db)
     assert [(r["photo_id"], r["det_idx"], r["nearest_sku"]) for r in rows] == [
-        (photo_id, 0, "S1"), (photo_id, 2, "S1")]
+        (photo_id, 0, "S1"),
+        (photo_id, 2, "S1"),
+    ]
     assert store.unknown_crop(db, rows[1]["id"]) == b"jpeg-3"
     # a reviewed unknown survives a re-scan of the photo; open ones are replaced
     with transaction(db):
@@ -68,7 +71,9 @@ def test_unknown_crops_saved_with_the_scan(db) -> None:  # type: ignore[no-untyp
         store.mark_unknown(db, rows[0]["id"], "assigned", "S2")
     save_scan(db, "V1", scan([b"new-1", b"new-2", None]))
     assert [(r["det_idx"], r["status"]) for r in store.list_unknowns(db, status=None)] == [
-        (0, "assigned"), (1, "open")]
+        (0, "assigned"),
+        (1, "open"),
+    ]
 
 
 def test_failed_scan_leaves_no_unknowns(db) -> None:  # type: ignore[no-untyped-def]
@@ -105,13 +110,19 @@ def test_stored_detections_round_trip(db) -> None:  # type: ignore[no-untyped-de
 def test_save_rescore_replaces_only_named_kpis(db) -> None:  # type: ignore[no-untyped-def]
     s = scan([b"x", None])
     photo_id = save_scan(db, "V1", s)
-    dets = s.detections.with_data(sku=np.array(["S1", "S1"], object),
-                                  crop_jpeg=np.array([None, None], object))
-    store.save_rescore(db, "V1", photo_id, dets, [("unknown_facings", "", 0.0)],
-                       ["unknown_facings"])
+    dets = s.detections.with_data(
+        sku=np.array(["S1", "S1"], object), crop_jpeg=np.array([None, None], object)
+    )
+    store.save_rescore(
+        db, "V1", photo_id, dets, [("unknown_facings", "", 0.0)], ["unknown_facings"]
+    )
     kpis = {r[0]: r[1] for r in db.execute("SELECT name, value FROM kpis").fetchall()}
     assert kpis == {"facings": 2.0, "unknown_facings": 0.0}
     assert store.list_unknowns(db) == []
     assert db.execute("SELECT sku FROM detections WHERE idx = 0").fetchone()[0] == "S1"
-    assert db.execute("SELECT COUNT(*) FROM outbox WHERE external_id LIKE '%unknown_facings'"
-                      ).fetchone()[0] == 1
+    assert (
+        db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE external_id LIKE '%unknown_facings'"
+        ).fetchone()[0]
+        == 1
+    )

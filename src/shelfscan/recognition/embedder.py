@@ -46,7 +46,7 @@ def crop_boxes(image: Image, xyxy: FloatArray, margin: float = CONTEXT_MARGIN) -
 class Embedder:
     """Embeds BGR product crops into L2-normalised vectors, in batches."""
 
-    def __init__(self, session: Any, name: str = "embedder", batch_size: int = 64) -> None:
+    def __init__(self, session: Any, name: str = "embedder", batch_size: int = 256) -> None:
         self.session = session
         self.name = name
         self.batch_size = batch_size
@@ -88,8 +88,10 @@ class Embedder:
         for i, crop in enumerate(crops):
             interp = cv2.INTER_AREA if crop.shape[0] > hh else cv2.INTER_LINEAR
             out[i] = cv2.resize(crop, (ww, hh), interpolation=interp)
-        tensor = out[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) * (1.0 / 255.0)
-        return np.ascontiguousarray(tensor)
+        tensor = np.empty((len(crops), 3, hh, ww), np.float32)
+        tensor[:] = out.transpose(0, 3, 1, 2)[:, ::-1]  # BGR -> RGB, channels first
+        tensor *= 1.0 / 255.0
+        return tensor
 
     def __call__(self, crops: list[Image]) -> FloatArray:
         """(N, D) float32 unit vectors; an empty list gives shape (0, D)."""

@@ -64,11 +64,15 @@ class CatalogRecognizer:
         """
         raw = self.index.search(embeddings, k=2)
         groups = context_groups(embeddings, rows, self.config.link)
-        grouped = (
-            self.index.search(smooth(embeddings, groups), k=2)
-            if groups != list(range(len(groups)))
-            else raw
+        # search once per group of two or more facings; single facings reuse their own
+        ids, first, inverse, counts = np.unique(
+            np.asarray(groups, np.int64), return_index=True, return_inverse=True, return_counts=True
         )
+        grouped = raw
+        if len(ids) and counts.max() > 1:
+            means = smooth(embeddings, groups)[first]
+            g_scores, g_labels = self.index.search(means, k=2)
+            grouped = (g_scores[inverse], g_labels[inverse])
         skus, best = match_with_context(raw, grouped, self.config)
         labels = raw[1]
         return skus, best, labels[:, 0] if len(labels) else np.zeros(0, str)
