@@ -19,9 +19,18 @@ err_console = Console(stderr=True)
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="SQLite file [default: user data dir]", envvar="SHELFSCAN_DB"),
+    typer.Option("--db", help="SQLite file (default: user data dir)", envvar="SHELFSCAN_DB"),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+StoreOption = Annotated[str | None, typer.Option("--store", help="Store id.")]
+VisitOption = Annotated[
+    str | None, typer.Option("--visit", help="Visit id (default: a new visit).")
+]
+RepOption = Annotated[str | None, typer.Option("--rep", help="Field rep's name or id.")]
+DetectorOption = Annotated[
+    str | None, typer.Option(help="Detector model file or name under models/.")
+]
+ThreadsOption = Annotated[int | None, typer.Option(help="CPU threads for inference.")]
 
 
 def fail(message: str) -> NoReturn:

@@ -18,7 +18,12 @@ from shelfscan.capture.stages import add_quality_stages
 from shelfscan.cli._bay import bay_json, print_bay
 from shelfscan.cli._common import (
     DbOption,
+    DetectorOption,
     JsonOption,
+    RepOption,
+    StoreOption,
+    ThreadsOption,
+    VisitOption,
     console,
     err_console,
     fail,
@@ -68,13 +73,11 @@ def capture(
         str, typer.Argument(help="Camera index (0), stream URL (rtsp://, http://) or video file.")
     ],
     out: Annotated[
-        Path | None, typer.Option(help="Folder for the kept photos [default: ./captures].")
+        Path | None, typer.Option(help="Folder for the kept photos (default: ./captures).")
     ] = None,
-    store: Annotated[str | None, typer.Option("--store", help="Store id.")] = None,
-    visit: Annotated[
-        str | None, typer.Option("--visit", help="Visit id [default: a new visit].")
-    ] = None,
-    rep: Annotated[str | None, typer.Option("--rep", help="Field rep's name or id.")] = None,
+    store: StoreOption = None,
+    visit: VisitOption = None,
+    rep: RepOption = None,
     db: DbOption = None,
     interval: Annotated[
         float, typer.Option(help="Fixed camera: keep one good photo every N seconds.")
@@ -89,10 +92,8 @@ def capture(
     window: Annotated[
         bool, typer.Option(help="Show a preview window where a display exists.")
     ] = False,
-    detector: Annotated[
-        str | None, typer.Option(help="Detector model file or name under models/.")
-    ] = None,
-    threads: Annotated[int | None, typer.Option(help="CPU threads for inference.")] = None,
+    detector: DetectorOption = None,
+    threads: ThreadsOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Capture shelf photos from a camera, stream or video: keep frames that pass the

@@ -31,7 +31,7 @@ def import_(
     files: Annotated[list[Path], typer.Argument(help="Planogram files (.json, .csv, .psa).")],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help=f"One of {', '.join(FORMATS)} [default: by extension]."),
+        typer.Option("--format", help=f"One of {', '.join(FORMATS)} (default: by extension)."),
     ] = None,
     replace: Annotated[bool, typer.Option(help="Overwrite planograms already imported.")] = False,
     db: DbOption = None,

@@ -12,7 +12,19 @@ from rich.table import Table
 from shelfscan.capture.bay import merge_bay
 from shelfscan.capture.stages import add_quality_stages, quality_json
 from shelfscan.cli._bay import bay_json, print_bay
-from shelfscan.cli._common import DbOption, JsonOption, console, err_console, guard, print_json
+from shelfscan.cli._common import (
+    DbOption,
+    DetectorOption,
+    JsonOption,
+    RepOption,
+    StoreOption,
+    ThreadsOption,
+    VisitOption,
+    console,
+    err_console,
+    guard,
+    print_json,
+)
 from shelfscan.config import load_settings
 from shelfscan.imaging.quality import load_quality_settings
 from shelfscan.pipeline import PhotoOutcome, Pipeline, expand_paths, scan_batch
@@ -84,20 +96,16 @@ def scan(
         # readable=False: unreadable paths are reported per path and the batch goes on
         typer.Argument(help="Photos and/or folders (searched recursively).", readable=False),
     ],
-    store: Annotated[str | None, typer.Option("--store", help="Store id.")] = None,
-    visit: Annotated[
-        str | None, typer.Option("--visit", help="Visit id [default: a new visit].")
-    ] = None,
-    rep: Annotated[str | None, typer.Option("--rep", help="Field rep's name or id.")] = None,
+    store: StoreOption = None,
+    visit: VisitOption = None,
+    rep: RepOption = None,
     db: DbOption = None,
-    detector: Annotated[
-        str | None, typer.Option(help="Detector model file or name under models/.")
-    ] = None,
-    threads: Annotated[int | None, typer.Option(help="CPU threads for inference.")] = None,
+    detector: DetectorOption = None,
+    threads: ThreadsOption = None,
     tiles: Annotated[str | None, typer.Option(help="Tile grid for huge photos, e.g. 2x2.")] = None,
     planogram: Annotated[
         str | None,
-        typer.Option(help="Planogram id to check against [default: the store's planograms]."),
+        typer.Option(help="Planogram id to check against (default: the store's planograms)."),
     ] = None,
     bay: Annotated[
         bool, typer.Option("--bay", help="The photos are one bay, left to right: merge them.")

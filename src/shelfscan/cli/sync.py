@@ -127,7 +127,7 @@ def status(db: DbOption = None, json_out: JsonOption = False) -> None:
 def retry(
     external_ids: Annotated[
         list[str] | None,
-        typer.Argument(help="External ids to re-queue [default: all dead letters]."),
+        typer.Argument(help="External ids to re-queue (default: all dead letters)."),
     ] = None,
     db: DbOption = None,
 ) -> None:
