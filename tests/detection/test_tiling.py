@@ -7,7 +7,7 @@ import pytest
 
 from helpers import dets
 from shelfscan.detection import letterbox
-from shelfscan.detection.tiling import Tile, drop_cut_boxes, plan_tiles
+from shelfscan.detection.tiling import Tile, cut_by_edges, drop_cut_boxes, plan_tiles
 
 
 @pytest.mark.parametrize(
@@ -45,6 +45,21 @@ def test_boxes_cut_by_inner_tile_edges_are_dropped(box: list[float], kept: bool)
     tile = Tile(0, 0, 1100, 1200)
     out = drop_cut_boxes(dets([box]), tile, width=2000, height=2000)
     assert len(out) == int(kept)
+
+
+@pytest.mark.parametrize(
+    ("edges", "margin", "cut"),
+    [
+        ({}, 2.0, [False, False, False]),  # no inner edge: nothing is cut
+        ({"right": 100.0}, 2.0, [False, True, False]),  # 99 is within 2 px of 100
+        ({"right": 100.0}, 0.5, [False, False, False]),  # ... but not within 0.5 px
+        ({"left": 0.0}, 2.0, [True, False, False]),
+        ({"top": 10.0, "bottom": 50.0}, 2.0, [False, False, True]),
+    ],
+)
+def test_cut_by_edges(edges: dict[str, float], margin: float, cut: list[bool]) -> None:
+    boxes = np.array([[1, 20, 30, 40], [60, 20, 99, 40], [40, 11, 50, 30]], float)
+    assert cut_by_edges(boxes, margin=margin, **edges).tolist() == cut
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from shelfscan.imaging.quality import (
     StrictQualityGate,
     assess_quality,
     check_distance,
+    directional_sharpness,
     estimate_tilt,
     load_quality_settings,
     work_copy,
@@ -59,6 +60,44 @@ def test_gate_flags_exactly_the_degraded_check(
 def test_tilt_estimate_follows_the_camera_roll(scene: np.ndarray, tilt: float) -> None:
     roll, _, _ = estimate_tilt(work_copy(shoot(scene, CameraEffects(tilt_deg=tilt)), 800))
     assert roll == pytest.approx(tilt, abs=1.2)
+
+
+def shake(image: np.ndarray, length: int, degrees: float) -> np.ndarray:
+    """Linear motion blur of ``length`` pixels along ``degrees`` (counter-clockwise)."""
+    k = np.zeros((length, length), np.float32)
+    k[length // 2] = 1.0
+    rot = cv2.getRotationMatrix2D(((length - 1) / 2, (length - 1) / 2), degrees, 1.0)
+    kern = cv2.warpAffine(k, rot, (length, length))
+    return np.asarray(cv2.filter2D(image, -1, kern / kern.sum()), np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("length", "degrees", "sharp"),
+    [
+        (3, 0.0, True),  # a steady hand: a few pixels of shake in any direction pass
+        (4, 45.0, True),
+        (4, 90.0, True),
+        (12, 0.0, False),  # shaken sideways: the overall ratio alone passes this one
+        (12, 30.0, False),
+        (12, 45.0, False),
+        (12, 90.0, False),
+        (12, 135.0, False),
+    ],
+)
+def test_shake_fails_sharpness_whatever_its_direction(
+    scene: np.ndarray, length: int, degrees: float, sharp: bool
+) -> None:
+    photo = shake(scene, length, degrees)
+    assert assess_quality(photo)["sharpness"].passed == sharp
+    score = directional_sharpness(work_copy(photo, 800))
+    assert (score >= QualitySettings().min_directional_sharpness) == sharp
+
+
+def test_sideways_shake_is_caught_by_the_directional_check(scene: np.ndarray) -> None:
+    photo = shake(scene, 12, 0.0)
+    isotropic_only = QualitySettings(min_directional_sharpness=0.0)
+    assert assess_quality(photo, settings=isotropic_only)["sharpness"].passed
+    assert not assess_quality(photo)["sharpness"].passed
 
 
 def test_sharpness_does_not_depend_on_resolution(scene: np.ndarray) -> None:

@@ -58,6 +58,32 @@ def test_truncated_copy_is_replaced_by_the_whole_one() -> None:
     assert out.column("shot")[0] == 1
 
 
+@pytest.mark.parametrize(
+    ("left", "right", "registered", "kept"),
+    [
+        # a sliver cut by the left shot's right border, off the whole copy (bay x 195-235)
+        # by a registration error: dropped, the right shot counts the facing
+        ([[170, 10, 200, 60]], [[45, 10, 85, 60]], True, 1),
+        # the same when the right shot is not registered: nothing sees past the border
+        ([[170, 10, 200, 60]], [[45, 10, 85, 60]], False, 2),
+        # a box at the border reaching left of the right shot (x < 150): the right shot
+        # cannot hold it, so it stays
+        ([[120, 10, 200, 60]], [[60, 10, 90, 60]], True, 2),
+        # a sliver at the right shot's left border, off the left shot's whole copy
+        ([[120, 10, 160, 60]], [[0, 10, 25, 60]], True, 1),
+        # the last shot's own right border is not shared: a box there is kept
+        ([[10, 10, 40, 60]], [[170, 10, 200, 60]], True, 2),
+    ],
+)
+def test_boxes_cut_by_a_shared_border_are_dropped(
+    left: list[list[float]], right: list[list[float]], registered: bool, kept: int
+) -> None:
+    out, dup, per_shot = merge_shots(
+        [boxes(left), boxes(right)], [SIZE, SIZE], [np.eye(3), shift(150)], [True, registered]
+    )
+    assert (len(out), dup, sum(per_shot)) == (kept, 2 - kept, kept)
+
+
 def test_shots_that_do_not_overlap_are_counted_whole_with_a_warning() -> None:
     bay = build_bay([boxes([[10, 10, 40, 60]]), boxes([[10, 10, 40, 60]])], [SIZE, SIZE], [None])
     assert bay.facings == 2 and bay.double_counted == 0

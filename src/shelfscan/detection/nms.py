@@ -48,3 +48,42 @@ def nms(
     )
     kept: npt.NDArray[np.int64] = np.asarray(found, dtype=np.int64).reshape(-1)
     return kept[np.argsort(-scores[kept], kind="stable")]
+
+
+def suppress_contained(
+    boxes: npt.NDArray[np.floating],
+    scores: npt.NDArray[np.floating],
+    min_inside: float = 0.5,
+    class_ids: npt.NDArray[np.integer] | None = None,
+    max_area_ratio: float = 2.0,
+) -> npt.NDArray[np.int64]:
+    """Indices of the boxes (N, 4) kept, highest score first, after containment suppression.
+
+    A box is dropped when at least ``min_inside`` of its own area lies inside a kept,
+    higher-scoring box (of the same class when ``class_ids`` (N,) is given): a second box
+    on one product, nested in the first, that IoU-based NMS keeps because the boxes differ
+    in size, or two copies of a narrow pack shifted sideways (IoU under the NMS threshold,
+    most of the weaker box inside the stronger one). Facings side by side share only an
+    edge, so a threshold as low as 0.5 keeps them. Only a container at most
+    ``max_area_ratio`` times the box's area counts: a big (often false) box over a whole
+    group of packs must not erase the packs inside it. Run it after ``nms``.
+    """
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    s = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if len(b) == 0:
+        return np.zeros((0,), dtype=np.int64)
+    cls = np.zeros(len(b), np.int64) if class_ids is None else np.asarray(class_ids, np.int64)
+    order = np.argsort(-s, kind="stable")
+    b, cls = b[order], cls[order]
+    area = (b[:, 2] - b[:, 0]).clip(0) * (b[:, 3] - b[:, 1]).clip(0)
+    lt = np.maximum(b[:, None, :2], b[None, :, :2])
+    rb = np.minimum(b[:, None, 2:], b[None, :, 2:])
+    inter = np.prod((rb - lt).clip(0), axis=2)
+    # inside[i, j]: share of box i's area that lies inside box j (same class only)
+    similar = (cls[:, None] == cls[None, :]) & (area[None, :] <= max_area_ratio * area[:, None])
+    inside = np.where(similar, inter / np.maximum(area[:, None], 1e-9), 0.0)
+    keep = np.zeros(len(b), dtype=bool)
+    for i in range(len(b)):
+        keep[i] = not bool((inside[i, :i][keep[:i]] >= min_inside).any())
+    kept: npt.NDArray[np.int64] = order[keep].astype(np.int64)
+    return kept

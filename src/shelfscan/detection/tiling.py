@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from shelfscan.types import Detections
 
@@ -36,18 +37,38 @@ def plan_tiles(width: int, height: int, grid: tuple[int, int]) -> list[Tile]:
     return [Tile(x1, y1, x2, y2) for y1, y2 in spans(height, rows) for x1, x2 in spans(width, cols)]
 
 
+def cut_by_edges(
+    xyxy: npt.NDArray[np.floating],
+    left: float | None = None,
+    top: float | None = None,
+    right: float | None = None,
+    bottom: float | None = None,
+    margin: float = EDGE_MARGIN,
+) -> npt.NDArray[np.bool_]:
+    """(N,) mask of boxes (N, 4) touching any given edge (within ``margin`` pixels): the
+    edge cut them. ``None`` edges are not inner edges (nothing is cut there)."""
+    x1, y1, x2, y2 = np.asarray(xyxy, np.float64).reshape(-1, 4).T
+    cut = np.zeros(len(x1), dtype=bool)
+    if left is not None:
+        cut |= x1 <= left + margin
+    if top is not None:
+        cut |= y1 <= top + margin
+    if right is not None:
+        cut |= x2 >= right - margin
+    if bottom is not None:
+        cut |= y2 >= bottom - margin
+    return cut
+
+
 def drop_cut_boxes(dets: Detections, tile: Tile, width: int, height: int) -> Detections:
     """Drop boxes touching an inner tile edge: the neighbouring tile sees them whole."""
     if len(dets) == 0 or (tile.x1, tile.y1, tile.x2, tile.y2) == (0, 0, width, height):
         return dets
-    x1, y1, x2, y2 = dets.xyxy.T
-    cut = np.zeros(len(dets), dtype=bool)
-    if tile.x1 > 0:
-        cut |= x1 <= tile.x1 + EDGE_MARGIN
-    if tile.y1 > 0:
-        cut |= y1 <= tile.y1 + EDGE_MARGIN
-    if tile.x2 < width:
-        cut |= x2 >= tile.x2 - EDGE_MARGIN
-    if tile.y2 < height:
-        cut |= y2 >= tile.y2 - EDGE_MARGIN
+    cut = cut_by_edges(
+        dets.xyxy,
+        left=tile.x1 if tile.x1 > 0 else None,
+        top=tile.y1 if tile.y1 > 0 else None,
+        right=tile.x2 if tile.x2 < width else None,
+        bottom=tile.y2 if tile.y2 < height else None,
+    )
     return dets[~cut]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from shelfscan.detection.tiling import cut_by_edges
 from shelfscan.imaging.stitch import map_boxes
 from shelfscan.kpi import shelf_kpis
 from shelfscan.layout.build import build_layout
@@ -85,6 +86,37 @@ def place_shots(sizes: list[tuple[int, int]], pairs: list[Matrix | None]) -> lis
     return out
 
 
+def _seen_whole_by_neighbour(
+    dets: Detections,
+    i: int,
+    sizes: list[tuple[int, int]],
+    to_bay: list[Matrix],
+    registered: list[bool],
+) -> npt.NDArray[np.bool_]:
+    """(N,) mask of shot ``i``'s boxes cut by a border it shares with a registered
+    neighbour whose frame holds the visible part: the neighbour sees that facing whole (or
+    at least less cut), so this sliver only risks a second count."""
+    w, _ = sizes[i]
+    has_left = i > 0 and registered[i]
+    has_right = i + 1 < len(sizes) and registered[i + 1]
+    if len(dets) == 0 or not (has_left or has_right):
+        return np.zeros(len(dets), bool)
+    xyxy = dets.xyxy.astype(np.float64)
+    mapped = map_boxes(xyxy, to_bay[i])
+    out = np.zeros(len(dets), bool)
+    for side, nb in (("left", i - 1), ("right", i + 1)):
+        if not (has_left if side == "left" else has_right):
+            continue
+        nw, nh = sizes[nb]
+        frame = map_boxes(np.array([[0.0, 0.0, nw, nh]]), to_bay[nb])[0]
+        if side == "left":
+            cut = cut_by_edges(xyxy, left=0.0) & (mapped[:, 2] <= frame[2])
+        else:
+            cut = cut_by_edges(xyxy, right=float(w)) & (mapped[:, 0] >= frame[0])
+        out |= cut
+    return out
+
+
 def merge_shots(
     shots: list[Detections],
     sizes: list[tuple[int, int]],
@@ -94,7 +126,10 @@ def merge_shots(
     """Merge shots' detections into the bay frame; returns (merged, duplicates, kept per shot).
 
     ``to_bay[i]`` maps shot ``i`` into the bay frame. A shot not ``registered`` to its
-    left neighbour is taken whole, with no overlap merging.
+    left neighbour is taken whole, with no overlap merging. Boxes cut by a border that a
+    registered neighbour sees past are dropped first (counted as duplicates), as tiles do
+    (``detection.tiling``): a detector's partial box of a facing cut by the border can be
+    too small to cover half of the neighbour's whole box, and would be counted twice.
     """
     registered = registered or [True] * len(shots)
     kept: list[Detections] = []
@@ -104,6 +139,9 @@ def merge_shots(
     kept_shot = np.zeros(0, np.int64)
     duplicates = 0
     for i, (dets, (w, _)) in enumerate(zip(shots, sizes, strict=True)):
+        cut = _seen_whole_by_neighbour(dets, i, sizes, to_bay, registered)
+        dets = dets[~cut]
+        duplicates += int(cut.sum())
         hm = to_bay[i]
         boxes = map_boxes(dets.xyxy.astype(np.float64), hm)
         margin = _edge_margin(dets.xyxy.astype(np.float64), float(w))
