@@ -19,10 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from shelfscan.datasets.synthetic import SyntheticCatalog, render_packshot
 from shelfscan.datasets.synthetic.render import generate_scene
@@ -96,10 +99,13 @@ def searched(split: Split, link: float) -> Found:
     return out
 
 
-def rates(found: Found, config: MatchConfig) -> dict[str, float]:
+def tally(
+    predictions: Iterable[tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.bool_]]],
+) -> dict[str, float]:
+    """Top-1 on known facings and share of not-in-catalog facings reported unknown,
+    from (predicted SKUs, true SKUs, known mask) per scene."""
     right = known_n = rejected = unknown_n = 0
-    for raw, grouped, gt, known in found:
-        pred = match_with_context(raw, grouped, config)[0].astype(str)
+    for pred, gt, known in predictions:
         right += int((pred[known] == gt[known]).sum())
         known_n += int(known.sum())
         rejected += int((pred[~known] == UNKNOWN).sum())
@@ -110,24 +116,22 @@ def rates(found: Found, config: MatchConfig) -> dict[str, float]:
         "known_facings": known_n,
         "unknown_facings": unknown_n,
     }
+
+
+def rates(found: Found, config: MatchConfig) -> dict[str, float]:
+    return tally(
+        (match_with_context(raw, grouped, config)[0].astype(str), gt, known)
+        for raw, grouped, gt, known in found
+    )
 
 
 def score(split: Split, config: MatchConfig) -> dict[str, float]:
     """Rates of ``config`` through the recognizer's own matching path."""
     split.recognizer.config = config
-    right = known_n = rejected = unknown_n = 0
-    for emb, rows, gt, known in split.facings:
-        pred = split.recognizer.match(emb, rows)[0].astype(str)
-        right += int((pred[known] == gt[known]).sum())
-        known_n += int(known.sum())
-        rejected += int((pred[~known] == UNKNOWN).sum())
-        unknown_n += int((~known).sum())
-    return {
-        "top1_known": round(right / max(known_n, 1), 4),
-        "unknown_rejected": round(rejected / max(unknown_n, 1), 4),
-        "known_facings": known_n,
-        "unknown_facings": unknown_n,
-    }
+    return tally(
+        (split.recognizer.match(emb, rows)[0].astype(str), gt, known)
+        for emb, rows, gt, known in split.facings
+    )
 
 
 def calibrate(split: Split, base: MatchConfig) -> MatchConfig:
