@@ -98,6 +98,7 @@ def test_check_records_warnings(tmp_path: Path, two_images: list[AnnotatedImage]
 
 
 def test_real_shelf_rows_load(shared_real: Path) -> None:
-    summary = check_dataset(shared_real / "sku110k_shelf_rows")
+    # The folder also holds hand-count CSVs, so the format is named.
+    summary = check_dataset(shared_real / "sku110k_shelf_rows", format="yolo")
     assert summary.format == "yolo" and summary.images == 37
     assert summary.boxes["product"] > 37  # shelf-row boxes, class 0, several per photo

@@ -43,7 +43,7 @@ def test_shipped_model_on_held_out_synthetic_scenes(detector: Detector) -> None:
 
 
 def test_shipped_model_on_real_tobacco_photo(detector: Detector, shared_real: Path) -> None:
-    m = evaluate_model(detector, str(shared_real / "tobacco_shelves")).metrics
+    m = evaluate_model(detector, str(shared_real / "tobacco_shelves" / "annotations.csv")).metrics
     assert (m.images, m.gt_boxes) == (1, 28)
     assert m.ap50 >= 0.8, m
 
