@@ -11,11 +11,12 @@ from shelfscan.errors import CatalogError
 from shelfscan.imaging import load_image
 from shelfscan.kpi import share_kpis, shelf_kpis
 from shelfscan.layout import build_layout
-from shelfscan.pipeline import merge_kpis
+from shelfscan.pipeline import PipelineSpec, ScanContext, merge_kpis, rescore_visit
 from shelfscan.recognition import catalog as lib
 from shelfscan.recognition import review
 from shelfscan.recognition.matcher import UNKNOWN
 from shelfscan.recognition.records import SkuInfo
+from shelfscan.recognition.settings import load_recognition_settings
 from shelfscan.store import catalog as store
 from shelfscan.store import ensure_visit, open_db, save_scan
 from shelfscan.types import CLASS_PRODUCT, ScanResult
@@ -68,6 +69,15 @@ def test_review_actions(visit) -> None:  # type: ignore[no-untyped-def]
         review.not_product(db, 99999)
 
 
+def rescorer(db, must_have: dict[str, frozenset[str]] | None = None):  # type: ignore[no-untyped-def]
+    """The pipeline ``shelfscan rescore`` builds: the store's catalog, no detector."""
+    emb = embedder()
+    spec = lib.catalog_spec(db, load_recognition_settings(), emb)
+    assert spec is not None
+    pipeline = PipelineSpec(catalog=spec, must_have=must_have or {}).build(detect=False)
+    return pipeline
+
+
 def test_rescore_after_labelling(visit) -> None:  # type: ignore[no-untyped-def]
     db, dets = visit
     truth = dets.data["truth"]
@@ -77,9 +87,8 @@ def test_rescore_after_labelling(visit) -> None:  # type: ignore[no-untyped-def]
         pytest.skip("no unknown facing of an uncatalogued SKU in this scene")
     new_sku = str(truth[target["det_idx"]])
     review.create_sku(db, embedder(), target["id"], SkuInfo(new_sku, brand="NewBrand"))
-    rec = lib.build_recognizer(db, embedder())
-    assert rec is not None
-    (outcome,) = review.rescore_visit(db, "V1", rec, must_have={new_sku})
+    pipeline = rescorer(db, {"S1": frozenset({new_sku})})
+    (outcome,) = rescore_visit(pipeline, db, "V1", ScanContext("S1"))
     assert outcome.error is None
     sku = db.execute("SELECT sku FROM detections WHERE idx = ?", [target["det_idx"]]).fetchone()[0]
     assert sku == new_sku
@@ -93,9 +102,8 @@ def test_rescore_after_labelling(visit) -> None:  # type: ignore[no-untyped-def]
 def test_rescore_reports_a_changed_photo(visit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db, _ = visit
     (tmp_path / "scene5.png").write_bytes(b"changed")
-    rec = lib.build_recognizer(db, embedder())
-    assert rec is not None
-    (outcome,) = review.rescore_visit(db, "V1", rec)
+    pipeline = rescorer(db)
+    (outcome,) = rescore_visit(pipeline, db, "V1", ScanContext("S1"))
     assert outcome.error is not None and "scene5.png" in outcome.error
     with pytest.raises(CatalogError, match="no visit 'NOPE'"):
-        review.rescore_visit(db, "NOPE", rec)
+        rescore_visit(pipeline, db, "NOPE", ScanContext())

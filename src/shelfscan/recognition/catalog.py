@@ -21,13 +21,13 @@ import sqlite_utils
 
 from shelfscan.errors import CatalogError, ImageError
 from shelfscan.imaging import IMAGE_SUFFIXES, load_image
-from shelfscan.kpi.share import ShareAnalysis
 from shelfscan.recognition.embedder import Embedder, Image
 from shelfscan.recognition.index import make_index
 from shelfscan.recognition.matcher import UNKNOWN, MatchConfig
 from shelfscan.recognition.recognizer import CatalogRecognizer
 from shelfscan.recognition.records import RefImage, SkuInfo
-from shelfscan.recognition.settings import RecognitionSettings, load_recognition_settings
+from shelfscan.recognition.settings import RecognitionSettings
+from shelfscan.recognition.spec import CatalogSpec, match_config
 from shelfscan.store import catalog as store
 from shelfscan.store.db import transaction
 from shelfscan.types import FloatArray
@@ -346,6 +346,22 @@ def build_recognizer(
     )
 
 
+def catalog_spec(
+    db: sqlite_utils.Database, settings: RecognitionSettings, embedder: Embedder | None = None
+) -> CatalogSpec | None:
+    """The store's catalog as a ``CatalogSpec`` per ``settings``; None (no embedder
+    loaded) when the catalog has no SKUs."""
+    if not store.sku_ids(db):
+        return None
+    embedder = embedder or Embedder.from_path(settings.embedder_path, settings.threads)
+    vectors = load_index_vectors(db, embedder)
+    if not vectors:
+        return None
+    return CatalogSpec(
+        settings, match_config(embedder, settings), tuple(vectors), store.sku_infos(db)
+    )
+
+
 def recognizer_for(
     db: sqlite_utils.Database, settings: RecognitionSettings
 ) -> CatalogRecognizer | None:
@@ -354,30 +370,5 @@ def recognizer_for(
     if not store.sku_ids(db):
         return None
     embedder = Embedder.from_path(settings.embedder_path, settings.threads)
-    return build_recognizer(
-        db, embedder, match_config(embedder, settings), settings.index, settings.keep_crops
-    )
-
-
-def match_config(embedder: Embedder, settings: RecognitionSettings) -> MatchConfig:
-    """The embedder's calibrated decision values, overridden by non-zero settings."""
-    base = embedder.match_config
-    return MatchConfig(
-        threshold=settings.threshold or base.threshold,
-        margin=settings.margin or base.margin,
-        link=settings.link or base.link,
-        confident=settings.confident or base.confident,
-    )
-
-
-def scan_stages(
-    db: sqlite_utils.Database, visit_id: str, settings: RecognitionSettings | None = None
-) -> tuple[CatalogRecognizer | None, ShareAnalysis | None]:
-    """The recognizer and share-KPI stage for scanning into ``visit_id`` (the visit's
-    store decides the must-have list); (None, None) while the catalog is empty. The
-    catalog is loaded once here, for the whole batch."""
-    recognizer = recognizer_for(db, settings or load_recognition_settings())
-    if recognizer is None:
-        return None, None
-    row = db.execute("SELECT store_id FROM visits WHERE id = ?", [visit_id]).fetchone()
-    return recognizer, ShareAnalysis(frozenset(store.must_have(db, row[0] if row else None)))
+    spec = catalog_spec(db, settings, embedder)
+    return None if spec is None else spec.build(embedder)

@@ -1,29 +1,19 @@
 """Labelling unknown facings, and re-scoring stored visits after the catalog changed.
 
 A labelled crop joins the catalog as a reference image of its SKU at once, so the
-next scan (or ``rescore_visit``) recognises that product.
+next scan (or ``pipeline.rescore_visit``) recognises that product.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
-from pathlib import Path
-
 import sqlite_utils
 
-from shelfscan.errors import CatalogError, ShelfscanError
-from shelfscan.imaging import load_image
-from shelfscan.kpi.share import SHARE_KPIS, share_kpis
-from shelfscan.layout import build_layout
+from shelfscan.errors import CatalogError
 from shelfscan.recognition.catalog import _check_id, add_crop_reference
 from shelfscan.recognition.embedder import Embedder
-from shelfscan.recognition.recognizer import CatalogRecognizer
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.store import catalog as store
 from shelfscan.store.db import transaction
-from shelfscan.store.scans import kpi_rows
-from shelfscan.types import ScanResult
 
 
 def _open_unknown(db: sqlite_utils.Database, unknown_id: int) -> bytes:
@@ -64,54 +54,3 @@ def not_product(db: sqlite_utils.Database, unknown_id: int) -> None:
     _open_unknown(db, unknown_id)
     with transaction(db):
         store.mark_unknown(db, unknown_id, "not_product", None)
-
-
-@dataclass(frozen=True)
-class RescoreOutcome:
-    """One photo of a re-scored visit."""
-
-    photo_id: int
-    path: str
-    recognized: int = 0
-    unknown: int = 0
-    error: str | None = None
-
-
-def rescore_visit(
-    db: sqlite_utils.Database,
-    visit_id: str,
-    recognizer: CatalogRecognizer,
-    must_have: Collection[str] = (),
-    min_gap_facings: float = 0.8,
-) -> list[RescoreOutcome]:
-    """Re-run recognition on a stored visit from its photo files and stored boxes.
-
-    Each photo is updated in its own transaction (SKU columns, unknown facings, share
-    KPIs and their outbox rows); a photo whose file is gone or changed is reported and
-    the rest go on. Shelf and planogram KPIs are left as they are.
-    """
-    outcomes = []
-    for photo in store.visit_photos(db, visit_id):
-        path = Path(photo["path"])
-        try:
-            image, info = load_image(path)
-            if info.sha256 != photo["sha256"]:
-                raise CatalogError(f"{path}: file changed since it was scanned (SHA-256 differs)")
-            dets = store.photo_detections(db, photo["id"])
-            dets, layout = build_layout(dets, (info.width, info.height), min_gap_facings)
-            dets = recognizer(image, dets, layout)
-            report = share_kpis(dets, layout, must_have)
-        except ShelfscanError as exc:
-            outcomes.append(RescoreOutcome(photo["id"], str(path), error=str(exc)))
-            continue
-        rows = kpi_rows(ScanResult(info, dets, layout, report))
-        store.save_rescore(db, visit_id, photo["id"], dets, rows, SHARE_KPIS)
-        outcomes.append(
-            RescoreOutcome(
-                photo["id"],
-                str(path),
-                int(report.values.get("recognized_facings", 0)),
-                int(report.values.get("unknown_facings", 0)),
-            )
-        )
-    return outcomes

@@ -49,6 +49,12 @@ def ensure_visit(
     return visit_id
 
 
+def visit_store(db: sqlite_utils.Database, visit_id: str) -> str | None:
+    """The store id of a visit (None when it has none or the visit is unknown)."""
+    row = db.execute("SELECT store_id FROM visits WHERE id = ?", [visit_id]).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
 def kpi_rows(scan: ScanResult) -> list[tuple[str, str, float]]:
     """(name, scope, value) of every KPI of a scan: scope '' for totals, else 'breakdown:key'."""
     rows = [(name, "", float(v)) for name, v in scan.kpis.values.items()]
@@ -146,8 +152,8 @@ def save_scan(db: sqlite_utils.Database, visit_id: str, scan: ScanResult) -> int
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(photo_id, g.row, *g.xyxy, g.width_facings) for g in scan.layout.gaps],
         )
-        if scan.extras.get("planogram") is not None:
-            save_match(db, visit_id, photo_id, scan.extras["planogram"])
+        if scan.planogram is not None:
+            save_match(db, visit_id, photo_id, scan.planogram)
         duplicate_of = save_quality(db, photo_id, scan)  # a duplicate's KPIs are not counted
         kpis = kpi_rows(scan) if duplicate_of is None else []
         db.conn.executemany(
