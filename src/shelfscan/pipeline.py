@@ -41,6 +41,7 @@ from shelfscan.store import catalog as store_catalog
 from shelfscan.store import planogram as store_planogram
 from shelfscan.store import save_scan
 from shelfscan.store.quality import save_bay
+from shelfscan.store.results import photo_detections
 from shelfscan.store.scans import kpi_rows, visit_store
 from shelfscan.types import Detections, KpiReport, PhotoInfo, ScanResult, ShelfLayout
 
@@ -383,7 +384,8 @@ def rescore_visit(
             image, info = load_image(path)
             if info.sha256 != photo["sha256"]:
                 raise CatalogError(f"{path}: file changed since it was scanned (SHA-256 differs)")
-            stored = store_catalog.photo_detections(db, photo["id"])
+            found = photo_detections(db, photo["id"])  # boxes only: the stages redo the rest
+            stored = Detections(found.xyxy, found.confidence, found.class_id)
             dets, layout, report = pipeline.rescore(image, info, stored, context)
         except ShelfscanError as exc:
             outcomes.append(RescoreOutcome(photo["id"], str(path), error=str(exc)))

@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 
 from catalog_builders import embedder, scene, scene_file, write_catalog_folder
+from shelfscan import catalog as lib
 from shelfscan.errors import CatalogError
 from shelfscan.imaging import load_image
 from shelfscan.kpi import share_kpis, shelf_kpis
 from shelfscan.layout import build_layout
 from shelfscan.pipeline import PipelineSpec, ScanContext, merge_kpis, rescore_visit
-from shelfscan.recognition import catalog as lib
-from shelfscan.recognition import review
 from shelfscan.recognition.matcher import UNKNOWN
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.recognition.settings import load_recognition_settings
@@ -54,19 +53,19 @@ def test_review_actions(visit) -> None:  # type: ignore[no-untyped-def]
     if len(rows) < 3:
         pytest.skip("scene has fewer than 3 unknown facings")
     before = len(store.references(db))
-    review.assign(db, embedder(), rows[0]["id"], store.list_skus(db)[0]["sku"])
-    review.create_sku(db, embedder(), rows[1]["id"], SkuInfo("NEW1", brand="Fresh"))
-    review.not_product(db, rows[2]["id"])
+    lib.assign(db, embedder(), rows[0]["id"], store.list_skus(db)[0]["sku"])
+    lib.create_sku(db, embedder(), rows[1]["id"], SkuInfo("NEW1", brand="Fresh"))
+    lib.not_product(db, rows[2]["id"])
     assert len(store.references(db)) == before + 2  # labelled crops join the catalog
     assert store.sku_infos(db)["NEW1"].brand == "Fresh"
     statuses = {r["id"]: r["status"] for r in store.list_unknowns(db, status=None)}
     assert [statuses[r["id"]] for r in rows[:3]] == ["assigned", "new_sku", "not_product"]
     with pytest.raises(CatalogError, match="already reviewed"):
-        review.not_product(db, rows[0]["id"])
+        lib.not_product(db, rows[0]["id"])
     with pytest.raises(CatalogError, match="not in the catalog"):
-        review.assign(db, embedder(), rows[3]["id"] if len(rows) > 3 else rows[0]["id"], "NOPE")
+        lib.assign(db, embedder(), rows[3]["id"] if len(rows) > 3 else rows[0]["id"], "NOPE")
     with pytest.raises(CatalogError, match="no unknown facing with id 99999"):
-        review.not_product(db, 99999)
+        lib.not_product(db, 99999)
 
 
 def rescorer(db, must_have: dict[str, frozenset[str]] | None = None):  # type: ignore[no-untyped-def]
@@ -86,7 +85,7 @@ def test_rescore_after_labelling(visit) -> None:  # type: ignore[no-untyped-def]
     if target is None:
         pytest.skip("no unknown facing of an uncatalogued SKU in this scene")
     new_sku = str(truth[target["det_idx"]])
-    review.create_sku(db, embedder(), target["id"], SkuInfo(new_sku, brand="NewBrand"))
+    lib.create_sku(db, embedder(), target["id"], SkuInfo(new_sku, brand="NewBrand"))
     pipeline = rescorer(db, {"S1": frozenset({new_sku})})
     (outcome,) = rescore_visit(pipeline, db, "V1", ScanContext("S1"))
     assert outcome.error is None

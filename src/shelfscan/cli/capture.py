@@ -13,6 +13,7 @@ import typer
 from shelfscan.capture.auto import AutoCapture, CaptureSettings, Decision
 from shelfscan.capture.run import run_capture
 from shelfscan.capture.source import Frame, FrameSource
+from shelfscan.catalog import catalog_spec
 from shelfscan.cli._bay import bay_json, print_bay
 from shelfscan.cli._common import (
     DbOption,
@@ -32,7 +33,6 @@ from shelfscan.cli.scan import outcome_json
 from shelfscan.config import load_settings
 from shelfscan.imaging.quality import load_quality_settings
 from shelfscan.pipeline import build_pipeline, merge_bay
-from shelfscan.recognition.catalog import catalog_spec
 from shelfscan.recognition.settings import load_recognition_settings
 from shelfscan.store import ensure_visit, open_db
 

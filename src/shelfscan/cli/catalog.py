@@ -10,12 +10,11 @@ import sqlite_utils
 import typer
 from rich.table import Table
 
+from shelfscan import catalog as lib
 from shelfscan.cli._common import DbOption, JsonOption, console, err_console, guard, print_json
 from shelfscan.config import load_settings
 from shelfscan.errors import CatalogError
 from shelfscan.pipeline import build_pipeline, rescore_visit
-from shelfscan.recognition import catalog as lib
-from shelfscan.recognition import review as rev
 from shelfscan.recognition.embedder import Embedder
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.recognition.settings import load_recognition_settings
@@ -203,13 +202,13 @@ def _label(
     info: SkuInfo | None,
 ) -> None:
     if assign is None and info is None:
-        rev.not_product(database, uid)
+        lib.not_product(database, uid)
         return
     emb = _embedder(embedder)
     if assign is not None:
-        warnings = rev.assign(database, emb, uid, assign)
+        warnings = lib.assign(database, emb, uid, assign)
     elif info is not None:
-        warnings = rev.create_sku(database, emb, uid, info)
+        warnings = lib.create_sku(database, emb, uid, info)
     for warning in warnings:
         err_console.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
 

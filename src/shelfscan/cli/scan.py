@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from shelfscan.catalog import catalog_spec
 from shelfscan.cli._bay import bay_json, print_bay
 from shelfscan.cli._common import (
     DbOption,
@@ -26,7 +27,6 @@ from shelfscan.cli._common import (
 from shelfscan.config import load_settings
 from shelfscan.imaging.quality import load_quality_settings
 from shelfscan.pipeline import PhotoOutcome, build_pipeline, expand_paths, merge_bay, scan_batch
-from shelfscan.recognition.catalog import catalog_spec
 from shelfscan.recognition.settings import load_recognition_settings
 from shelfscan.store import ensure_visit, open_db
 from shelfscan.store.db import db_path
