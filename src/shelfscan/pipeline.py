@@ -23,7 +23,7 @@ import sqlite_utils
 
 from shelfscan.config import Settings
 from shelfscan.detection import Detector
-from shelfscan.errors import CaptureError, CatalogError, ShelfscanError
+from shelfscan.errors import CaptureError, CatalogError, ModelError, ShelfscanError
 from shelfscan.imaging import iter_image_paths, load_image
 from shelfscan.imaging.quality import QualityGate, QualitySettings, check_distance, gate_for
 from shelfscan.imaging.stitch import register_bay
@@ -91,6 +91,15 @@ class PipelineSpec:
     planogram_id: str | None = None
     matcher: str = DEFAULT_MATCHER
     must_have: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def check(self) -> None:
+        """``ModelError`` naming a model file the pipeline needs but cannot find."""
+        paths = [self.settings.detector_path]
+        if self.catalog is not None:
+            paths.append(self.catalog.settings.embedder_path)
+        for path in paths:
+            if not path.is_file():
+                raise ModelError(f"{path}: model file not found")
 
     def build(self, detector: DetectorFn | None = None, *, detect: bool = True) -> Pipeline:
         """Load the models (ONNX sessions) once: the pipeline for this process. Without
@@ -246,6 +255,23 @@ class Pipeline:
         return replace(result, timings_ms={"load": load_ms, **result.timings_ms})
 
 
+def visit_spec(
+    settings: Settings,
+    db: sqlite_utils.Database,
+    visit_id: str,
+    *,
+    quality: QualitySettings | None = None,
+    catalog: CatalogSpec | None = None,
+    planogram_id: str | None = None,
+) -> tuple[PipelineSpec, ScanContext]:
+    """The spec for scanning into ``visit_id`` and the context of its photos (its store)."""
+    store_id = visit_store(db, visit_id)
+    spec = load_spec(
+        db, settings, [store_id], quality=quality, catalog=catalog, planogram_id=planogram_id
+    )
+    return spec, ScanContext(store_id)
+
+
 def build_pipeline(
     settings: Settings,
     db: sqlite_utils.Database,
@@ -257,12 +283,12 @@ def build_pipeline(
     detector: DetectorFn | None = None,
     detect: bool = True,
 ) -> tuple[Pipeline, ScanContext]:
-    """The pipeline for scanning into ``visit_id`` and the context of its photos."""
-    store_id = visit_store(db, visit_id)
-    spec = load_spec(
-        db, settings, [store_id], quality=quality, catalog=catalog, planogram_id=planogram_id
+    """The pipeline (models loaded in this process) for scanning into ``visit_id``, and
+    the context of its photos."""
+    spec, context = visit_spec(
+        settings, db, visit_id, quality=quality, catalog=catalog, planogram_id=planogram_id
     )
-    return spec.build(detector, detect=detect), ScanContext(store_id)
+    return spec.build(detector, detect=detect), context
 
 
 @dataclass(frozen=True)
