@@ -45,3 +45,7 @@ class CaptureError(ShelfscanError):
 
 class SyncError(ShelfscanError):
     """Uploading to the CRM failed in a way the user must act on."""
+
+
+class BatchError(ShelfscanError):
+    """A batch input (folder or manifest) or the Ray cluster cannot be used."""

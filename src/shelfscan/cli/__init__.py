@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import typer
 
-from shelfscan.cli import capture, catalog, dataset, model, planogram, report, scan, sync, visits
+from shelfscan.cli import (
+    batch,
+    capture,
+    catalog,
+    dataset,
+    model,
+    planogram,
+    report,
+    scan,
+    sync,
+    visits,
+)
 from shelfscan.cli._common import run_app
 
 app = typer.Typer(
@@ -22,6 +33,7 @@ app.command("visits")(visits.visits)
 app.command("show")(visits.show)
 app.command("report")(report.report)
 app.command("capture")(capture.capture)
+app.command("batch")(batch.batch)
 # Command groups (one line each):
 app.add_typer(catalog.app, name="catalog")
 app.command("review")(catalog.review)
