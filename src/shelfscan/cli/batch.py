@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from shelfscan.batch.local import default_workers, worker_spec
+from shelfscan.batch.local import default_workers
 from shelfscan.batch.manifest import batch_items
 from shelfscan.batch.ray_data import run_batch
 from shelfscan.catalog import catalog_spec
@@ -18,7 +18,6 @@ from shelfscan.cli._common import (
     JsonOption,
     RepOption,
     StoreOption,
-    ThreadsOption,
     console,
     err_console,
     guard,
@@ -62,7 +61,9 @@ def batch(
     rep: RepOption = None,
     db: DbOption = None,
     detector: DetectorOption = None,
-    threads: ThreadsOption = None,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads per actor (default 1; one Ray CPU each).")
+    ] = None,
     planogram: Annotated[
         str | None, typer.Option(help="Planogram id to check against (default: each store's).")
     ] = None,
@@ -70,7 +71,7 @@ def batch(
 ) -> None:
     """Scan a folder or manifest on Ray Data: Parquet tables of photos, facings, gaps and
     KPIs, optionally merged into a shelfscan database (exactly once per photo)."""
-    settings = load_settings(detector=detector, threads=threads)
+    settings = load_settings(detector=detector, threads=threads or 1)  # per actor
     visit_id = visit or f"batch-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     items = batch_items(source, visit_id, store, rep)
     source_db = open_db(db if db or merge_db is None else merge_db)  # catalog, planograms
@@ -84,9 +85,7 @@ def batch(
         catalog=catalog_spec(source_db, load_recognition_settings()),
         planogram_id=planogram,
     )
-    report = run_batch(
-        items, worker_spec(spec, actors), out, target, address=address, workers=actors
-    )
+    report = run_batch(items, spec, out, target, address=address, workers=actors)
     for line in report.errors:
         err_console.print(f"[red]Error:[/red] {line}", highlight=False, soft_wrap=True)
     if json_out:
