@@ -40,6 +40,14 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def can_start_workers() -> bool:
+    """Whether this user may run the interpreter that worker processes start with (a
+    user who can run Python only through a path it cannot resolve scans in one process)."""
+    from multiprocessing import spawn
+
+    return os.access(spawn.get_executable(), os.X_OK)
+
+
 def worker_spec(spec: PipelineSpec, workers: int) -> PipelineSpec:
     """The spec each worker builds: the thread budget (``threads``) split over workers."""
     threads = max(1, spec.settings.threads // workers)
@@ -120,7 +128,7 @@ def scan_parallel(
     context = context or ScanContext()
     workers = workers or default_workers()
     items = list(items)
-    if workers < 2 or sum(isinstance(i, Path) for i in items) < 2:
+    if workers < 2 or sum(isinstance(i, Path) for i in items) < 2 or not can_start_workers():
         yield from scan_batch(spec.build(), items, db, visit_id, context)
         return
     spec.check()  # a missing model is one clear error, as in one process
