@@ -159,6 +159,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "500":
             self._reply(500, {"error": "internal error"})
             return
+        if fault == "503":
+            self._reply(503, {"error": "service unavailable"})
+            return
         if fault == "429":
             self._reply(429, {"error": "slow down"}, {"Retry-After": st.retry_after})
             return

@@ -71,7 +71,7 @@ def _upsert_outbox(
         " ON CONFLICT(external_id) DO UPDATE SET payload = excluded.payload,"
         " status = 'pending', version = outbox.version + 1, updated_at = excluded.updated_at,"
         " attempts = 0, last_error = NULL, next_attempt_at = NULL, batch_id = NULL,"
-        " dead_at = NULL"
+        " dead_at = NULL, isolated_failures = 0"
         " WHERE outbox.payload != excluded.payload",
         [external_id, kind, visit_id, body, now, now],
     )
