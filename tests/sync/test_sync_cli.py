@@ -36,7 +36,7 @@ def test_dry_run_sync_status_retry(crm: CrmServer, db_path: Path) -> None:
     plan = json.loads(dry.stdout)
     assert plan["records"] == 30 and not crm.state.requests and secret not in dry.output
     run = runner.invoke(app, ["sync"], env=env)
-    assert run.exit_code == 0 and "sent 29" in run.stdout
+    assert run.exit_code == 2 and "sent 29" in run.stdout  # a dead letter: exit 2
     status = runner.invoke(app, ["sync", "status"], env=env)
     assert "pending 0" in status.stdout and "dead 1" in status.stdout and keys[4] in status.stdout
     assert secret not in status.stdout + run.output

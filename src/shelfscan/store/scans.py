@@ -155,8 +155,10 @@ def save_scan(db: sqlite_utils.Database, visit_id: str, scan: ScanResult) -> int
             [(visit_id, photo_id, name, scope, value) for name, scope, value in kpis],
         )
         visit_uuid = str(visit[0])
+        queued: set[str] = set()
         for name, scope, value in kpis:
             key = f"{visit_uuid}:{photo.sha256[:16]}:{name}" + (f":{scope}" if scope else "")
+            queued.add(key)
             _upsert_outbox(
                 db,
                 key,
@@ -171,7 +173,23 @@ def save_scan(db: sqlite_utils.Database, visit_id: str, scan: ScanResult) -> int
                     "value": value,
                 },
             )
+        _retract_missing(db, f"{visit_uuid}:{photo.sha256[:16]}:", queued)
     return photo_id
+
+
+def _retract_missing(db: sqlite_utils.Database, prefix: str, queued: set[str]) -> None:
+    """A record of this photo that the new scan no longer has (a shelf row or brand that
+    disappeared after a re-scan or rescore) is queued again as a retraction: the same
+    external id, ``value`` null and ``retracted`` true, so the CRM drops the stale record."""
+    rows = db.execute(
+        "SELECT external_id, kind, visit_id, payload FROM outbox WHERE substr(external_id, 1, ?) = ?",
+        [len(prefix), prefix],
+    ).fetchall()
+    for external_id, kind, visit_id, payload in rows:
+        body = json.loads(payload)
+        if external_id in queued or body.get("retracted"):
+            continue
+        _upsert_outbox(db, external_id, kind, visit_id, {**body, "value": None, "retracted": True})
 
 
 def _opt_str(value: Any) -> str | None:

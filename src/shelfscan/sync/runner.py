@@ -161,6 +161,7 @@ def sync_once(
         batch = next_batch(db, settings.batch_size)
         if not batch:
             break
+        dead_before = report.dead
         results = adapter.send(batch)
         report.batches += 1
         if len(batch) > 1 and _server_failed(results):
@@ -171,7 +172,7 @@ def sync_once(
                 results = [replace(results[0], isolated=suspect)]
             commit(batch, results)
         log.info("batch of %d: %s", len(batch), report.as_dict())
-        if all(r.outcome == "retry" for r in results):
+        if all(r.outcome == "retry" for r in results) and report.dead == dead_before:
             report.unreachable = True
             break
     return report
