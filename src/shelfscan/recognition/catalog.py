@@ -113,9 +113,25 @@ def near_duplicates(
     ]
 
 
+MAX_SKU_ID = 128  # characters
+
+
 def _check_id(sku: str, where: str) -> None:
-    if not sku or sku != sku.strip() or "/" in sku or "\\" in sku:
-        raise CatalogError(f"{where}: invalid SKU id {sku!r}")
+    """A SKU id names a folder in catalog exports: no path separators, no '.' or '..',
+    no control characters, at most ``MAX_SKU_ID`` characters."""
+    if (
+        not sku
+        or sku != sku.strip()
+        or "/" in sku
+        or "\\" in sku
+        or sku in (".", "..")
+        or len(sku) > MAX_SKU_ID
+        or any(ord(c) < 32 or ord(c) == 127 for c in sku)
+    ):
+        raise CatalogError(
+            f"{where}: invalid SKU id {sku[:MAX_SKU_ID]!r} (no '/', '\\', '.' or '..', "
+            f"control characters or surrounding spaces; at most {MAX_SKU_ID} characters)"
+        )
     if sku.lower() == UNKNOWN:
         raise CatalogError(f"{where}: SKU id {sku!r} is reserved for unrecognised facings")
 
@@ -200,6 +216,13 @@ def read_catalog_csv(path: Path) -> dict[str, SkuInfo]:
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: cannot read ({exc})") from exc
     reader = csv.DictReader(text.splitlines())
+    try:
+        return _catalog_rows(path, reader)
+    except csv.Error as exc:  # e.g. a field over 128 KB
+        raise CatalogError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
+
+
+def _catalog_rows(path: Path, reader: csv.DictReader[str]) -> dict[str, SkuInfo]:
     header = reader.fieldnames or []
     if "sku" not in header:
         raise CatalogError(
@@ -279,6 +302,11 @@ def import_folder(
 def export_folder(db: sqlite_utils.Database, out: Path) -> int:
     """Write the catalog in the import format; returns the number of images written."""
     skus = store.list_skus(db)
+    root = out.resolve()
+    for s in skus:  # ids stored before ids were checked: refuse before writing anything
+        _check_id(s["sku"], f"{out}: catalog")
+        if (root / s["sku"]).resolve().parent != root:
+            raise CatalogError(f"{out}: SKU id {s['sku']!r} would write outside the folder")
     if out.exists() and any(out.iterdir()):
         raise CatalogError(f"{out}: folder exists and is not empty")
     out.mkdir(parents=True, exist_ok=True)
