@@ -30,7 +30,7 @@ from shelfscan.imaging.quality import load_quality_settings
 from shelfscan.pipeline import PhotoOutcome, Pipeline, expand_paths, scan_batch
 from shelfscan.planogram.analysis import analysis_for_visit
 from shelfscan.recognition.catalog import scan_stages
-from shelfscan.store import ensure_visit, open_db
+from shelfscan.store import batch_visit, ensure_visit, finish_batch, open_db
 from shelfscan.store.quality import quality_notes
 
 
@@ -121,7 +121,12 @@ def scan(
     pipeline = Pipeline.from_settings(settings)
     add_quality_stages(pipeline, load_quality_settings(strict=strict_quality or None))
     database = open_db(db)
-    visit_id = ensure_visit(database, visit, store, rep)
+    if visit is None:  # the same batch again after a kill resumes its visit (#17)
+        visit_id, resumed = batch_visit(database, paths, store, rep)
+        if resumed:
+            err_console.print(f"resuming visit {visit_id} (the same photos were being scanned)")
+    else:
+        visit_id = ensure_visit(database, visit, store, rep)
     planogram_stage = analysis_for_visit(database, visit_id, planogram)
     if planogram_stage is not None:
         pipeline.analyses.append(planogram_stage)
@@ -150,6 +155,7 @@ def scan(
             if outcome.photo_id is not None and not json_out:
                 for note in quality_notes(database, outcome.photo_id):
                     err_console.print(f"[yellow]{outcome.path.name}:[/yellow] {note}")
+    finish_batch(database, visit_id)
     bay_result = merge_bay(outcomes, database, visit_id) if bay else None
     if json_out:
         print_json(
