@@ -24,6 +24,7 @@ from shelfscan.cli import app
 from shelfscan.errors import SyncError
 from shelfscan.layout import build_layout
 from shelfscan.store import ensure_visit, open_db, save_scan
+from shelfscan.store.catalog import save_rescore
 from shelfscan.store.db import transaction
 from shelfscan.store.scans import _upsert_outbox
 from shelfscan.sync import retry_dead, status_summary, sync_once
@@ -55,9 +56,7 @@ def test_a_200_html_page_is_not_an_acknowledgement(
     assert store.execute("SELECT COUNT(*) FROM sync_history").fetchone()[0] == 0
 
 
-def test_redirect_on_the_command_line_is_one_line_and_exit_1(
-    crm: CrmServer, db_path: Path
-) -> None:
+def test_redirect_on_the_command_line_is_one_line_and_exit_1(crm: CrmServer, db_path: Path) -> None:
     fill_outbox(open_db(db_path), 5)
     crm.state.redirect = 302
     result = CliRunner().invoke(app, ["sync"], env=sync_env(crm.url, db_path))
@@ -173,9 +172,7 @@ def test_salesforce_late_answer_does_not_duplicate_a_photo(
     )
     crm.state.slow_s = 0.8
     crm.state.faults.extend(["none", "none", "slow"])  # Visit, query, then the upload is late
-    settings = replace(
-        sf_settings(crm.url), upload_photos=True, timeout_s=0.3, upload_settle_s=1.0
-    )
+    settings = replace(sf_settings(crm.url), upload_photos=True, timeout_s=0.3, upload_settle_s=1.0)
     assert sync_once(settings, store).sent == 1
     time.sleep(1.2)  # the late create has landed; the settle time is over
     with transaction(store):  # a re-scan of the same photo: its records go again
@@ -221,9 +218,7 @@ def test_a_breakdown_key_that_disappears_is_retracted(
 
 
 @pytest.mark.slow
-def test_chaos_with_poison_and_409_in_flight_loses_nothing(
-    crm: CrmServer, db_path: Path
-) -> None:
+def test_chaos_with_poison_and_409_in_flight_loses_nothing(crm: CrmServer, db_path: Path) -> None:
     keys = fill_outbox(open_db(db_path), 600)
     crm.state.poison = {keys[311]}
     crm.state.fault_rate, crm.state.slow_s = 0.25, 0.7
@@ -240,3 +235,26 @@ def test_chaos_with_poison_and_409_in_flight_loses_nothing(
     sent = {r[0] for r in final.execute("SELECT external_id FROM outbox WHERE status = 'sent'")}
     assert sent <= set(crm.state.records)
     assert status_summary(final)["dead"] == 1
+
+
+def test_a_rescore_retracts_a_lost_brand_and_leaves_other_kpis(
+    crm: CrmServer, store: sqlite_utils.Database
+) -> None:
+    visit = ensure_visit(store, "V1", "S1", "alice")
+    scan = _scan({"0": 3.0})
+    photo_id = save_scan(store, visit, scan)
+    brands = [("share_facings_brand", "Acme", 0.5), ("share_facings_brand", "Bolt", 0.5)]
+    save_rescore(store, visit, photo_id, scan.detections, brands, {"share_facings_brand"})
+    settings = hook_settings(crm.url)
+    assert sync_once(settings, store).sent == 4  # facings, row 0, two brands
+    save_rescore(  # the catalog changed: every facing is Acme now
+        store,
+        visit,
+        photo_id,
+        scan.detections,
+        [("share_facings_brand", "Acme", 1.0)],
+        {"share_facings_brand"},
+    )
+    assert sync_once(settings, store).sent == 2  # Acme updated, Bolt retracted
+    assert {k.rsplit(":", 1)[-1] for k in crm.state.retracted} == {"Bolt"}
+    assert len(crm.state.records) == 3  # facings and row 0 untouched

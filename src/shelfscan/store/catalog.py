@@ -287,7 +287,7 @@ def save_rescore(
     """One transaction: new SKU columns on the photo's detections, its unknown facings,
     and its KPIs named in ``kpi_names`` replaced by ``kpis`` (with their outbox rows).
     Other KPIs of the photo (shelf, planogram) are left as they are."""
-    from shelfscan.store.scans import _upsert_outbox
+    from shelfscan.store.scans import _retract_missing, _upsert_outbox
 
     sku, brand, score = (dets.column(k, None) for k in ("sku", "brand", "match_score"))
     with transaction(db):
@@ -319,6 +319,7 @@ def save_rescore(
             " WHERE p.id = ?",
             [photo_id],
         ).fetchone()
+        queued: set[str] = set()
         for name, scope, value in kpis:
             key = f"{visit_uuid}:{sha[:16]}:{name}" + (f":{scope}" if scope else "")
             payload = {
@@ -330,3 +331,5 @@ def save_rescore(
                 "value": value,
             }
             _upsert_outbox(db, key, "kpi", visit_id, payload)
+            queued.add(key)
+        _retract_missing(db, f"{visit_uuid}:{sha[:16]}:", queued, kpi_names)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -218,10 +218,16 @@ def save_scan(db: sqlite_utils.Database, visit_id: str, scan: ScanResult) -> int
     return photo_id
 
 
-def _retract_missing(db: sqlite_utils.Database, prefix: str, queued: set[str]) -> None:
+def _retract_missing(
+    db: sqlite_utils.Database,
+    prefix: str,
+    queued: set[str],
+    names: Collection[str] | None = None,
+) -> None:
     """A record of this photo that the new scan no longer has (a shelf row or brand that
     disappeared after a re-scan or rescore) is queued again as a retraction: the same
-    external id, ``value`` null and ``retracted`` true, so the CRM drops the stale record."""
+    external id, ``value`` null and ``retracted`` true, so the CRM drops the stale record.
+    ``names``: only KPIs of these names were recomputed (a rescore); others stay."""
     rows = db.execute(
         "SELECT external_id, kind, visit_id, payload FROM outbox WHERE substr(external_id, 1, ?) = ?",
         [len(prefix), prefix],
@@ -229,6 +235,8 @@ def _retract_missing(db: sqlite_utils.Database, prefix: str, queued: set[str]) -
     for external_id, kind, visit_id, payload in rows:
         body = json.loads(payload)
         if external_id in queued or body.get("retracted"):
+            continue
+        if names is not None and body.get("kpi") not in names:
             continue
         _upsert_outbox(db, external_id, kind, visit_id, {**body, "value": None, "retracted": True})
 
