@@ -109,6 +109,7 @@ def _is_heif(raw: bytes) -> bool:
 
 
 _STDERR_LOCK = threading.Lock()
+_JPEG_DAMAGE = ("premature end", "bad huffman", "huffman table", "invalid")
 
 
 @contextlib.contextmanager
@@ -135,7 +136,9 @@ def check_jpeg_complete(raw: bytes, path: Path) -> None:
     fraction of a full decode) reads every entropy-coded segment and reports it."""
     with libjpeg_messages() as messages:
         cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_8)
-    bad = [m for m in messages if "corrupt" in m.lower() or "premature" in m.lower()]
+    # Missing or garbled scan data; not the harmless "extraneous bytes before marker"
+    # that many cameras write.
+    bad = [m for m in messages if any(k in m.lower() for k in _JPEG_DAMAGE)]
     if bad:
         raise ImageError(f"{path}: corrupt or truncated image ({bad[0].strip().rstrip('.')})")
 
