@@ -31,14 +31,15 @@ def _filled(path: Path, n: int = 3000) -> Path:
     return path
 
 
-def _corrupt(path: Path) -> None:
-    """Overwrite a page in the middle of the file (an outbox page) with garbage."""
+def _corrupt(path: Path, pages: int = 8) -> None:
+    """Overwrite ``pages`` pages in the middle of the file with garbage (outbox pages
+    among them: the outbox fills most of the file)."""
     page = 4096
     size = path.stat().st_size
-    assert size > 20 * page
+    assert size > 4 * pages * page
     with path.open("r+b") as f:
         f.seek((size // page // 2) * page)
-        f.write(os.urandom(page))
+        f.write(os.urandom(pages * page))
 
 
 def _cli(args: list[str], db: Path) -> tuple[int, str]:
