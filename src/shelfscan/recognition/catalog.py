@@ -28,7 +28,9 @@ from shelfscan.recognition.matcher import UNKNOWN, MatchConfig
 from shelfscan.recognition.recognizer import CatalogRecognizer
 from shelfscan.recognition.records import RefImage, SkuInfo
 from shelfscan.recognition.settings import RecognitionSettings, load_recognition_settings
+from shelfscan.recognition.verify import Cues, Verifier, VerifyConfig, image_cues
 from shelfscan.store import catalog as store
+from shelfscan.store import cues as cue_store
 from shelfscan.store.db import transaction
 from shelfscan.types import FloatArray
 
@@ -158,10 +160,12 @@ def _store(
     report = AddReport()
     embedded: list[tuple[SkuInfo, list[RefImage]]] = []
     fresh: list[tuple[str, str, FloatArray]] = []
+    extra: dict[str, Cues] = {}
     for info, pairs in loaded:
-        vecs = embedder([img for img, _ in pairs])
-        refs = [replace(ref, embedding=v) for (_, ref), v in zip(pairs, vecs, strict=True)]
+        cues = image_cues(embedder, [img for img, _ in pairs])
+        refs = [replace(ref, embedding=v) for (_, ref), v in zip(pairs, cues.full, strict=True)]
         embedded.append((info, refs))
+        extra[info.sku] = cues
         fresh.extend((info.sku, r.source, r.embedding) for r in refs)
     existing = [
         (r["sku"], store.from_blob(r["embedding"], r["dim"]))
@@ -174,8 +178,21 @@ def _store(
             if info.sku not in known:
                 store.insert_sku(db, info)
             report.images += store.insert_references(db, info.sku, refs, embedder.name)
+            _insert_cues(db, info.sku, refs, extra[info.sku], embedder.name)
             report.skus.append(info.sku)
     return report
+
+
+def _insert_cues(
+    db: sqlite_utils.Database, sku: str, refs: Sequence[RefImage], cues: Cues, model: str
+) -> None:
+    """Inside a transaction: the verification cues of ``refs`` (same order as ``cues``)."""
+    cue_store.insert_cues(
+        db,
+        sku,
+        [(r.sha256, cues.upper[i], cues.colour[i]) for i, r in enumerate(refs)],
+        model,
+    )
 
 
 def add_crop_reference(
@@ -183,14 +200,25 @@ def add_crop_reference(
 ) -> list[str]:
     """Inside a transaction: a stored crop joins ``sku``'s references; returns warnings."""
     image, ref = crop_reference(jpeg, source)
-    vec = embedder([image])[0]
+    return add_image_reference(db, embedder, sku, image, ref)
+
+
+def add_image_reference(
+    db: sqlite_utils.Database, embedder: Embedder, sku: str, image: Image, ref: RefImage
+) -> list[str]:
+    """Inside a transaction: ``image`` (described by ``ref``) joins ``sku``'s references,
+    with its verification cues; returns near-duplicate warnings."""
+    cues = image_cues(embedder, [image])
+    vec = cues.full[0]
     existing = [
         (r["sku"], store.from_blob(r["embedding"], r["dim"]))
         for r in store.references(db)
         if r["model"] == embedder.name
     ]
-    store.insert_references(db, sku, [replace(ref, embedding=vec)], embedder.name)
-    return near_duplicates([(sku, source, vec)], existing)
+    ref = replace(ref, embedding=vec)
+    store.insert_references(db, sku, [ref], embedder.name)
+    _insert_cues(db, sku, [ref], cues, embedder.name)
+    return near_duplicates([(sku, ref.source, vec)], existing)
 
 
 def read_catalog_csv(path: Path) -> dict[str, SkuInfo]:
@@ -327,22 +355,59 @@ def load_index_vectors(
     return [(sku, np.stack(v)) for sku, v in groups.items()]
 
 
+def load_verifier(
+    db: sqlite_utils.Database, embedder: Embedder, config: VerifyConfig | None = None
+) -> Verifier:
+    """The verification cues of every reference image (embedded by ``embedder``); cues
+    missing or of another model are computed from the stored JPEGs (and saved) first."""
+    refs = [r for r in store.references(db) if r["model"] == embedder.name]
+    have = cue_store.load_cues(db, embedder.name)
+    missing = [r["id"] for r in refs if r["id"] not in have]
+    if missing:
+        jpegs = store.reference_jpegs(db, missing)
+        images = [crop_reference(jpegs[i], f"reference #{i}")[0] for i in missing]
+        computed = image_cues(embedder, images)
+        fresh = {i: (computed.upper[j], computed.colour[j]) for j, i in enumerate(missing)}
+        cue_store.update_cues(db, fresh, embedder.name)
+        have.update(fresh)
+    infos = store.sku_infos(db)
+    verifier = Verifier({s: m.brand for s, m in infos.items()}, config)
+    by_sku: dict[str, list[int]] = {}
+    for j, r in enumerate(refs):
+        by_sku.setdefault(r["sku"], []).append(j)
+    for sku, rows in by_sku.items():
+        full = np.stack([store.from_blob(refs[j]["embedding"], refs[j]["dim"]) for j in rows])
+        upper = np.stack([have[refs[j]["id"]][0] for j in rows])
+        colour = np.stack([have[refs[j]["id"]][1] for j in rows])
+        verifier.add(sku, Cues(full, upper, colour))
+    return verifier
+
+
 def build_recognizer(
     db: sqlite_utils.Database,
     embedder: Embedder,
     config: MatchConfig | None = None,
     index_name: str = "numpy",
     keep_crops: bool = True,
+    verify: VerifyConfig | None = None,
 ) -> CatalogRecognizer | None:
-    """A recognizer over the store's catalog; None when the catalog is empty."""
+    """A recognizer over the store's catalog; None when the catalog is empty.
+    ``verify`` (default: the calibrated values) with ``gap`` below 0 turns verification off."""
     vectors = load_index_vectors(db, embedder)
     if not vectors:
         return None
     index = make_index(index_name, embedder.dim)
     for sku, vecs in vectors:
         index.add(sku, vecs)
+    verify = verify or VerifyConfig()
+    verifier = load_verifier(db, embedder, verify) if verify.enabled else None
     return CatalogRecognizer(
-        embedder, index, store.sku_infos(db), config or embedder.match_config, keep_crops
+        embedder,
+        index,
+        store.sku_infos(db),
+        config or embedder.match_config,
+        keep_crops,
+        verifier,
     )
 
 
@@ -355,7 +420,26 @@ def recognizer_for(
         return None
     embedder = Embedder.from_path(settings.embedder_path, settings.threads)
     return build_recognizer(
-        db, embedder, match_config(embedder, settings), settings.index, settings.keep_crops
+        db,
+        embedder,
+        match_config(embedder, settings),
+        settings.index,
+        settings.keep_crops,
+        verify_config(settings),
+    )
+
+
+def verify_config(settings: RecognitionSettings) -> VerifyConfig:
+    """The calibrated verification values, overridden by non-zero settings; ``verify``
+    false turns verification off."""
+    base = VerifyConfig()
+    if not settings.verify:
+        return replace(base, gap=-1.0)
+    return VerifyConfig(
+        gap=settings.verify_gap or base.gap,
+        threshold=settings.verify_threshold or base.threshold,
+        brand=settings.brand_threshold or base.brand,
+        candidates=base.candidates,
     )
 
 
