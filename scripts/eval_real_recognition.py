@@ -24,7 +24,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-TOBACCO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "tobacco_shelves"
+TOBACCO = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "tobacco_shelves"
+)
 PHOTO = "C1_P02_N3_S3_1.JPG"
 
 
@@ -67,14 +69,24 @@ def build_catalog(work: Path, rows: list[dict[str, str]], env: dict[str, str]) -
 
 
 def score(
-    rows: list[dict[str, str]], pred: list[tuple[list[float], str | None, str | None]], show: bool = False
+    rows: list[dict[str, str]],
+    pred: list[tuple[list[float], str | None, str | None]],
+    show: bool = False,
 ) -> dict[str, int]:
     refs = {r["sku"] for r in rows if r["role"] == "ref"}
-    out = {"known": 0, "known_right": 0, "brand_right": 0, "unseen": 0, "unseen_ok": 0,
-           "unseen_brand_right": 0}
+    out = {
+        "known": 0,
+        "known_right": 0,
+        "brand_right": 0,
+        "unseen": 0,
+        "unseen_ok": 0,
+        "unseen_brand_right": 0,
+    }
     for r in rows:
         best = max(pred, key=lambda d: iou(d[0], box(r)), default=None)
-        sku, brand = (best[1], best[2]) if best is not None and iou(best[0], box(r)) >= 0.5 else (None, None)
+        sku, brand = (
+            (best[1], best[2]) if best is not None and iou(best[0], box(r)) >= 0.5 else (None, None)
+        )
         if show and r["role"] != "ref":
             print(f"  {r['role']:6s} {r['sku']:13s} -> {sku} ({brand})")
         if r["role"] == "test":
@@ -88,11 +100,15 @@ def score(
     return out
 
 
-def pipeline_predictions(db: Path, env: dict[str, str]) -> list[tuple[list[float], str | None, str | None]]:
+def pipeline_predictions(
+    db: Path, env: dict[str, str]
+) -> list[tuple[list[float], str | None, str | None]]:
     run(["shelfscan", "scan", str(TOBACCO / PHOTO), "--json", "--db", str(db)], env)
     con = sqlite3.connect(db)
-    q = ("select d.x1, d.y1, d.x2, d.y2, d.sku, d.brand from detections d join photos p on p.id = d.photo_id "
-         "where d.class_name = 'product'")
+    q = (
+        "select d.x1, d.y1, d.x2, d.y2, d.sku, d.brand from detections d join photos p on p.id = d.photo_id "
+        "where d.class_name = 'product'"
+    )
     return [([x1, y1, x2, y2], sku, brand) for x1, y1, x2, y2, sku, brand in con.execute(q)]
 
 
@@ -131,13 +147,18 @@ def main() -> None:
         env["SHELFSCAN_RECOGNITION_VERIFY"] = "false"
     with tempfile.TemporaryDirectory(prefix="eval-real-") as tmp:
         db = build_catalog(Path(tmp), rows, env)
-        report = {"pipeline": score(rows, pipeline_predictions(db, env), args.show),
-                  "true_boxes": score(
-            rows, true_box_predictions(db, rows, not args.no_verify), args.show)}
+        report = {
+            "pipeline": score(rows, pipeline_predictions(db, env), args.show),
+            "true_boxes": score(
+                rows, true_box_predictions(db, rows, not args.no_verify), args.show
+            ),
+        }
     for k, r in report.items():
-        print(f"{k:10s} known {r['known_right']}/{r['known']}, brand {r['brand_right']}/{r['known']}, "
-              f"unseen not called another SKU {r['unseen_ok']}/{r['unseen']} "
-              f"(brand right {r['unseen_brand_right']}/{r['unseen']})")
+        print(
+            f"{k:10s} known {r['known_right']}/{r['known']}, brand {r['brand_right']}/{r['known']}, "
+            f"unseen not called another SKU {r['unseen_ok']}/{r['unseen']} "
+            f"(brand right {r['unseen_brand_right']}/{r['unseen']})"
+        )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
 

@@ -38,9 +38,9 @@ SIGNATURE_SIDE = 32  # regions are shrunk to this width before the histogram
 COLOUR_DIM = HUE_BINS + GREY_BINS
 # Decision values, picked on synthetic catalog seed 101 (scripts/eval_recognition.py
 # --calibrate; see models/README.md), never on real photos.
-VERIFY_GAP = 0.1
-VERIFY_THRESHOLD = 0.74
-BRAND_THRESHOLD = 0.7
+VERIFY_GAP = 0.02
+VERIFY_THRESHOLD = 0.805
+BRAND_THRESHOLD = 0.5
 CANDIDATES = 5
 
 
