@@ -30,7 +30,7 @@ from shelfscan.recognition.records import RefImage, SkuInfo
 from shelfscan.recognition.settings import RecognitionSettings, load_recognition_settings
 from shelfscan.recognition.verify import Cues, Verifier, VerifyConfig, image_cues
 from shelfscan.store import catalog as store
-from shelfscan.store import cues as cue_store
+from shelfscan.store import references as cue_store
 from shelfscan.store.db import transaction
 from shelfscan.types import FloatArray
 
@@ -54,23 +54,28 @@ class AddReport:
 def read_reference(path: Path) -> tuple[Image, RefImage]:
     """Decode and check one reference photo; ``ImageError`` naming the file if unusable."""
     image, info = load_image(path)
-    if (
-        min(info.width, info.height) < MIN_REF_SIDE
-        or max(info.width, info.height) < MIN_REF_LONG_SIDE
-    ):
+    return image, make_reference(image, str(path), info.sha256)
+
+
+def make_reference(image: Image, source: str, sha256: str = "") -> RefImage:
+    """Check a decoded reference image's size and encode it for storage (long side at
+    most ``REF_MAX_SIDE``); ``sha256`` defaults to that of the stored JPEG."""
+    height, width = image.shape[:2]
+    if min(width, height) < MIN_REF_SIDE or max(width, height) < MIN_REF_LONG_SIDE:
         raise ImageError(
-            f"{path}: reference image too small ({info.width}x{info.height}; need at least "
+            f"{source}: reference image too small ({width}x{height}; need at least "
             f"{MIN_REF_SIDE} px on the short side and {MIN_REF_LONG_SIDE} px on the long side)"
         )
-    scale = min(1.0, REF_MAX_SIDE / max(info.width, info.height))
+    scale = min(1.0, REF_MAX_SIDE / max(width, height))
     stored = image
     if scale < 1.0:
-        size = (round(info.width * scale), round(info.height * scale))
+        size = (round(width * scale), round(height * scale))
         stored = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), np.uint8)
     ok, buf = cv2.imencode(".jpg", stored, [cv2.IMWRITE_JPEG_QUALITY, 92])
     if not ok:
-        raise ImageError(f"{path}: cannot re-encode as JPEG")
-    return image, RefImage(str(path), info.sha256, info.width, info.height, bytes(buf))
+        raise ImageError(f"{source}: cannot re-encode as JPEG")
+    jpeg = bytes(buf)
+    return RefImage(source, sha256 or hashlib.sha256(jpeg).hexdigest(), width, height, jpeg)
 
 
 def crop_reference(jpeg: bytes, source: str) -> tuple[Image, RefImage]:
@@ -134,6 +139,27 @@ def add_skus(
     are kept); without it, an existing id is an error. Every photo is checked before
     anything is written.
     """
+    known = _check_entries(db, [(info, len(paths)) for info, paths in entries], append)
+    loaded = [(info, [read_reference(p) for p in paths]) for info, paths in entries]
+    return _store(db, embedder, loaded, known)
+
+
+def add_loaded(
+    db: sqlite_utils.Database,
+    embedder: Embedder,
+    entries: Sequence[tuple[SkuInfo, list[tuple[Image, RefImage]]]],
+    append: bool = False,
+) -> AddReport:
+    """``add_skus`` for reference images already decoded (e.g. boxes cut from a shelf
+    photo, see ``recognition.learn``)."""
+    known = _check_entries(db, [(info, len(refs)) for info, refs in entries], append)
+    return _store(db, embedder, entries, known)
+
+
+def _check_entries(
+    db: sqlite_utils.Database, entries: Sequence[tuple[SkuInfo, int]], append: bool
+) -> set[str]:
+    """Validate ids and image counts before anything is read or written; the known ids."""
     known = store.sku_ids(db)
     seen: set[str] = set()
     for info, paths in entries:
@@ -147,8 +173,7 @@ def add_skus(
         if not paths:
             raise CatalogError(f"SKU {info.sku!r}: no reference images given")
         seen.add(info.sku)
-    loaded = [(info, [read_reference(p) for p in paths]) for info, paths in entries]
-    return _store(db, embedder, loaded, known)
+    return known
 
 
 def _store(

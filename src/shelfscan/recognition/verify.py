@@ -188,7 +188,9 @@ class Verifier:
     def decide(self, query: Cues, candidates: Sequence[Sequence[str]]) -> Verified:
         """Best verified candidate per facing, accepted from ``config.threshold``; else
         ``unknown``, with the brand of the best two candidates where they share one and
-        the best scores at least ``config.brand``."""
+        the best scores at least ``config.brand`` (so the fallback needs two catalogued
+        SKUs of a brand among the candidates: it assumes the catalog covers the brands on
+        the shelf)."""
         cfg = self.config
         n = len(candidates)
         skus = np.full(n, UNKNOWN, dtype=object)
@@ -205,8 +207,9 @@ class Verifier:
             if best[i] >= cfg.threshold:
                 skus[i] = top
                 continue
+            if len(order) < 2 or sc[order[1]] < 0:
+                continue  # one candidate alone says nothing about agreement
             brand = self.brands.get(top, "")
-            runner = self.brands.get(cands[order[1]], "") if len(order) > 1 else brand
-            if brand and brand == runner and best[i] >= cfg.brand:
+            if brand and brand == self.brands.get(cands[order[1]], "") and best[i] >= cfg.brand:
                 brands[i] = brand
         return Verified(skus, best, brands)

@@ -1,8 +1,10 @@
-"""Storage of reference images' verification cues (table ``sku_image_cues``)."""
+"""Reference-image storage beyond ``store.catalog``: verification cues (table
+``sku_image_cues``) and where a stored facing came from (to make it a reference)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlite_utils
 
@@ -47,3 +49,26 @@ def load_cues(db: sqlite_utils.Database, model: str) -> dict[int, tuple[FloatArr
         [model],
     ).fetchall()
     return {r[0]: (from_blob(r[1], r[2]), from_blob(r[3], r[4])) for r in rows}
+
+
+@dataclass(frozen=True)
+class FacingSource:
+    """A stored product facing: its photo file (as scanned) and box in pixels."""
+
+    detection_id: int
+    path: str
+    sha256: str
+    box: tuple[float, float, float, float]
+    sku: str | None
+
+
+def facing_source(db: sqlite_utils.Database, detection_id: int) -> FacingSource | None:
+    """The photo and box of stored detection ``detection_id`` (None if there is none)."""
+    row = db.execute(
+        "SELECT d.id, p.path, p.sha256, d.x1, d.y1, d.x2, d.y2, d.sku FROM detections d"
+        " JOIN photos p ON p.id = d.photo_id WHERE d.id = ? AND d.class_name = 'product'",
+        [detection_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return FacingSource(row[0], row[1], row[2], (row[3], row[4], row[5], row[6]), row[7])
