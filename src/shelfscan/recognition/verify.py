@@ -30,7 +30,7 @@ Image = npt.NDArray[np.uint8]
 # Top share of a pack that holds brand and variant. EU/TR rules reserve 65 % of the front
 # for the combined health warning, leaving the top 35 % to the brand.
 UPPER_FRACTION = 0.35
-HUE_BINS = 12  # chromatic pixels: 30-degree hue sectors
+HUE_BINS = 12  # chromatic pixels: 30-degree hue sectors, red centred in the first
 GREY_BINS = 3  # achromatic pixels: dark / mid / light
 MIN_SATURATION = 64  # of 255: below this a pixel's hue is noise (white, silver, black)
 MIN_VALUE = 40  # of 255: darker pixels count as dark grey whatever their hue
@@ -67,7 +67,7 @@ def colour_signature(regions: list[Image]) -> FloatArray:
         chroma = (hsv[:, 1] >= MIN_SATURATION) & (hsv[:, 2] >= MIN_VALUE)
         bins = np.where(
             chroma,
-            hsv[:, 0] * HUE_BINS // 180,
+            ((hsv[:, 0] * 2 + 180 // HUE_BINS) % 360) * HUE_BINS // 360,
             HUE_BINS + np.minimum(hsv[:, 2] * GREY_BINS // 256, GREY_BINS - 1),
         )
         counts = np.bincount(bins, minlength=COLOUR_DIM).astype(np.float32)
