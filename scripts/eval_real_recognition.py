@@ -114,8 +114,8 @@ def pipeline_predictions(
 
 def true_box_predictions(db: Path, rows: list[dict[str, str]], verify: bool):
     """The recognizer alone on the true boxes (no detector, no shelf rows)."""
+    from shelfscan import catalog as lib
     from shelfscan.imaging import load_image
-    from shelfscan.recognition import catalog as lib
     from shelfscan.recognition.settings import load_recognition_settings
     from shelfscan.store import open_db
     from shelfscan.types import Detections, ShelfLayout

@@ -4,7 +4,7 @@ Shared real set, evaluation only. Start: the catalog holds one reference crop pe
 (the ``ref`` rows of ``sku_labels.csv``, added as ``real_scorecard.py`` does). Each round
 scans the photo into a new visit, lists the mistakes in reading order (a ``test`` facing
 not given its SKU, an ``unseen`` facing given another SKU), and the rep labels the first
-one: ``recognition.learn.label_facing`` makes that stored facing a reference of its true
+one: ``shelfscan.catalog.label_facing`` makes that stored facing a reference of its true
 SKU (an unseen SKU is created with its brand). Reported per k: the ``test`` facings right
 (all 14, and those not labelled yet, which cannot just match themselves), brand right,
 and unseen facings not called another SKU (among the unseen SKUs still uncatalogued).
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_real_recognition import PHOTO, TOBACCO, box, iou, read_labels
-from shelfscan.recognition import learn
+from shelfscan import catalog as lib
 from shelfscan.recognition.embedder import Embedder
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.recognition.settings import load_recognition_settings
@@ -64,7 +64,7 @@ def main() -> None:
         refs = [r for r in rows if r["role"] == "ref"]
         photo = TOBACCO / PHOTO
         for r in refs:  # one box per SKU, cut from the photo (CLI: catalog add --from-photo)
-            learn.add_sku(
+            lib.add_sku(
                 database,
                 embedder,
                 SkuInfo(r["sku"], brand=r["brand"]),
@@ -120,7 +120,7 @@ def main() -> None:
                 break
             j, r, d = mistakes[0]
             info = None if r["sku"] in catalogued else SkuInfo(r["sku"], brand=r["brand"])
-            learn.label_facing(database, embedder, d[0], r["sku"], info)
+            lib.label_facing(database, embedder, d[0], r["sku"], info)
             labelled.add(j)
             catalogued.add(r["sku"])
             print(f"  rep labels facing {d[0]} ({r['role']}, said {d[2]}) as {r['sku']}")

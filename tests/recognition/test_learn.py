@@ -8,13 +8,12 @@ import numpy as np
 import pytest
 
 from catalog_builders import catalog, embedder, scene, scene_file
+from shelfscan import catalog as lib
 from shelfscan.errors import CatalogError, ImageError
 from shelfscan.imaging import load_image
 from shelfscan.kpi import share_kpis, shelf_kpis
 from shelfscan.layout import build_layout
 from shelfscan.pipeline import merge_kpis
-from shelfscan.recognition import catalog as lib
-from shelfscan.recognition import learn
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.store import catalog as store
 from shelfscan.store import ensure_visit, open_db, save_scan
@@ -27,13 +26,13 @@ from shelfscan.types import CLASS_PRODUCT, ScanResult
     [("1,2,30,40", (1.0, 2.0, 30.0, 40.0)), (" 0.5, 1 ,2,3", (0.5, 1.0, 2.0, 3.0))],
 )
 def test_parse_box(text: str, box: tuple[float, ...]) -> None:
-    assert learn.parse_box(text) == box
+    assert lib.parse_box(text) == box
 
 
 @pytest.mark.parametrize("text", ["1,2,3", "a,b,c,d", "10,0,5,20", "0,10,20,10", ""])
 def test_parse_box_refuses(text: str) -> None:
     with pytest.raises(CatalogError, match="--box"):
-        learn.parse_box(text)
+        lib.parse_box(text)
 
 
 def product_boxes() -> tuple[np.ndarray, list[str]]:
@@ -51,13 +50,13 @@ def test_add_from_boxes_on_a_shelf_photo(tmp_path: Path) -> None:
         :2
     ]
     info = SkuInfo(first, brand=catalog().get(first).brand)
-    report = learn.add_sku(db, embedder(), info, boxes=boxes)  # type: ignore[arg-type]
+    report = lib.add_sku(db, embedder(), info, boxes=boxes)  # type: ignore[arg-type]
     assert (report.skus, report.images) == ([first], len(boxes))
     refs = store.references(db)
     assert {r["source"].split("#")[0] for r in refs} == {str(photo)}
     assert set(ref_store.load_cues(db, embedder().name)) == {r["id"] for r in refs}
     # the same box again is the same image: skipped, not stored twice
-    assert learn.add_sku(db, embedder(), info, boxes=boxes[:1], append=True).images == 0
+    assert lib.add_sku(db, embedder(), info, boxes=boxes[:1], append=True).images == 0
 
 
 @pytest.mark.parametrize(
@@ -69,7 +68,7 @@ def test_a_box_that_cannot_be_a_reference(
 ) -> None:
     db = open_db(tmp_path / "c.db")
     with pytest.raises((CatalogError, ImageError), match=error):
-        learn.add_sku(db, embedder(), SkuInfo("X"), boxes=[(scene_file(tmp_path, 5), box)])  # type: ignore[list-item]
+        lib.add_sku(db, embedder(), SkuInfo("X"), boxes=[(scene_file(tmp_path, 5), box)])  # type: ignore[list-item]
     assert not store.sku_ids(db)
 
 
@@ -78,9 +77,7 @@ def stored_scan(tmp_path: Path):  # type: ignore[no-untyped-def]
     db = open_db(tmp_path / "r.db")
     xyxy, skus = product_boxes()
     photo = scene_file(tmp_path, 5)
-    learn.add_sku(
-        db, embedder(), SkuInfo(skus[0]), boxes=[(photo, tuple(float(v) for v in xyxy[0]))]
-    )  # type: ignore[list-item]
+    lib.add_sku(db, embedder(), SkuInfo(skus[0]), boxes=[(photo, tuple(float(v) for v in xyxy[0]))])  # type: ignore[list-item]
     image, info = load_image(photo)
     gt = scene(5).detections
     gt = gt[gt.class_id == CLASS_PRODUCT]
@@ -107,7 +104,7 @@ def test_a_labelled_facing_becomes_a_reference(tmp_path: Path) -> None:
     db, ids, _, truth = stored_scan(tmp_path)
     other = next(i for i, s in enumerate(truth) if s != truth[0])
     before = len(store.references(db))
-    learn.label_facing(db, embedder(), ids[other], truth[other], SkuInfo(truth[other], brand="B"))
+    lib.label_facing(db, embedder(), ids[other], truth[other], SkuInfo(truth[other], brand="B"))
     assert truth[other] in store.sku_ids(db)
     assert len(store.references(db)) == before + 1
     assert any(r["source"] == f"facing:{ids[other]}" for r in store.references(db))
@@ -119,16 +116,16 @@ def test_a_labelled_facing_becomes_a_reference(tmp_path: Path) -> None:
 def test_label_facing_refuses(tmp_path: Path) -> None:
     db, ids, _, truth = stored_scan(tmp_path)
     with pytest.raises(CatalogError, match="not in the catalog"):
-        learn.label_facing(db, embedder(), ids[0], "NOPE")
+        lib.label_facing(db, embedder(), ids[0], "NOPE")
     with pytest.raises(CatalogError, match="no stored product facing"):
-        learn.label_facing(db, embedder(), 10_000, truth[0])
+        lib.label_facing(db, embedder(), 10_000, truth[0])
 
 
 def test_a_changed_photo_is_refused(tmp_path: Path) -> None:
     db, ids, _, truth = stored_scan(tmp_path)
     (tmp_path / "scene5.png").write_bytes(b"")  # the file scanned is gone
     with pytest.raises((CatalogError, ImageError)):
-        learn.label_facing(db, embedder(), ids[0], truth[0])
+        lib.label_facing(db, embedder(), ids[0], truth[0])
 
 
 def test_missing_cues_are_computed_once(tmp_path: Path) -> None:
