@@ -198,7 +198,7 @@ def calibrate_verify(split: Split, config: MatchConfig) -> VerifyConfig:
     k = v.config.candidates
     table = []  # per scene: context decision, own top-2 gap, candidates, truth, known
     for emb, rows, gt, known in split.facings:
-        skus, _, _, (scores, labels) = rec._match(emb, rows)
+        skus, _, _, (scores, labels) = rec.match_candidates(emb, rows)
         table.append((skus, scores[:, 0] - scores[:, 1], labels[:, :k], gt, known))
     fused = []  # per scene: (n, k) verified score of each candidate
     for (emb, _, _, _), crops, (_, _, cands, _, _) in zip(

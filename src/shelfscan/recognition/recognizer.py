@@ -71,10 +71,10 @@ class CatalogRecognizer:
 
         ``rows``: per shelf row, indices into ``embeddings`` left to right.
         """
-        skus, best, nearest, _ = self._match(embeddings, rows)
+        skus, best, nearest, _ = self.match_candidates(embeddings, rows)
         return skus, best, nearest
 
-    def _match(
+    def match_candidates(
         self, embeddings: npt.NDArray[np.float32], rows: list[list[int]]
     ) -> tuple[
         npt.NDArray[np.object_],
@@ -82,6 +82,8 @@ class CatalogRecognizer:
         npt.NDArray[np.str_],
         tuple[npt.NDArray[np.float32], npt.NDArray[np.str_]],
     ]:
+        """``match`` plus the own search (scores, SKU ids), best first, with as many
+        candidates as verification looks at."""
         raw = self.index.search(embeddings, k=self._k())
         groups = context_groups(embeddings, rows, self.config.link)
         # search once per group of two or more facings; single facings reuse their own
@@ -110,7 +112,7 @@ class CatalogRecognizer:
     ]:
         """``match``, then verification of the close calls among ``crops`` (the images
         of ``embeddings``); also returns the fallback brand per facing ("" where none)."""
-        skus, best, nearest, (scores, labels) = self._match(embeddings, rows)
+        skus, best, nearest, (scores, labels) = self.match_candidates(embeddings, rows)
         brands = np.full(len(skus), "", dtype=object)
         v = self.verifier
         if v is None or not v.config.enabled or not len(skus):
