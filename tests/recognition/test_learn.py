@@ -136,3 +136,18 @@ def test_missing_cues_are_computed_once(tmp_path: Path) -> None:
     verifier = lib.load_verifier(db, embedder())
     assert len(ref_store.load_cues(db, embedder().name)) == len(store.references(db))
     assert all(s in verifier for s in store.sku_ids(db))
+
+
+@pytest.mark.parametrize(("verify", "has_verifier"), [(True, True), (False, False)])
+def test_the_scan_catalog_carries_the_cues(
+    tmp_path: Path, verify: bool, has_verifier: bool
+) -> None:
+    """What scans build their recognizer from (``catalog_spec``) verifies unless told not to."""
+    from shelfscan.recognition.settings import load_recognition_settings
+
+    db, _, _, _ = stored_scan(tmp_path)
+    spec = lib.catalog_spec(db, load_recognition_settings(verify=verify), embedder())
+    assert spec is not None
+    assert (len(spec.cues) > 0) == has_verifier
+    rec = spec.build(embedder())
+    assert (rec.verifier is not None) == has_verifier
