@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from catalog_builders import embedder, write_catalog_folder
+from shelfscan import catalog as lib
 from shelfscan.errors import CatalogError
-from shelfscan.recognition import catalog as lib
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.store import catalog as store
 from shelfscan.store import open_db
@@ -39,7 +39,7 @@ def test_export_never_writes_outside_its_folder(tmp_path: Path, sku: str) -> Non
     db = open_db(tmp_path / "e.db")
     store.insert_sku(db, SkuInfo(sku))  # stored by an older version, unchecked
     out = tmp_path / "deep" / "out"
-    with pytest.raises(CatalogError, match="invalid SKU id|outside"):
+    with pytest.raises(CatalogError, match=r"invalid SKU id|outside"):
         lib.export_folder(db, out)
     assert not out.exists()  # nothing half-written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.db", "e.db-shm", "e.db-wal"]

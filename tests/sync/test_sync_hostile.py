@@ -26,7 +26,7 @@ from shelfscan.layout import build_layout
 from shelfscan.store import ensure_visit, open_db, save_scan
 from shelfscan.store.catalog import save_rescore
 from shelfscan.store.db import transaction
-from shelfscan.store.scans import _upsert_outbox
+from shelfscan.store.outbox import upsert_outbox
 from shelfscan.sync import retry_dead, status_summary, sync_once
 from shelfscan.sync.http import secret_forms
 from shelfscan.sync.lock import single_instance
@@ -177,7 +177,7 @@ def test_salesforce_late_answer_does_not_duplicate_a_photo(
     time.sleep(1.2)  # the late create has landed; the settle time is over
     with transaction(store):  # a re-scan of the same photo: its records go again
         row = store.execute("SELECT payload FROM outbox").fetchone()
-        _upsert_outbox(store, keys[0], "kpi", "V0", {**json.loads(row[0]), "value": 5.0})
+        upsert_outbox(store, keys[0], "kpi", "V0", {**json.loads(row[0]), "value": 5.0})
     assert sync_once(settings, store).sent == 1
     versions = crm.state.sobjects["ContentVersion"]
     assert len(versions) == 1  # found by external id, not uploaded again

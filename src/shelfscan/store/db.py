@@ -144,3 +144,8 @@ def _where(db: sqlite_utils.Database) -> str:
     except sqlite3.Error:
         return "database"
     return str(row[2]) if row and row[2] else "database"
+
+
+def db_path(db: sqlite_utils.Database) -> str:
+    """The file the connection writes to ("" for an in-memory database)."""
+    return str(db.conn.execute("PRAGMA database_list").fetchone()[2])
