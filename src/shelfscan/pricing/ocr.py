@@ -1,0 +1,178 @@
+"""Price-tag OCR with RapidOCR's bundled PP-OCRv6 models, one batch per photo.
+
+The crops of all of a photo's tags are scaled to one height and packed into one mosaic
+image, so text detection runs once per photo instead of once per tag. The text lines
+found are mapped back to their tags, the largest few lines of each tag are cut from the
+full-resolution photo and recognised in batches. Nothing is downloaded: the model files
+are the ones inside the ``rapidocr`` wheel (a missing file is a ``ModelError``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from shelfscan.errors import ModelError
+from shelfscan.pricing.parse import TextLine
+
+Image = npt.NDArray[np.uint8]
+
+DET_MODEL = "PP-OCRv6_det_small.onnx"
+REC_MODEL = "PP-OCRv6_rec_small.onnx"
+
+
+def bundled_models_dir() -> Path:
+    """The ``models/`` folder inside the installed ``rapidocr`` package."""
+    import rapidocr
+
+    return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """Tunables of tag OCR."""
+
+    threads: int = 2
+    tag_height: int = 48  # each tag crop is scaled to this height in the mosaic
+    mosaic_width: int = 768
+    max_lines: int = 2  # lines recognised per tag, largest first
+    min_line_share: float = 0.45  # skip lines smaller than this share of the tag's largest
+    rec_batch: int = 16
+    gap: int = 32  # white space between crops: wide enough that no text box spans two tags
+
+
+def _pack(sizes: list[tuple[int, int]], width: int, pad: int) -> tuple[list[tuple[int, int]], int]:
+    """Shelf-pack (w, h) rectangles into rows ``width`` wide: top-left corners and height."""
+    places: list[tuple[int, int]] = []
+    x = y = row_h = 0
+    for w, h in sizes:
+        if x and x + w > width:
+            x, y, row_h = 0, y + row_h + pad, 0
+        places.append((x, y))
+        x += w + pad
+        row_h = max(row_h, h)
+    return places, y + row_h + pad
+
+
+class TagOcr:
+    """Reads the text lines of many tag boxes on one photo."""
+
+    def __init__(self, settings: OcrSettings | None = None, models_dir: Path | None = None):
+        self.settings = settings or OcrSettings()
+        folder = models_dir or bundled_models_dir()
+        for name in (DET_MODEL, REC_MODEL):
+            if not (folder / name).is_file():
+                raise ModelError(
+                    f"{folder / name}: OCR model not found (it ships inside the rapidocr wheel;"
+                    " shelfscan never downloads models)"
+                )
+        logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+        from rapidocr.ch_ppocr_det import TextDetector
+        from rapidocr.ch_ppocr_rec import TextRecInput, TextRecognizer
+        from rapidocr.main import DEFAULT_CFG_PATH
+        from rapidocr.utils.parse_parameters import ParseParams
+
+        cfg = ParseParams.load(DEFAULT_CFG_PATH)
+        engine = cfg.EngineConfig.onnxruntime
+        engine.intra_op_num_threads = self.settings.threads
+        engine.inter_op_num_threads = 1
+        for section, name in ((cfg.Det, DET_MODEL), (cfg.Rec, REC_MODEL)):
+            section.engine_cfg = engine
+            section.model_path = str(folder / name)  # explicit path: no download branch
+            section.model_root_dir = str(folder)
+        cfg.Det.limit_type, cfg.Det.limit_side_len = "max", 4096  # the mosaic is sized here
+        cfg.Rec.rec_batch_num = self.settings.rec_batch
+        cfg.Rec.font_path = None
+        self._det = TextDetector(cfg.Det)
+        self._rec = TextRecognizer(cfg.Rec)
+        self._rec_input = TextRecInput
+
+    def _mosaic(
+        self, image: Image, boxes: npt.NDArray[np.float32]
+    ) -> tuple[Image, list[tuple[int, int, float, tuple[int, int]]]]:
+        """The packed mosaic and, per tag, (x, y) in the mosaic, scale, and crop origin."""
+        s = self.settings
+        h_img, w_img = image.shape[:2]
+        crops, metas = [], []
+        for x1, y1, x2, y2 in boxes:
+            bx1, by1 = max(0, int(x1)), max(0, int(y1))
+            bx2, by2 = min(w_img, int(np.ceil(x2))), min(h_img, int(np.ceil(y2)))
+            crop = image[by1:max(by2, by1 + 1), bx1:max(bx2, bx1 + 1)]
+            scale = s.tag_height / crop.shape[0]
+            w = max(8, min(s.mosaic_width, round(crop.shape[1] * scale)))
+            crops.append(cv2.resize(crop, (w, s.tag_height), interpolation=cv2.INTER_AREA))
+            metas.append((scale, (bx1, by1)))
+        places, height = _pack([(c.shape[1], c.shape[0]) for c in crops], s.mosaic_width, s.gap)
+        mosaic = np.full((height, s.mosaic_width, 3), 255, np.uint8)
+        for (x, y), crop in zip(places, crops, strict=True):
+            mosaic[y : y + crop.shape[0], x : x + crop.shape[1]] = crop
+        return mosaic, [(x, y, sc, org) for (x, y), (sc, org) in zip(places, metas, strict=True)]
+
+    def _lines_per_tag(
+        self, image: Image, boxes: npt.NDArray[np.float32]
+    ) -> list[list[tuple[float, tuple[int, int, int, int]]]]:
+        """Per tag: (line height in image pixels, line rectangle in image pixels)."""
+        s = self.settings
+        h_img, w_img = image.shape[:2]
+        out: list[list[tuple[float, tuple[int, int, int, int]]]] = []
+        for x1, y1, x2, y2 in boxes:
+            bx1, by1 = max(0, int(x1)), max(0, int(y1))
+            bx2, by2 = min(w_img, int(np.ceil(x2))), min(h_img, int(np.ceil(y2)))
+            crop = image[by1 : max(by2, by1 + 1), bx1 : max(bx2, bx1 + 1)]
+            scale = s.tag_height / crop.shape[0]
+            w = max(8, min(s.mosaic_width, round(crop.shape[1] * scale)))
+            small = cv2.resize(crop, (w, s.tag_height), interpolation=cv2.INTER_AREA)
+            found = self._det(small)
+            lines = []
+            for quad in found.boxes if found.boxes is not None else ():
+                lx1, ly1 = max(0.0, quad[:, 0].min()), max(0.0, quad[:, 1].min())
+                lx2, ly2 = quad[:, 0].max(), quad[:, 1].max()
+                rect = (
+                    int(bx1 + lx1 / scale),
+                    int(by1 + ly1 / scale),
+                    int(np.ceil(bx1 + lx2 / scale)),
+                    int(np.ceil(by1 + ly2 / scale)),
+                )
+                lines.append(((ly2 - ly1) / scale, rect))
+            out.append(lines)
+        return out
+
+    def read(self, image: Image, boxes: Any) -> list[list[TextLine]]:
+        """OCR lines of each tag box; ``boxes`` (N, 4) xyxy in image pixels (BGR image)."""
+        boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
+        if len(boxes) == 0:
+            return []
+        s = self.settings
+        per_tag = self._lines_per_tag(image, boxes)
+        jobs: list[tuple[int, float]] = []
+        crops: list[Image] = []
+        for i, lines in enumerate(per_tag):
+            lines.sort(key=lambda item: -item[0])
+            top = lines[0][0] if lines else 0.0
+            for height, (x1, y1, x2, y2) in lines[: s.max_lines]:
+                if height < s.min_line_share * top or x2 - x1 < 4 or y2 - y1 < 4:
+                    continue
+                crops.append(image[max(0, y1) : y2, max(0, x1) : x2])
+                jobs.append((i, height))
+        out: list[list[TextLine]] = [[] for _ in boxes]
+        if crops:
+            rec = self._rec(self._rec_input(img=crops))
+            for (i, height), text, score in zip(jobs, rec.txts or (), rec.scores, strict=False):
+                out[i].append(TextLine(str(text), float(score), float(height)))
+        return out
+
+
+def timed_read(
+    ocr: TagOcr, image: Image, boxes: Any
+) -> tuple[list[list[TextLine]], float]:
+    """``ocr.read`` and its wall time in milliseconds."""
+    t0 = time.perf_counter()
+    lines = ocr.read(image, boxes)
+    return lines, (time.perf_counter() - t0) * 1000
