@@ -82,7 +82,7 @@ def main() -> int:
     tally = {"tags": 0, "found": 0, "right": 0, "wrong": 0, "unreadable": 0}
     timing_photo = None
     for name, rows in truth.items():
-        image, info = load_image(REAL / "images" / f"{name}.jpg")
+        image, _ = load_image(REAL / "images" / f"{name}.jpg")
         dets = detector(image)
         tags = dets.of_class(CLASS_PRICE_TAG)
         if timing_photo is None or len(tags) > len(timing_photo[1]):
@@ -107,12 +107,20 @@ def main() -> int:
                     verdict = "wrong"
                 tally[verdict] += 1
             if args.show:
-                read = [(ln.text, round(ln.score, 2), round(ln.height)) for ln in lines[j]] if j >= 0 else []
+                read = (
+                    [(ln.text, round(ln.score, 2), round(ln.height)) for ln in lines[j]]
+                    if j >= 0
+                    else []
+                )
                 print(f"{name} {row['price']:>6} {verdict:<10} {read}")
     t, f = tally["tags"], max(tally["found"], 1)
     print(f"real photos (shared set), 3 images, {t} hand-read dev tags")
-    print(f"  found by the detector (IoU >= 0.3): {tally['found']}/{t} = {tally['found'] / t:.1%}  (bar >= 85%)")
-    print(f"  main price exactly right: {tally['right']}/{tally['found']} found = {tally['right'] / f:.1%}  (bar >= 90%)")
+    print(
+        f"  found by the detector (IoU >= 0.3): {tally['found']}/{t} = {tally['found'] / t:.1%}  (bar >= 85%)"
+    )
+    print(
+        f"  main price exactly right: {tally['right']}/{tally['found']} found = {tally['right'] / f:.1%}  (bar >= 90%)"
+    )
     print(f"  wrong price: {tally['wrong']}/{t} tags = {tally['wrong'] / t:.1%}  (bar <= 3%)")
     print(f"  unreadable: {tally['unreadable']}/{tally['found']} found")
     if timing_photo is not None:
@@ -120,8 +128,10 @@ def main() -> int:
         forty = boxes[:40]
         ocr.read(image, forty)  # warm-up
         wall, cpu = _cpu_wall(lambda: ocr.read(image, forty), args.repeat)
-        print(f"  OCR of {len(forty)} tags of {name} ({image.shape[1]}x{image.shape[0]}), "
-              f"{args.threads} threads: median {wall:.0f} ms wall, {cpu:.0f} ms CPU  (bar <= 250 ms)")
+        print(
+            f"  OCR of {len(forty)} tags of {name} ({image.shape[1]}x{image.shape[0]}), "
+            f"{args.threads} threads: median {wall:.0f} ms wall, {cpu:.0f} ms CPU  (bar <= 250 ms)"
+        )
         stage = PricingStage(ocr)
 
         def whole() -> None:
@@ -130,8 +140,10 @@ def main() -> int:
             stage(image, d, layout)
 
         wall, cpu = _cpu_wall(whole, args.repeat)
-        print(f"  detect + layout + pricing of {name}: median {wall:.0f} ms wall, {cpu:.0f} ms CPU"
-              f"  (bar <= 1000 ms; {len(boxes)} tags)")
+        print(
+            f"  detect + layout + pricing of {name}: median {wall:.0f} ms wall, {cpu:.0f} ms CPU"
+            f"  (bar <= 1000 ms; {len(boxes)} tags)"
+        )
     return 0
 
 

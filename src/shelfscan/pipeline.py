@@ -23,9 +23,17 @@ from shelfscan.detection import Detector
 from shelfscan.errors import ShelfscanError
 from shelfscan.imaging import iter_image_paths, load_image
 from shelfscan.kpi import shelf_kpis
+from shelfscan.kpi.price import price_kpis
 from shelfscan.layout import build_layout
 from shelfscan.store import save_scan
-from shelfscan.types import Detections, KpiReport, PhotoInfo, ScanResult, ShelfLayout
+from shelfscan.types import (
+    Detections,
+    KpiReport,
+    PhotoInfo,
+    PriceReadings,
+    ScanResult,
+    ShelfLayout,
+)
 
 Image = npt.NDArray[np.uint8]
 
@@ -34,6 +42,12 @@ class Recognizer(Protocol):
     """Adds ``sku``, ``brand`` and ``match_score`` columns to the detections."""
 
     def __call__(self, image: Image, dets: Detections, layout: ShelfLayout) -> Detections: ...
+
+
+class PriceReader(Protocol):
+    """Reads the price tags and links them to facings (``shelfscan.pricing.PricingStage``)."""
+
+    def __call__(self, image: Image, dets: Detections, layout: ShelfLayout) -> PriceReadings: ...
 
 
 class Analysis(Protocol):
@@ -68,6 +82,7 @@ class Pipeline:
     quality_gate: Callable[[Image], Any] | None = None
     analyses: list[Analysis] = field(default_factory=list)
     model_name: str = ""
+    pricing: PriceReader | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Pipeline:
@@ -109,9 +124,14 @@ class Pipeline:
             extras[analysis.name] = result
             reports.append(report)
             timings[analysis.name] = (time.perf_counter() - t0) * 1000
+        prices = None
+        if self.pricing is not None:  # after planogram matching, before the KPIs
+            prices = self.pricing(image, dets, layout)
+            timings["pricing"] = prices.elapsed_ms
+            reports.append(price_kpis(prices, layout.facings))
         kpis = merge_kpis(reports)
         timings["kpi"] = kpis.elapsed_ms
-        return ScanResult(photo, dets, layout, kpis, self.model_name, timings, extras)
+        return ScanResult(photo, dets, layout, kpis, self.model_name, timings, extras, prices)
 
     def scan_file(self, path: Path, context: dict[str, Any] | None = None) -> ScanResult:
         t0 = time.perf_counter()
@@ -127,6 +147,7 @@ class Pipeline:
             result.model,
             timings,
             result.extras,
+            result.prices,
         )
 
 

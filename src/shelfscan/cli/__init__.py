@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import typer
 
-from shelfscan.cli import capture, catalog, dataset, model, planogram, report, scan, sync, visits
+from shelfscan.cli import (
+    capture,
+    catalog,
+    dataset,
+    model,
+    planogram,
+    prices,
+    report,
+    scan,
+    sync,
+    visits,
+)
 from shelfscan.cli._common import run_app
 
 app = typer.Typer(
@@ -30,6 +41,7 @@ app.add_typer(planogram.app, name="planogram")
 app.add_typer(dataset.app, name="dataset")
 app.add_typer(model.app, name="model")
 app.add_typer(sync.app, name="sync")
+app.add_typer(prices.app, name="prices")
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from shelfscan.cli._common import (
     guard,
     print_json,
 )
+from shelfscan.cli.prices import prices_json, pricing_for_visit
 from shelfscan.config import load_settings
 from shelfscan.imaging.quality import load_quality_settings
 from shelfscan.pipeline import PhotoOutcome, Pipeline, expand_paths, scan_batch
@@ -65,6 +66,7 @@ def outcome_json(outcome: PhotoOutcome) -> dict[str, Any]:
         ],
         "kpis": dict(r.kpis.values),
         "quality": quality_json(r),
+        "prices": prices_json(r.prices),
         "timings_ms": {k: round(v, 1) for k, v in r.timings_ms.items()},
     }
 
@@ -114,6 +116,13 @@ def scan(
         bool,
         typer.Option("--strict-quality", help="Refuse photos that fail the quality gate."),
     ] = False,
+    read_prices: Annotated[
+        bool | None,
+        typer.Option(
+            "--prices/--no-prices",
+            help="Read the price tags (OCR); default: when the store has a price list.",
+        ),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Detect facings, shelf rows and gaps on photos; store results and KPIs in SQLite."""
@@ -128,6 +137,7 @@ def scan(
     pipeline.recognizer, share_stage = scan_stages(database, visit_id)  # None: empty catalog
     if share_stage is not None:
         pipeline.analyses.append(share_stage)
+    pipeline.pricing = pricing_for_visit(database, visit_id, settings.threads, read_prices)
     items = list(expand_paths(paths))
     outcomes: list[PhotoOutcome] = []
     with Progress(

@@ -50,6 +50,8 @@ def check_tags(
         ok = _same(each, entry.price) or _same(each, promo)
         promo_ok = None if promo is None else _same(each, promo) or _same(tag.second_price, promo)
         checks.append(
-            PriceCheck(t, sku, names.get(sku, sku), round(each, 2), entry.price, promo, ok, promo_ok)
+            PriceCheck(
+                t, sku, names.get(sku, sku), round(each, 2), entry.price, promo, ok, promo_ok
+            )
         )
     return tuple(checks)

@@ -108,10 +108,10 @@ def link_tags(
         row = by_index[r]
         tags.sort(key=lambda t: float(tag_boxes[t, 0]))
         starts = [float(tag_boxes[t, 0]) - 0.5 * row.typical_width for t in tags]
-        ids = np.asarray([i for i in row.facing_ids if i not in taken], dtype=np.int64)
-        centres = (facing_boxes[ids, 0] + facing_boxes[ids, 2]) / 2 if len(ids) else np.zeros(0)
+        free = np.asarray([i for i in row.facing_ids if i not in taken], dtype=np.int64)
+        centres = (facing_boxes[free, 0] + facing_boxes[free, 2]) / 2 if len(free) else np.zeros(0)
         for k, t in enumerate(tags):
             end = starts[k + 1] if k + 1 < len(tags) else np.inf
-            mine = ids[(centres >= starts[k]) & (centres < end)]
+            mine = free[(centres >= starts[k]) & (centres < end)]
             links[t] = TagLink("shelf_edge", r, tuple(int(i) for i in mine))
     return links

@@ -1,9 +1,10 @@
-"""Price-tag OCR with RapidOCR's bundled PP-OCRv6 models, one batch per photo.
+"""Price-tag OCR with RapidOCR's bundled PP-OCRv6 models, one recognition batch per photo.
 
-The crops of all of a photo's tags are scaled to one height and packed into one mosaic
-image, so text detection runs once per photo instead of once per tag. The text lines
-found are mapped back to their tags, the largest few lines of each tag are cut from the
-full-resolution photo and recognised in batches. Nothing is downloaded: the model files
+Each tag crop is scaled to a fixed small height and its text lines detected (one tiny
+detector run per tag: packing all tags into one mosaic made the detector's results
+depend on the neighbouring tags, since its squeeze-excite blocks see the whole image).
+The largest few lines of each tag are cut from the full-resolution photo and all lines
+of the photo are recognised together in batches. Nothing is downloaded: the model files
 are the ones inside the ``rapidocr`` wheel (a missing file is a ``ModelError``).
 """
 
@@ -40,25 +41,11 @@ class OcrSettings:
     """Tunables of tag OCR."""
 
     threads: int = 2
-    tag_height: int = 48  # each tag crop is scaled to this height in the mosaic
-    mosaic_width: int = 768
+    tag_height: int = 48  # each tag crop is scaled to this height for text detection
+    max_width: int = 384  # ... and at most this wide
     max_lines: int = 2  # lines recognised per tag, largest first
     min_line_share: float = 0.45  # skip lines smaller than this share of the tag's largest
     rec_batch: int = 16
-    gap: int = 32  # white space between crops: wide enough that no text box spans two tags
-
-
-def _pack(sizes: list[tuple[int, int]], width: int, pad: int) -> tuple[list[tuple[int, int]], int]:
-    """Shelf-pack (w, h) rectangles into rows ``width`` wide: top-left corners and height."""
-    places: list[tuple[int, int]] = []
-    x = y = row_h = 0
-    for w, h in sizes:
-        if x and x + w > width:
-            x, y, row_h = 0, y + row_h + pad, 0
-        places.append((x, y))
-        x += w + pad
-        row_h = max(row_h, h)
-    return places, y + row_h + pad
 
 
 class TagOcr:
@@ -94,27 +81,6 @@ class TagOcr:
         self._rec = TextRecognizer(cfg.Rec)
         self._rec_input = TextRecInput
 
-    def _mosaic(
-        self, image: Image, boxes: npt.NDArray[np.float32]
-    ) -> tuple[Image, list[tuple[int, int, float, tuple[int, int]]]]:
-        """The packed mosaic and, per tag, (x, y) in the mosaic, scale, and crop origin."""
-        s = self.settings
-        h_img, w_img = image.shape[:2]
-        crops, metas = [], []
-        for x1, y1, x2, y2 in boxes:
-            bx1, by1 = max(0, int(x1)), max(0, int(y1))
-            bx2, by2 = min(w_img, int(np.ceil(x2))), min(h_img, int(np.ceil(y2)))
-            crop = image[by1:max(by2, by1 + 1), bx1:max(bx2, bx1 + 1)]
-            scale = s.tag_height / crop.shape[0]
-            w = max(8, min(s.mosaic_width, round(crop.shape[1] * scale)))
-            crops.append(cv2.resize(crop, (w, s.tag_height), interpolation=cv2.INTER_AREA))
-            metas.append((scale, (bx1, by1)))
-        places, height = _pack([(c.shape[1], c.shape[0]) for c in crops], s.mosaic_width, s.gap)
-        mosaic = np.full((height, s.mosaic_width, 3), 255, np.uint8)
-        for (x, y), crop in zip(places, crops, strict=True):
-            mosaic[y : y + crop.shape[0], x : x + crop.shape[1]] = crop
-        return mosaic, [(x, y, sc, org) for (x, y), (sc, org) in zip(places, metas, strict=True)]
-
     def _lines_per_tag(
         self, image: Image, boxes: npt.NDArray[np.float32]
     ) -> list[list[tuple[float, tuple[int, int, int, int]]]]:
@@ -125,10 +91,12 @@ class TagOcr:
         for x1, y1, x2, y2 in boxes:
             bx1, by1 = max(0, int(x1)), max(0, int(y1))
             bx2, by2 = min(w_img, int(np.ceil(x2))), min(h_img, int(np.ceil(y2)))
-            crop = image[by1 : max(by2, by1 + 1), bx1 : max(bx2, bx1 + 1)]
+            crop: Image = image[by1 : max(by2, by1 + 1), bx1 : max(bx2, bx1 + 1)]
             scale = s.tag_height / crop.shape[0]
-            w = max(8, min(s.mosaic_width, round(crop.shape[1] * scale)))
-            small = cv2.resize(crop, (w, s.tag_height), interpolation=cv2.INTER_AREA)
+            w = max(8, min(s.max_width, round(crop.shape[1] * scale)))
+            small = np.ascontiguousarray(
+                cv2.resize(crop, (w, s.tag_height), interpolation=cv2.INTER_AREA), dtype=np.uint8
+            )
             found = self._det(small)
             lines = []
             for quad in found.boxes if found.boxes is not None else ():
@@ -169,9 +137,7 @@ class TagOcr:
         return out
 
 
-def timed_read(
-    ocr: TagOcr, image: Image, boxes: Any
-) -> tuple[list[list[TextLine]], float]:
+def timed_read(ocr: TagOcr, image: Image, boxes: Any) -> tuple[list[list[TextLine]], float]:
     """``ocr.read`` and its wall time in milliseconds."""
     t0 = time.perf_counter()
     lines = ocr.read(image, boxes)

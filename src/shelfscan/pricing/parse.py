@@ -26,12 +26,23 @@ MAIN_LINE_SHARE = 0.7
 _CURRENCY = {"$": "USD", "£": "GBP", "€": "EUR", "¢": "USD"}
 _UNITS = r"(?:100\s?g|100\s?ml|kg|g|lb|oz|fl\.?\s?oz|l|ml|ct|ea|each|pc|pcs|st|stk|m)"
 _NUM = r"\d{1,4}(?:[.,]\d{2})?"
-_UNIT_AFTER = re.compile(rf"(?P<num>[$£€]?\s?{_NUM})\s?[$£€]?\s?(?:/|per\s)\s?(?P<unit>{_UNITS})\b", re.I)
-_UNIT_BEFORE = re.compile(rf"\b1?\s?(?P<unit>{_UNITS})\s?=\s?(?P<num>[$£€]?\s?{_NUM}\s?[$£€]?)", re.I)
-_MULTI = re.compile(r"(?<![\d.,])(?P<qty>\d{1,2})\s?(?:/|for\s)\s?(?P<num>[$£€]?\s?\d{1,4}(?:[.,]\d{2})?)(?![\d.,])", re.I)
-_DECIMAL = re.compile(r"(?P<pre>[$£€])?\s?(?<![\d.,])(?P<int>\d{1,4})[.,](?P<frac>\d{2})(?![\d.,])\s?(?P<post>[$£€])?")
+_UNIT_AFTER = re.compile(
+    rf"(?P<num>[$£€]?\s?{_NUM})\s?[$£€]?\s?(?:/|per\s)\s?(?P<unit>{_UNITS})\b", re.I
+)
+_UNIT_BEFORE = re.compile(
+    rf"\b1?\s?(?P<unit>{_UNITS})\s?=\s?(?P<num>[$£€]?\s?{_NUM}\s?[$£€]?)", re.I
+)
+_MULTI = re.compile(
+    r"(?<![\d.,])(?P<qty>\d{1,2})\s?(?:/|for\s)\s?(?P<num>[$£€]?\s?\d{1,4}(?:[.,]\d{2})?)(?![\d.,])",
+    re.I,
+)
+_DECIMAL = re.compile(
+    r"(?P<pre>[$£€])?\s?(?<![\d.,])(?P<int>\d{1,4})[.,](?P<frac>\d{2})(?![\d.,])\s?(?P<post>[$£€])?"
+)
 _CENTS = re.compile(r"(?<![\d.,])(?P<c>\d{1,2})\s?(?:¢|c\b)", re.I)
-_WHOLE = re.compile(r"(?P<pre>[$£€])\s?(?P<int>\d{1,4})(?![\d.,])|(?<![\d.,])(?P<int2>\d{1,4})\s?(?P<post>[€£])")
+_WHOLE = re.compile(
+    r"(?P<pre>[$£€])\s?(?P<int>\d{1,4})(?![\d.,])|(?<![\d.,])(?P<int2>\d{1,4})\s?(?P<post>[€£])"
+)
 _EAN = re.compile(r"(?<!\d)(\d{8}|\d{12,13})(?!\d)")
 _REGULAR_WORDS = re.compile(r"\b(was|reg|regular|orig|statt|uvp|before|prix normal)\b", re.I)
 
@@ -159,7 +170,9 @@ def _multi(text: str) -> tuple[int, Price] | None:
     if not m:
         return None
     num = m["num"].strip()
-    price = parse_amount(num) or (Price(float(num)) if num.isdigit() and "$" in m.group(0) else None)
+    price = parse_amount(num) or (
+        Price(float(num)) if num.isdigit() and "$" in m.group(0) else None
+    )
     if price is None:
         return None
     qty = int(m["qty"])
@@ -198,8 +211,13 @@ def parse_tag(lines: list[TextLine], min_score: float = MIN_PRICE_SCORE) -> Pars
             readings.append((line, price, qty))
     tallest = max((ln.height for ln in lines if ln.text.strip()), default=0.0)
     if not readings:
-        return ParsedTag("unreadable", unit_price=unit[0] if unit else None,
-                         unit=unit[1] if unit else None, ean=ean, text=text)
+        return ParsedTag(
+            "unreadable",
+            unit_price=unit[0] if unit else None,
+            unit=unit[1] if unit else None,
+            ean=ean,
+            text=text,
+        )
     main_line, main, qty = readings[0]
     if main_line.score < min_score or main_line.height < MAIN_LINE_SHARE * tallest:
         return ParsedTag("unreadable", ean=ean, text=text, confidence=main_line.score)

@@ -15,7 +15,14 @@ from shelfscan.pricing.link import link_tags
 from shelfscan.pricing.ocr import TagOcr
 from shelfscan.pricing.parse import distrust_lost_marks, parse_tag
 from shelfscan.pricing.pricelist import PriceEntry
-from shelfscan.types import CLASS_PRICE_TAG, CLASS_PRODUCT, Detections, PriceReadings, PriceTag, ShelfLayout
+from shelfscan.types import (
+    CLASS_PRICE_TAG,
+    CLASS_PRODUCT,
+    Detections,
+    PriceReadings,
+    PriceTag,
+    ShelfLayout,
+)
 
 
 @dataclass
@@ -43,11 +50,27 @@ class PricingStage:
             tags.append(
                 PriceTag(
                     int(det_index),
-                    (float(boxes[k, 0]), float(boxes[k, 1]), float(boxes[k, 2]), float(boxes[k, 3])),
-                    p.status, p.price, p.second_price, p.second_role, p.multi_qty, p.unit_price,
-                    p.unit, p.currency, p.ean, p.text, p.confidence, link.kind, link.row,
+                    (
+                        float(boxes[k, 0]),
+                        float(boxes[k, 1]),
+                        float(boxes[k, 2]),
+                        float(boxes[k, 3]),
+                    ),
+                    p.status,
+                    p.price,
+                    p.second_price,
+                    p.second_role,
+                    p.multi_qty,
+                    p.unit_price,
+                    p.unit,
+                    p.currency,
+                    p.ean,
+                    p.text,
+                    p.confidence,
+                    link.kind,
+                    link.row,
                     link.facing_ids,
-                )  # fmt: skip
+                )
             )
         facing_tag = {f: t for t, tag in enumerate(tags) for f in tag.facing_ids}
         untagged = tuple(
