@@ -81,6 +81,7 @@ def main() -> int:
     ocr = TagOcr(OcrSettings(threads=args.threads))
     tally = {"tags": 0, "found": 0, "right": 0, "wrong": 0, "unreadable": 0}
     timing_photo = None
+    boxes_all = read_all = 0
     for name, rows in truth.items():
         image, _ = load_image(REAL / "images" / f"{name}.jpg")
         dets = detector(image)
@@ -91,6 +92,8 @@ def main() -> int:
         iou = iou_matrix(gt, tags.xyxy)
         lines = ocr.read(image, tags.xyxy)
         parsed = distrust_lost_marks([parse_tag(ln) for ln in lines])
+        boxes_all += len(parsed)
+        read_all += sum(p.status == "read" for p in parsed)
         for g, row in enumerate(rows):
             tally["tags"] += 1
             j = int(iou[g].argmax()) if iou.shape[1] else -1
@@ -123,6 +126,7 @@ def main() -> int:
     )
     print(f"  wrong price: {tally['wrong']}/{t} tags = {tally['wrong'] / t:.1%}  (bar <= 3%)")
     print(f"  unreadable: {tally['unreadable']}/{tally['found']} found")
+    print(f"  all detected price_tag boxes on these photos: {boxes_all}, a price read on {read_all}")
     if timing_photo is not None:
         image, boxes, name, dets = timing_photo
         forty = boxes[:40]

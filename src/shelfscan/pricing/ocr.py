@@ -11,7 +11,7 @@ are the ones inside the ``rapidocr`` wheel (a missing file is a ``ModelError``).
 from __future__ import annotations
 
 import logging
-import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ from shelfscan.errors import ModelError
 from shelfscan.pricing.parse import TextLine
 
 Image = npt.NDArray[np.uint8]
+
+_Line = tuple[float, tuple[int, int, int, int]]  # height, (x1, y1, x2, y2)
 
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
@@ -45,7 +47,7 @@ class OcrSettings:
     max_width: int = 384  # ... and at most this wide
     max_lines: int = 2  # lines recognised per tag, largest first
     min_line_share: float = 0.45  # skip lines smaller than this share of the tag's largest
-    rec_batch: int = 16
+    rec_batch: int = 8
 
 
 class TagOcr:
@@ -60,85 +62,83 @@ class TagOcr:
                     f"{folder / name}: OCR model not found (it ships inside the rapidocr wheel;"
                     " shelfscan never downloads models)"
                 )
-        logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         from rapidocr.ch_ppocr_det import TextDetector
         from rapidocr.ch_ppocr_rec import TextRecInput, TextRecognizer
         from rapidocr.main import DEFAULT_CFG_PATH
         from rapidocr.utils.parse_parameters import ParseParams
 
+        logging.getLogger("RapidOCR").setLevel(logging.WARNING)  # after its import sets INFO
+
         cfg = ParseParams.load(DEFAULT_CFG_PATH)
         engine = cfg.EngineConfig.onnxruntime
-        engine.intra_op_num_threads = self.settings.threads
+        engine.intra_op_num_threads = 1  # parallel over tags instead (see ``read``)
         engine.inter_op_num_threads = 1
         for section, name in ((cfg.Det, DET_MODEL), (cfg.Rec, REC_MODEL)):
             section.engine_cfg = engine
             section.model_path = str(folder / name)  # explicit path: no download branch
             section.model_root_dir = str(folder)
-        cfg.Det.limit_type, cfg.Det.limit_side_len = "max", 4096  # the mosaic is sized here
+        cfg.Det.limit_type, cfg.Det.limit_side_len = "max", 4096  # crops are sized in _tag_lines
         cfg.Rec.rec_batch_num = self.settings.rec_batch
         cfg.Rec.font_path = None
         self._det = TextDetector(cfg.Det)
         self._rec = TextRecognizer(cfg.Rec)
         self._rec_input = TextRecInput
+        self._pool = ThreadPoolExecutor(max(1, self.settings.threads), "tag-ocr")
 
-    def _lines_per_tag(
-        self, image: Image, boxes: npt.NDArray[np.float32]
-    ) -> list[list[tuple[float, tuple[int, int, int, int]]]]:
-        """Per tag: (line height in image pixels, line rectangle in image pixels)."""
+    def _tag_lines(self, image: Image, box: npt.NDArray[np.float32]) -> list[_Line]:
+        """One tag's text lines: (height, rectangle), both in image pixels, largest first."""
         s = self.settings
         h_img, w_img = image.shape[:2]
-        out: list[list[tuple[float, tuple[int, int, int, int]]]] = []
-        for x1, y1, x2, y2 in boxes:
-            bx1, by1 = max(0, int(x1)), max(0, int(y1))
-            bx2, by2 = min(w_img, int(np.ceil(x2))), min(h_img, int(np.ceil(y2)))
-            crop: Image = image[by1 : max(by2, by1 + 1), bx1 : max(bx2, bx1 + 1)]
-            scale = s.tag_height / crop.shape[0]
-            w = max(8, min(s.max_width, round(crop.shape[1] * scale)))
-            small = np.ascontiguousarray(
-                cv2.resize(crop, (w, s.tag_height), interpolation=cv2.INTER_AREA), dtype=np.uint8
+        bx1, by1 = max(0, int(box[0])), max(0, int(box[1]))
+        bx2, by2 = min(w_img, int(np.ceil(box[2]))), min(h_img, int(np.ceil(box[3])))
+        crop: Image = image[by1 : max(by2, by1 + 1), bx1 : max(bx2, bx1 + 1)]
+        scale = s.tag_height / crop.shape[0]
+        w = max(8, min(s.max_width, round(crop.shape[1] * scale)))
+        small = np.ascontiguousarray(
+            cv2.resize(crop, (w, s.tag_height), interpolation=cv2.INTER_AREA), dtype=np.uint8
+        )
+        found = self._det(small)
+        lines: list[_Line] = []
+        for quad in found.boxes if found.boxes is not None else ():
+            lx1, ly1 = max(0.0, float(quad[:, 0].min())), max(0.0, float(quad[:, 1].min()))
+            lx2, ly2 = float(quad[:, 0].max()), float(quad[:, 1].max())
+            rect = (
+                int(bx1 + lx1 / scale),
+                int(by1 + ly1 / scale),
+                int(np.ceil(bx1 + lx2 / scale)),
+                int(np.ceil(by1 + ly2 / scale)),
             )
-            found = self._det(small)
-            lines = []
-            for quad in found.boxes if found.boxes is not None else ():
-                lx1, ly1 = max(0.0, quad[:, 0].min()), max(0.0, quad[:, 1].min())
-                lx2, ly2 = quad[:, 0].max(), quad[:, 1].max()
-                rect = (
-                    int(bx1 + lx1 / scale),
-                    int(by1 + ly1 / scale),
-                    int(np.ceil(bx1 + lx2 / scale)),
-                    int(np.ceil(by1 + ly2 / scale)),
-                )
-                lines.append(((ly2 - ly1) / scale, rect))
-            out.append(lines)
-        return out
+            lines.append(((ly2 - ly1) / scale, rect))
+        lines.sort(key=lambda item: -item[0])
+        top = lines[0][0] if lines else 0.0
+        return [
+            (h, (x1, y1, x2, y2))
+            for h, (x1, y1, x2, y2) in lines[: s.max_lines]
+            if h >= s.min_line_share * top and x2 - x1 >= 4 and y2 - y1 >= 4
+        ]
+
+    def _recognise(self, crops: list[Image]) -> list[tuple[str, float]]:
+        rec = self._rec(self._rec_input(img=crops))
+        return [(str(t), float(sc)) for t, sc in zip(rec.txts or (), rec.scores, strict=True)]
 
     def read(self, image: Image, boxes: Any) -> list[list[TextLine]]:
-        """OCR lines of each tag box; ``boxes`` (N, 4) xyxy in image pixels (BGR image)."""
+        """OCR lines of each tag box; ``boxes`` (N, 4) xyxy in image pixels (BGR image).
+
+        Tags are detected, and their lines recognised, on ``settings.threads`` worker
+        threads with one ONNX Runtime thread each (small inputs scale badly inside ORT).
+        """
         boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
         if len(boxes) == 0:
             return []
-        s = self.settings
-        per_tag = self._lines_per_tag(image, boxes)
-        jobs: list[tuple[int, float]] = []
-        crops: list[Image] = []
-        for i, lines in enumerate(per_tag):
-            lines.sort(key=lambda item: -item[0])
-            top = lines[0][0] if lines else 0.0
-            for height, (x1, y1, x2, y2) in lines[: s.max_lines]:
-                if height < s.min_line_share * top or x2 - x1 < 4 or y2 - y1 < 4:
-                    continue
-                crops.append(image[max(0, y1) : y2, max(0, x1) : x2])
-                jobs.append((i, height))
+        per_tag = list(self._pool.map(lambda b: self._tag_lines(image, b), boxes))
+        jobs = [(i, h, r) for i, lines in enumerate(per_tag) for h, r in lines]
+        jobs.sort(key=lambda j: (j[2][2] - j[2][0]) / max(1, j[2][3] - j[2][1]))  # by aspect
+        n = self.settings.threads
+        chunks = [jobs[k::n] for k in range(n)]  # each chunk spans all aspects evenly
+        crops = [[image[r[1] : r[3], r[0] : r[2]] for _, _, r in chunk] for chunk in chunks]
+        results = list(self._pool.map(self._recognise, [c for c in crops if c]))
         out: list[list[TextLine]] = [[] for _ in boxes]
-        if crops:
-            rec = self._rec(self._rec_input(img=crops))
-            for (i, height), text, score in zip(jobs, rec.txts or (), rec.scores, strict=False):
-                out[i].append(TextLine(str(text), float(score), float(height)))
+        for chunk, texts in zip([c for c in chunks if c], results, strict=True):
+            for (i, height, _), (text, score) in zip(chunk, texts, strict=True):
+                out[i].append(TextLine(text, score, float(height)))
         return out
-
-
-def timed_read(ocr: TagOcr, image: Image, boxes: Any) -> tuple[list[list[TextLine]], float]:
-    """``ocr.read`` and its wall time in milliseconds."""
-    t0 = time.perf_counter()
-    lines = ocr.read(image, boxes)
-    return lines, (time.perf_counter() - t0) * 1000
