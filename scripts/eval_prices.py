@@ -63,6 +63,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--tag-height", type=int, default=OcrSettings.tag_height)
+    ap.add_argument("--pad", type=float, default=OcrSettings.pad)
+    ap.add_argument("--max-lines", type=int, default=OcrSettings.max_lines)
+    ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--show", action="store_true", help="print every dev tag's reading")
     args = ap.parse_args()
     truth_file = REAL / "price_tags_dev.csv"
@@ -78,7 +82,11 @@ def main() -> int:
         s.detector_path, threads=args.threads, score_threshold=s.score_threshold,
         iou_threshold=s.iou_threshold, tiles=s.tile_grid,
     )  # fmt: skip
-    ocr = TagOcr(OcrSettings(threads=args.threads))
+    ocr = TagOcr(
+        OcrSettings(
+            threads=args.threads, tag_height=args.tag_height, pad=args.pad, max_lines=args.max_lines
+        )
+    )
     tally = {"tags": 0, "found": 0, "right": 0, "wrong": 0, "unreadable": 0}
     timing_photo = None
     boxes_all = read_all = 0
@@ -127,7 +135,7 @@ def main() -> int:
     print(f"  wrong price: {tally['wrong']}/{t} tags = {tally['wrong'] / t:.1%}  (bar <= 3%)")
     print(f"  unreadable: {tally['unreadable']}/{tally['found']} found")
     print(f"  all detected price_tag boxes on these photos: {boxes_all}, a price read on {read_all}")
-    if timing_photo is not None:
+    if timing_photo is not None and not args.no_timing:
         image, boxes, name, dets = timing_photo
         forty = boxes[:40]
         ocr.read(image, forty)  # warm-up

@@ -120,8 +120,8 @@ def test_each_divides_a_multi_buy() -> None:
 @pytest.mark.parametrize(
     ("mains", "expect"),
     [
-        # most tags print "$": "13.33" may be "$3.33" with the mark read as "1"
-        (["$3.33", "$2.74", "13.33"], ["read", "read", "unreadable"]),
+        # a tag prints "$": "13.33" may be "$3.33" with the mark read as "1"
+        (["$3.33", "2.74", "13.33"], ["read", "read", "unreadable"]),
         # a letter for the mark leaves the number whole
         (["$3.33", "$2.74", "s1.00"], ["read", "read", "read"]),
         # no marks on the photo: a real 13.33 stays
@@ -133,3 +133,12 @@ def test_each_divides_a_multi_buy() -> None:
 def test_distrust_lost_marks(mains: list[str], expect: list[str]) -> None:
     tags = distrust_lost_marks([parse_tag([L(m)]) for m in mains])
     assert [t.status for t in tags] == expect
+
+
+def test_price_confidence_counts_only_the_price_characters() -> None:
+    # "s1.00": the mark misread as a shaky "s" does not make the price itself shaky
+    line = TextLine("s1.00", 0.87, 30.0, (0.4, 0.98, 0.99, 0.97, 0.99))
+    assert parse_tag([line]).price == 1.0
+    shaky = TextLine("2.74", 0.87, 30.0, (0.99, 0.5, 0.99, 0.99))
+    assert parse_tag([shaky]).status == "unreadable"
+    assert parse_tag([TextLine("s1.00", 0.87, 30.0)]).status == "unreadable"  # no per-char scores

@@ -43,8 +43,10 @@ class OcrSettings:
     """Tunables of tag OCR."""
 
     threads: int = 2
-    tag_height: int = 48  # each tag crop is scaled to this height for text detection
+    tag_height: int = 64  # each tag crop is scaled to this height for text detection
     max_width: int = 384  # ... and at most this wide
+    pad: float = 0.1  # crop margin around the tag box, share of its size: the text detector
+    # misses text that touches the crop edge, and detected tag boxes are often tight
     max_lines: int = 2  # lines recognised per tag, largest first
     min_line_share: float = 0.45  # skip lines smaller than this share of the tag's largest
     rec_batch: int = 8
@@ -89,8 +91,10 @@ class TagOcr:
         """One tag's text lines: (height, rectangle), both in image pixels, largest first."""
         s = self.settings
         h_img, w_img = image.shape[:2]
-        bx1, by1 = max(0, int(box[0])), max(0, int(box[1]))
-        bx2, by2 = min(w_img, int(np.ceil(box[2]))), min(h_img, int(np.ceil(box[3])))
+        mx, my = s.pad * float(box[2] - box[0]), s.pad * float(box[3] - box[1])
+        bx1, by1 = max(0, int(box[0] - mx)), max(0, int(box[1] - my))
+        bx2 = min(w_img, int(np.ceil(box[2] + mx)))
+        by2 = min(h_img, int(np.ceil(box[3] + my)))
         crop: Image = image[by1 : max(by2, by1 + 1), bx1 : max(bx2, bx1 + 1)]
         scale = s.tag_height / crop.shape[0]
         w = max(8, min(s.max_width, round(crop.shape[1] * scale)))
@@ -117,9 +121,14 @@ class TagOcr:
             if h >= s.min_line_share * top and x2 - x1 >= 4 and y2 - y1 >= 4
         ]
 
-    def _recognise(self, crops: list[Image]) -> list[tuple[str, float]]:
-        rec = self._rec(self._rec_input(img=crops))
-        return [(str(t), float(sc)) for t, sc in zip(rec.txts or (), rec.scores, strict=True)]
+    def _recognise(self, crops: list[Image]) -> list[tuple[str, float, tuple[float, ...]]]:
+        """(text, mean score, per-character scores) of each line crop."""
+        rec = self._rec(self._rec_input(img=crops, return_word_box=True))
+        out = []
+        for text, score, words in zip(rec.txts or (), rec.scores, rec.word_results, strict=True):
+            confs = tuple(float(c) for c in getattr(words, "confs", ()) or ())
+            out.append((str(text), float(score), confs if len(confs) == len(text) else ()))
+        return out
 
     def read(self, image: Image, boxes: Any) -> list[list[TextLine]]:
         """OCR lines of each tag box; ``boxes`` (N, 4) xyxy in image pixels (BGR image).
@@ -139,6 +148,6 @@ class TagOcr:
         results = list(self._pool.map(self._recognise, [c for c in crops if c]))
         out: list[list[TextLine]] = [[] for _ in boxes]
         for chunk, texts in zip([c for c in chunks if c], results, strict=True):
-            for (i, height, _), (text, score) in zip(chunk, texts, strict=True):
-                out[i].append(TextLine(text, score, float(height)))
+            for (i, height, _), (text, score, confs) in zip(chunk, texts, strict=True):
+                out[i].append(TextLine(text, score, float(height), confs))
         return out

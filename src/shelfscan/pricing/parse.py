@@ -51,9 +51,24 @@ _REGULAR_WORDS = re.compile(r"\b(was|reg|regular|orig|statt|uvp|before|prix norm
 class TextLine:
     """One OCR'd text line of a tag: its text, OCR score in [0, 1], height in pixels."""
 
+    def span_score(self, span: tuple[int, int]) -> float:
+        """The mean character score over ``text[span[0]:span[1]]`` (the line's score when
+        the per-character scores are unknown): a price is judged by its own characters."""
+        if len(self.char_scores) != len(self.text) or span[1] <= span[0]:
+            return self.score
+        chars = [
+            c
+            for c, ch in zip(
+                self.char_scores[span[0] : span[1]], self.text[span[0] : span[1]], strict=True
+            )
+            if not ch.isspace()
+        ]
+        return sum(chars) / len(chars) if chars else self.score
+
     text: str
     score: float
     height: float
+    char_scores: tuple[float, ...] = ()  # one per character of ``text``, where known
 
 
 @dataclass(frozen=True)
@@ -120,7 +135,11 @@ def parse_amount(text: str) -> Price | None:
 
 def find_prices(text: str) -> list[Price]:
     """Every price in a line, left to right (decimals, cents, marked whole amounts)."""
-    found: list[tuple[int, Price]] = []
+    return [p for _, p in _price_spans(text)]
+
+
+def _price_spans(text: str) -> list[tuple[tuple[int, int], Price]]:
+    found: list[tuple[tuple[int, int], Price]] = []
     taken: list[tuple[int, int]] = []
     for pattern in (_DECIMAL, _CENTS, _WHOLE):
         for m in pattern.finditer(text):
@@ -129,9 +148,9 @@ def find_prices(text: str) -> list[Price]:
                 continue
             price = parse_amount(m.group(0))
             if price is not None:
-                found.append((span[0], price))
+                found.append((span, price))
                 taken.append(span)
-    return [p for _, p in sorted(found, key=lambda item: item[0])]
+    return sorted(found, key=lambda item: item[0])
 
 
 def find_ean(text: str) -> str | None:
@@ -165,7 +184,7 @@ def _bare_number(text: str) -> float | None:
         return None
 
 
-def _multi(text: str) -> tuple[int, Price] | None:
+def _multi(text: str) -> tuple[int, Price, tuple[int, int]] | None:
     m = _MULTI.search(text)
     if not m:
         return None
@@ -176,22 +195,28 @@ def _multi(text: str) -> tuple[int, Price] | None:
     if price is None:
         return None
     qty = int(m["qty"])
-    return (qty, price) if qty >= 2 else None
+    return (qty, price, m.span()) if qty >= 2 else None
 
 
-def _line_reading(
-    line: TextLine,
-) -> tuple[Price | None, int | None, tuple[float, str] | None]:
-    """(price, multi-buy quantity, unit price) of one line; the unit part is cut out first."""
+_Reading = tuple[Price | None, int | None, tuple[float, str] | None, tuple[int, int]]
+
+
+def _line_reading(line: TextLine) -> _Reading:
+    """(price, multi-buy quantity, unit price, span of the price in the text) of one line;
+    the unit-price part is blanked out first (offsets kept)."""
     text = line.text
     unit = _unit_price(text)
     if unit is not None:
-        text = text[: unit[2][0]] + " " + text[unit[2][1] :]
+        a, b = unit[2]
+        text = text[:a] + " " * (b - a) + text[b:]
+    unit_value = unit[:2] if unit else None
     multi = _multi(text)
     if multi is not None:
-        return multi[1], multi[0], unit[:2] if unit else None
-    prices = find_prices(text)
-    return (prices[0] if prices else None), None, (unit[:2] if unit else None)
+        return multi[1], multi[0], unit_value, multi[2]
+    prices = _price_spans(text)
+    if not prices:
+        return None, None, unit_value, (0, 0)
+    return prices[0][1], None, unit_value, prices[0][0]
 
 
 def parse_tag(lines: list[TextLine], min_score: float = MIN_PRICE_SCORE) -> ParsedTag:
@@ -205,10 +230,10 @@ def parse_tag(lines: list[TextLine], min_score: float = MIN_PRICE_SCORE) -> Pars
     readings = []
     unit: tuple[float, str] | None = None
     for line in sorted(lines, key=lambda ln: -ln.height):
-        price, qty, line_unit = _line_reading(line)
+        price, qty, line_unit, span = _line_reading(line)
         unit = unit or line_unit
         if price is not None:
-            readings.append((line, price, qty))
+            readings.append((line, price, qty, span))
     tallest = max((ln.height for ln in lines if ln.text.strip()), default=0.0)
     if not readings:
         return ParsedTag(
@@ -218,10 +243,13 @@ def parse_tag(lines: list[TextLine], min_score: float = MIN_PRICE_SCORE) -> Pars
             ean=ean,
             text=text,
         )
-    main_line, main, qty = readings[0]
-    if main_line.score < min_score or main_line.height < MAIN_LINE_SHARE * tallest:
-        return ParsedTag("unreadable", ean=ean, text=text, confidence=main_line.score)
-    second = next((p for _, p, _ in readings[1:] if p.value != main.value), None)
+    main_line, main, qty, span = readings[0]
+    score = main_line.span_score(span)
+    if score < min_score or main_line.height < MAIN_LINE_SHARE * tallest:
+        return ParsedTag(
+            "unreadable", ean=ean, text=text, confidence=score, main_text=main_line.text
+        )
+    second = next((p for _, p, _, _ in readings[1:] if p.value != main.value), None)
     role = None
     if second is not None:
         said_regular = bool(_REGULAR_WORDS.search(text))
@@ -234,10 +262,10 @@ def parse_tag(lines: list[TextLine], min_score: float = MIN_PRICE_SCORE) -> Pars
         multi_qty=qty,
         unit_price=unit[0] if unit else None,
         unit=unit[1] if unit else None,
-        currency=main.currency or next((p.currency for _, p, _ in readings if p.currency), None),
+        currency=main.currency or next((p.currency for _, p, _, _ in readings if p.currency), None),
         ean=ean,
         text=text,
-        confidence=float(main_line.score),
+        confidence=float(score),
         marked=bool(re.search(r"[$£€]\s?\d", main_line.text)),
         main_text=main_line.text,
     )
@@ -248,12 +276,13 @@ _MARK_LOOKALIKES = "158"
 
 
 def distrust_lost_marks(tags: list[ParsedTag]) -> list[ParsedTag]:
-    """Photo-level check: where most read tags print a currency mark before the price
-    ("$3.33"), a tag read without the mark but starting with a character OCR confuses
-    with it ("13.33", "53.33": a letter such as "s1.00" leaves the price whole) may have lost the mark to a wrong digit. It becomes
-    ``unreadable`` rather than a confident wrong price."""
-    read = [t for t in tags if t.status == "read"]
-    if len(read) < 2 or sum(t.marked for t in read) * 2 < len(read):
+    """Photo-level check: where any tag of the photo was read with a currency mark before
+    the price ("$3.33"), the photo's tags print one. A tag read without the mark but
+    starting with a digit OCR confuses with it ("13.33", "53.33") may have lost the mark
+    to that digit: it becomes ``unreadable`` rather than a confident wrong price (a real
+    13.33 read without its "$" is lost too, which is the safe side). A letter in place of
+    the mark ("s1.00") leaves the number whole."""
+    if not any(t.marked for t in tags if t.status == "read"):
         return tags
     out = []
     for t in tags:
