@@ -11,6 +11,7 @@ from helpers import dets, shelf_row_boxes
 from shelfscan.errors import PriceListError
 from shelfscan.kpi import shelf_kpis
 from shelfscan.layout import build_layout
+from shelfscan.report.visit import load_visit_report
 from shelfscan.store import ensure_visit, open_db, save_scan
 from shelfscan.store.planogram import add_stores_to_group
 from shelfscan.store.prices import import_price_list, photo_price_tags, prices_for_store
@@ -73,3 +74,6 @@ def test_scan_stores_tags_and_facing_prices(db_path: Path) -> None:
     assert [tuple(f) for f in facing] == [(0, 5, 4.99), (1, 5, 4.99)]
     assert readings.actions == ("Tag for Soap shows 4.99, the price list says 5.29",)
     assert np.isclose(rows[0]["expected_price"], 5.29)
+    report = load_visit_report(db, visit)  # the visit report lists the price action
+    texts = [a.text for a in report.actions]
+    assert "Tag for A shows 4.99, the price list says 5.29" in texts

@@ -14,6 +14,7 @@ from shelfscan.kpi.planogram import position_kpis
 from shelfscan.planogram.result import PlanogramMatch
 from shelfscan.store import visit_detail
 from shelfscan.store.planogram import photo_match
+from shelfscan.store.prices import price_checks
 from shelfscan.types import CLASS_NAMES, Detections, Gap, ShelfLayout, ShelfRow
 
 SUMMED = ("facings", "rows", "gaps", "gap_width_px", "gap_width_facings")
@@ -172,8 +173,20 @@ def load_visit_report(db: sqlite_utils.Database, visit_id: str) -> VisitReport:
         report.started_at,
         photos,
         report.kpis,
-        actions_for(photos),
+        sorted(
+            actions_for(photos) + price_actions(db, visit_id),
+            key=lambda a: (a.priority, a.photo, a.shelf, a.sku),
+        ),
     )
+
+
+def price_actions(db: sqlite_utils.Database, visit_id: str) -> list[Action]:
+    """Tags whose price differs from the price list (or lack the running promo price)."""
+    return [
+        Action(2, text, Path(path).name, row + 1 if row >= 0 else 0, check.sku)
+        for path, row, check in price_checks(db, visit_id)
+        if (text := check.action) is not None
+    ]
 
 
 def _plural(n: int, word: str) -> str:

@@ -10,7 +10,7 @@ import sqlite_utils
 from shelfscan.errors import PriceListError
 from shelfscan.pricing.pricelist import PriceEntry, prices_on, read_price_csv
 from shelfscan.store.db import transaction
-from shelfscan.types import PriceReadings
+from shelfscan.types import PriceCheck, PriceReadings
 
 
 def import_price_list(
@@ -155,3 +155,31 @@ def photo_price_tags(db: sqlite_utils.Database, visit_id: str) -> list[dict[str,
     )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def price_checks(db: sqlite_utils.Database, visit_id: str) -> list[tuple[str, int, PriceCheck]]:
+    """(photo path, row, check) of every tag of the visit checked against a price list."""
+    rows = db.execute(
+        "SELECT p.path, t.row, t.idx, t.sku, COALESCE(s.name, t.sku), t.price, t.multi_qty,"
+        " t.expected_price, t.promo_price, t.compliant, t.promo_compliant FROM price_tags t"
+        " JOIN photos p ON p.id = t.photo_id LEFT JOIN skus s ON s.id = t.sku"
+        " WHERE p.visit_id = ? AND t.compliant IS NOT NULL ORDER BY p.id, t.idx",
+        [visit_id],
+    ).fetchall()
+    return [
+        (
+            str(r[0]),
+            int(r[1] if r[1] is not None else -1),
+            PriceCheck(
+                int(r[2]),
+                str(r[3]),
+                str(r[4] or r[3]),
+                round(float(r[5]) / (r[6] or 1), 2),
+                float(r[7]),
+                None if r[8] is None else float(r[8]),
+                bool(r[9]),
+                None if r[10] is None else bool(r[10]),
+            ),
+        )
+        for r in rows
+    ]
