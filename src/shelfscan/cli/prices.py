@@ -5,17 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import sqlite_utils
 import typer
 from rich.table import Table
 
 from shelfscan.cli._common import DbOption, JsonOption, console, guard, print_json
 from shelfscan.errors import PriceListError
-from shelfscan.pricing.ocr import OcrSettings, TagOcr
-from shelfscan.pricing.stage import PricingStage
 from shelfscan.store import open_db
-from shelfscan.store.catalog import sku_infos
-from shelfscan.store.prices import import_price_list, photo_price_tags, prices_for_visit
+from shelfscan.store.prices import import_price_list, photo_price_tags
 from shelfscan.types import PriceReadings
 
 app = typer.Typer(
@@ -72,21 +68,6 @@ def show(
             "" if ok is None else "yes" if ok else "[red]no[/red]",
         )  # fmt: skip
     console.print(table)
-
-
-def pricing_for_visit(
-    database: sqlite_utils.Database, visit_id: str, threads: int, wanted: bool | None = None
-) -> PricingStage | None:
-    """The pricing stage of a scan (tag OCR plus the visit's store price list, if any).
-
-    ``wanted`` None: only when the store has a price list (OCR costs about a second per
-    dense photo on two cores); True: always; False: never.
-    """
-    prices = prices_for_visit(database, visit_id)
-    if wanted is False or (wanted is None and prices is None):
-        return None
-    names = {sku: info.name for sku, info in sku_infos(database).items() if info.name}
-    return PricingStage(TagOcr(OcrSettings(threads=threads)), prices, names)
 
 
 def prices_json(readings: PriceReadings | None) -> dict[str, Any] | None:

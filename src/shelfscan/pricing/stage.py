@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from shelfscan.pricing.compliance import check_tags
 from shelfscan.pricing.link import link_tags
-from shelfscan.pricing.ocr import TagOcr
+from shelfscan.pricing.ocr import OcrSettings, TagOcr
 from shelfscan.pricing.parse import distrust_lost_marks, parse_tag
 from shelfscan.pricing.pricelist import PriceEntry
 from shelfscan.types import (
@@ -92,3 +92,27 @@ class PricingStage:
             ocr_ms,
             (time.perf_counter() - t0) * 1000,
         )
+
+
+@dataclass(frozen=True)
+class PricingSpec:
+    """What the pricing stage needs, as plain data (pickles to worker processes).
+
+    Attributes:
+        prices: by store id, SKU -> price-list entry in force; a store not listed has no list.
+        names: SKU -> product name, for the actions.
+        always: read tags on every photo; else only on photos of stores with a list.
+        ocr: the OCR settings.
+    """
+
+    prices: Mapping[str, Mapping[str, PriceEntry]] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)
+    always: bool = False
+    ocr: OcrSettings = field(default_factory=OcrSettings)
+
+    def stage(self, ocr: TagOcr, store_id: str) -> PricingStage | None:
+        """The stage for a photo of ``store_id``, or None when it reads no tags."""
+        prices = self.prices.get(store_id)
+        if prices is None and not self.always:
+            return None
+        return PricingStage(ocr, prices, self.names)
