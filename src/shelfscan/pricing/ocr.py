@@ -81,6 +81,9 @@ class TagOcr:
             section.model_root_dir = str(folder)
         cfg.Det.limit_type, cfg.Det.limit_side_len = "max", 4096  # crops are sized in _tag_lines
         cfg.Rec.rec_batch_num = self.settings.rec_batch
+        # RapidOCR pads every batch to at least 320 px wide (its default shape); price lines
+        # are ~1.6 times as wide as tall (~80 px), so pad only to the batch's widest line.
+        cfg.Rec.rec_img_shape = [3, 48, 48]
         cfg.Rec.font_path = None
         self._det = TextDetector(cfg.Det)
         self._rec = TextRecognizer(cfg.Rec)
