@@ -134,7 +134,9 @@ def main() -> int:
     )
     print(f"  wrong price: {tally['wrong']}/{t} tags = {tally['wrong'] / t:.1%}  (bar <= 3%)")
     print(f"  unreadable: {tally['unreadable']}/{tally['found']} found")
-    print(f"  all detected price_tag boxes on these photos: {boxes_all}, a price read on {read_all}")
+    print(
+        f"  all detected price_tag boxes on these photos: {boxes_all}, a price read on {read_all}"
+    )
     if timing_photo is not None and not args.no_timing:
         image, boxes, name, dets = timing_photo
         forty = boxes[:40]
