@@ -5,10 +5,12 @@ Each command group lives in its own module and is registered below.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from shelfscan.cli import capture, catalog, dataset, model, planogram, report, scan, sync, visits
-from shelfscan.cli._common import run_app
+from shelfscan.cli._common import run_app, version_callback
 
 app = typer.Typer(
     name="shelfscan",
@@ -17,6 +19,23 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=version_callback,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Offline shelf recognition: facings, gaps, SKUs, planograms and KPIs from shelf photos."""
+
+
 app.command("scan")(scan.scan)
 app.command("visits")(visits.visits)
 app.command("show")(visits.show)

@@ -10,11 +10,23 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
+import typer.core
 from rich.console import Console
+from rich.markup import escape
 
 from shelfscan.errors import ShelfscanError
 
 console = Console()
+
+_display_type_rich = typer.core.TyperOption.display_type_rich
+
+
+def _flag_type_hidden(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    """Flags take no value: ``--help`` shows no ``<bool>`` type for them."""
+    return None if self.is_flag else _display_type_rich(self, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _flag_type_hidden  # type: ignore[method-assign]
 err_console = Console(stderr=True)
 
 DbOption = Annotated[
@@ -35,7 +47,7 @@ ThreadsOption = Annotated[int | None, typer.Option(help="CPU threads for inferen
 
 def fail(message: str) -> NoReturn:
     """Print one red line and exit 1."""
-    err_console.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -56,6 +68,19 @@ def guard(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def version_callback(value: bool) -> None:
+    """``--version``: print the installed version and exit."""
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("shelfscan")
+        except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+            number = "unknown"
+        console.print(f"shelfscan {number}", highlight=False)
+        raise typer.Exit()
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     sys.stdout.flush()
@@ -66,7 +91,7 @@ def run_app(app: typer.Typer) -> None:
     try:
         app(standalone_mode=True)
     except ShelfscanError as exc:
-        err_console.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("[red]Interrupted.[/red] Photos finished before this are stored.")

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from shelfscan.cli._common import DbOption, JsonOption, console, guard, print_json
-from shelfscan.planogram import FORMATS, read_planograms
+from shelfscan.planogram import FORMATS, planogram_files, read_planograms
 from shelfscan.store import open_db
 from shelfscan.store.planogram import (
     add_stores_to_group,
@@ -28,12 +28,20 @@ app = typer.Typer(
 @app.command("import")
 @guard
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="Planogram files (.json, .csv, .psa).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Planogram files (.json, .csv, .psa) or folders of them."),
+    ],
     fmt: Annotated[
         str | None,
         typer.Option("--format", help=f"One of {', '.join(FORMATS)} (default: by extension)."),
     ] = None,
-    replace: Annotated[bool, typer.Option(help="Overwrite planograms already imported.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite planograms already imported.")
+    ] = False,
+    store: Annotated[
+        str | None, typer.Option("--store", help="Also assign every imported planogram here.")
+    ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -43,11 +51,13 @@ def import_(
     skus = known_skus(database)
     bays = [
         (bay, fmt or path.suffix.lstrip(".").lower())
-        for path in files
+        for path in planogram_files(files)
         for bay in read_planograms(path, fmt, skus)
     ]
     for bay, kind in bays:
         save_planogram(database, bay, kind, replace)
+        if store:
+            assign_planogram(database, bay.id, store)
     if json_out:
         print_json(
             [
@@ -65,8 +75,11 @@ def import_(
     for bay, _ in bays:
         console.print(
             f"imported [bold]{bay.id}[/bold]: {len(bay.shelves)} shelves, "
-            f"{bay.n_positions} positions, {bay.facings} facings ({bay.source})"
+            f"{bay.n_positions} positions, {bay.facings} facings ({bay.source})",
+            highlight=False,
         )
+    if store:
+        console.print(f"assigned {len(bays)} planogram(s) to store {store}", highlight=False)
 
 
 @app.command("list")

@@ -18,6 +18,7 @@ from shelfscan.errors import ImageError
 from shelfscan.types import PhotoInfo
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+CATALOG_CSV = "catalog.csv"  # marks a catalog import folder (see recognition.catalog)
 MIN_SIDE = 32  # smaller photos cannot show a shelf
 MAX_PIXELS = 120_000_000  # refuse decompression bombs well above any phone camera
 
@@ -34,12 +35,12 @@ def _walk_images(folder: Path) -> list[Path]:
     def fail(exc: OSError) -> None:
         raise ImageError(f"{exc.filename or folder}: cannot read folder ({exc.strerror})") from exc
 
-    found = [
-        Path(root) / name
-        for root, _, files in os.walk(folder, onerror=fail)
-        for name in files
-        if Path(name).suffix.lower() in IMAGE_SUFFIXES
-    ]
+    found = []
+    for root, dirs, files in os.walk(folder, onerror=fail):
+        # a catalog import folder (``catalog.csv`` + one folder per SKU) holds reference
+        # photos, not shelf photos: scanning a folder that contains one skips it
+        dirs[:] = [d for d in dirs if not (Path(root) / d / CATALOG_CSV).is_file()]
+        found.extend(Path(root) / n for n in files if Path(n).suffix.lower() in IMAGE_SUFFIXES)
     return sorted(found)
 
 

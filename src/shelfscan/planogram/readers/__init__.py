@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from shelfscan.errors import PlanogramError
@@ -13,6 +14,32 @@ from shelfscan.planogram.readers.json_format import read_json_data
 from shelfscan.planogram.readers.psa import read_psa, read_psa_text
 
 FORMATS = ("json", "csv", "azure", "psa")
+PLANOGRAM_SUFFIXES = (".json", ".csv", ".psa")
+
+
+def planogram_files(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; a folder stands for the planogram files directly in it (sorted).
+
+    ``PlanogramError`` for a path that does not exist or a folder with no planogram file.
+    """
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.iterdir()
+                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in PLANOGRAM_SUFFIXES
+            )
+            if not found:
+                raise PlanogramError(
+                    f"{path}: folder holds no planogram file ({', '.join(PLANOGRAM_SUFFIXES)})"
+                )
+            out.extend(found)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise PlanogramError(f"{path}: no such file or folder")
+    return out
 
 
 def detect_format(path: Path) -> str:
@@ -65,7 +92,9 @@ def read_planograms(
 
 __all__ = [
     "FORMATS",
+    "PLANOGRAM_SUFFIXES",
     "detect_format",
+    "planogram_files",
     "read_azure_data",
     "read_csv_text",
     "read_json_data",
