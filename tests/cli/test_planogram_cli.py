@@ -77,11 +77,15 @@ def test_errors_are_one_red_line(
 def test_report_prints_kpis_and_writes_files(tmp_path: Path, db_path: Path) -> None:
     _, visit, _ = stored_visit(tmp_path, db_path)
     html, images = tmp_path / "out" / "visit.html", tmp_path / "out" / "img"
+    # the HTML page's folder must exist: a typo in it is an error, not a new folder
+    code, out, err = run("report", visit, "--db", str(db_path), "--html", str(html))
+    assert code == 1 and "no such folder" in err and not html.exists()
+    html.parent.mkdir()
     code, out, err = run(
         "report", visit, "--db", str(db_path), "--html", str(html), "--images", str(images)
     )
     assert code == 0, err
-    assert "planogram_compliance" in out and "Refill SKU" in out
+    assert "Planogram compliance" in out and "Refill SKU" in out
     assert html.is_file() and len(list(images.glob("*.jpg"))) == 1
     code, out, _ = run("report", visit, "--db", str(db_path), "--json")
     data = json.loads(out)

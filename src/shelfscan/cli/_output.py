@@ -15,9 +15,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from shelfscan.capture.stages import quality_json
+from shelfscan.cli._common import console
 from shelfscan.pipeline import PhotoOutcome
 from shelfscan.planogram.result import PlanogramMatch
-from shelfscan.report.terminal import number, percent
+from shelfscan.report.terminal import kpi_value, label, number, ordered, percent, share_rows
+from shelfscan.report.visit import VisitReport
 from shelfscan.types import CLASS_NAMES, Detections, ScanResult
 
 
@@ -178,3 +180,67 @@ def summary_table(
             cells.append(percent(k["osa"]) if "osa" in k else "-")
         table.add_row(name, *cells, ms)
     return table
+
+
+def _points(diff: float) -> str:
+    text = f"{diff * 100:+.1f} pts"
+    return "+0.0 pts" if text == "-0.0 pts" else text
+
+
+def _kpi_table(report: VisitReport) -> Table:
+    table = Table(title=f"visit {escape(report.visit_id)}", box=box.SIMPLE_HEAD)
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    for name in ordered(list(report.kpis)):
+        table.add_row(escape(label(name)), kpi_value(name, report.kpis[name]))
+    return table
+
+
+def _share_table(report: VisitReport, dim: str) -> Table | None:
+    rows = share_rows(report.breakdowns, dim)
+    if not rows:
+        return None
+    has_target = any(r[4] is not None for r in rows)
+    table = Table(title=f"share of shelf by {dim}", box=box.SIMPLE_HEAD)
+    table.add_column(dim)
+    for col in ("facings", "share", "by width", *(("target", "vs target") if has_target else ())):
+        table.add_column(col, justify="right")
+    for name, count, share, linear, target in rows:
+        cells = [
+            "-" if count is None else number(count),
+            percent(share),
+            "-" if linear is None else percent(linear),
+        ]
+        if has_target:
+            cells += ["-", "-"] if target is None else [percent(target), _points(share - target)]
+        table.add_row(escape(name), *cells)
+    return table
+
+
+def print_visit_report(report: VisitReport) -> None:
+    """A visit's KPIs, share of shelf by brand and category, and the numbered actions."""
+    console.print(
+        f"[bold]visit {escape(report.visit_id)}[/bold]"
+        + (f"  store {escape(report.store_id)}" if report.store_id else "")
+        + (f"  rep {escape(report.rep)}" if report.rep else ""),
+        highlight=False,
+    )
+    for p in report.photos:
+        if p.duplicate_of is not None:
+            console.print(
+                f"[yellow]{escape(p.path.name)}: duplicate of photo {p.duplicate_of}, "
+                "nothing from it is counted[/yellow]",
+                highlight=False,
+            )
+    console.print(_kpi_table(report))
+    for dim in ("brand", "category"):
+        table = _share_table(report, dim)
+        if table is not None:
+            console.print(table)
+    if not report.actions:
+        console.print("No actions.")
+        return
+    console.print(f"[bold]Actions ({len(report.actions)}):[/bold]")
+    for n, action in enumerate(report.actions, start=1):
+        where = f" [dim]({escape(action.photo)})[/dim]" if action.photo else ""
+        console.print(f"{n:>3}. {escape(action.text)}{where}", highlight=False)

@@ -34,6 +34,8 @@ from shelfscan.recognition.catalog import scan_stages
 from shelfscan.store import ensure_visit, open_db
 from shelfscan.store.quality import photo_quality, quality_notes
 
+__all__ = ["outcome_json", "scan"]
+
 
 @guard
 def scan(

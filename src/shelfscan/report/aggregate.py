@@ -119,9 +119,13 @@ def _recognition(
     }
     widths = {i: p.product_width_px for i, p in enumerate(photos)}
     for dim in ("brand", "category"):
-        facing = _normalise(_scaled_sum(photos, f"share_facings_{dim}", n_products))
+        counts = _scaled_sum(photos, f"share_facings_{dim}", n_products)
+        facing = _normalise(counts)
         if facing:
             breakdowns[f"share_facings_{dim}"] = facing
+            breakdowns.setdefault(
+                f"facings_per_{dim}", {k: float(round(v)) for k, v in sorted(counts.items())}
+            )
         linear = _normalise(_scaled_sum(photos, f"share_linear_{dim}", widths))
         if linear:
             breakdowns[f"share_linear_{dim}"] = linear

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
 # KPI name -> label a person reads
 LABELS: dict[str, str] = {
@@ -115,3 +116,27 @@ def ordered(names: set[str] | list[str]) -> list[str]:
     """KPI names in reading order: the headline ones first, then alphabetical."""
     rank = {n: i for i, n in enumerate(ORDER)}
     return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
+
+
+def share_rows(
+    breakdowns: Mapping[str, Mapping[str, float]], dim: str
+) -> list[tuple[str, float | None, float, float | None, float | None]]:
+    """Share of shelf by ``dim`` ("brand" or "category"), largest first:
+    (name, facings or None, share by facings, share by width or None, planogram target
+    or None). Empty when recognition did not run."""
+    facing = breakdowns.get(f"share_facings_{dim}", {})
+    linear = breakdowns.get(f"share_linear_{dim}", {})
+    target = breakdowns.get(f"share_of_shelf_target_{dim}", {})
+    counts = breakdowns.get(f"facings_per_{dim}", {})
+    names = set(facing) | {k for k, v in target.items() if v > 0}
+    rows = [
+        (
+            name,
+            counts.get(name) if counts else None,
+            facing.get(name, 0.0),
+            linear.get(name) if linear else None,
+            target.get(name, 0.0) if target else None,
+        )
+        for name in names
+    ]
+    return sorted(rows, key=lambda r: (-r[2], -(r[4] or 0.0), r[0]))

@@ -13,6 +13,7 @@ import sqlite_utils
 from shelfscan.planogram.result import PlanogramMatch
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.report.aggregate import PhotoFigures, visit_figures
+from shelfscan.report.terminal import label, share_rows
 from shelfscan.store import visit_detail
 from shelfscan.store.catalog import sku_infos
 from shelfscan.store.planogram import photo_match
@@ -171,6 +172,19 @@ def visit_figures_of(
     return values, breakdowns
 
 
+def category_targets(
+    breakdowns: Mapping[str, Mapping[str, float]], products: Mapping[str, SkuInfo]
+) -> dict[str, dict[str, float]]:
+    """The planogram's target share by category, from its target share by SKU and the
+    catalog's categories (SKUs without one count as ``other``)."""
+    target: dict[str, float] = {}
+    for sku, share in breakdowns.get("share_of_shelf_target_sku", {}).items():
+        info = products.get(sku)
+        key = info.category if info is not None and info.category else "other"
+        target[key] = target.get(key, 0.0) + share
+    return {"share_of_shelf_target_category": dict(sorted(target.items()))} if target else {}
+
+
 def visit_kpis(photos: list[PhotoReport]) -> dict[str, float]:
     """Visit totals (see ``visit_figures_of``)."""
     return visit_figures_of(photos)[0]
@@ -205,6 +219,7 @@ def load_visit_report(db: sqlite_utils.Database, visit_id: str) -> VisitReport:
         )
     values, breakdowns = visit_figures_of(photos, bay_kpis(db, visit_id))
     products = sku_infos(db)
+    breakdowns.update(category_targets(breakdowns, products))
     return VisitReport(
         visit["id"],
         visit.get("store_id"),
@@ -350,6 +365,15 @@ def report_json(report: VisitReport) -> dict[str, Any]:
         "rep": report.rep,
         "started_at": report.started_at,
         "kpis": report.kpis,
+        "kpi_labels": {name: label(name) for name in report.kpis},
+        "breakdowns": report.breakdowns,
+        "share_of_shelf": {
+            dim: [
+                {"name": n, "facings": c, "share": s, "share_linear": w, "target": t}
+                for n, c, s, w, t in share_rows(report.breakdowns, dim)
+            ]
+            for dim in ("brand", "category")
+        },
         "photos": [
             {
                 "photo_id": p.photo_id,
@@ -357,6 +381,8 @@ def report_json(report: VisitReport) -> dict[str, Any]:
                 "kpis": p.kpis,
                 "planogram": p.match.planogram_id if p.match else None,
                 "positions": p.match.status_counts() if p.match else None,
+                "duplicate_of": p.duplicate_of,
+                "bay_id": p.bay_id,
             }
             for p in report.photos
         ],

@@ -28,7 +28,9 @@ def planogram_files(paths: Iterable[Path]) -> list[Path]:
             found = sorted(
                 p
                 for p in path.iterdir()
-                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in PLANOGRAM_SUFFIXES
+                if p.is_file()
+                and not p.name.startswith(".")
+                and p.suffix.lower() in PLANOGRAM_SUFFIXES
             )
             if not found:
                 raise PlanogramError(
