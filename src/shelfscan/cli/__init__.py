@@ -9,7 +9,18 @@ from typing import Annotated
 
 import typer
 
-from shelfscan.cli import capture, catalog, dataset, model, planogram, report, scan, sync, visits
+from shelfscan.cli import (
+    capture,
+    catalog,
+    dataset,
+    export,
+    model,
+    planogram,
+    report,
+    scan,
+    sync,
+    visits,
+)
 from shelfscan.cli._common import run_app, version_callback
 
 app = typer.Typer(
@@ -40,6 +51,7 @@ app.command("scan")(scan.scan)
 app.command("visits")(visits.visits)
 app.command("show")(visits.show)
 app.command("report")(report.report)
+app.command("export")(export.export_)
 app.command("capture")(capture.capture)
 # Command groups (one line each):
 app.add_typer(catalog.app, name="catalog")

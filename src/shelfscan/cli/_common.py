@@ -9,12 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
+import sqlite_utils
 import typer
 import typer.core
 from rich.console import Console
 from rich.markup import escape
 
-from shelfscan.errors import ShelfscanError
+from shelfscan.errors import ShelfscanError, StoreError
+from shelfscan.store import default_db_path, open_db
 
 console = Console()
 
@@ -66,6 +68,15 @@ def guard(command: Callable[P, R]) -> Callable[P, R]:
             fail(str(exc))
 
     return wrapper
+
+
+def open_existing_db(path: Path | None) -> sqlite_utils.Database:
+    """Open the store for a command that only reads it: a path that does not exist is an
+    error (a typo must not create a new, empty database)."""
+    target = path or default_db_path()
+    if not target.exists():
+        raise StoreError(f"{target}: no such database (scan photos first, or pass --db)")
+    return open_db(target)
 
 
 def version_callback(value: bool) -> None:

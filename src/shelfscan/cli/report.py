@@ -8,11 +8,17 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from shelfscan.cli._common import DbOption, JsonOption, console, guard, print_json
+from shelfscan.cli._common import (
+    DbOption,
+    JsonOption,
+    console,
+    guard,
+    open_existing_db,
+    print_json,
+)
 from shelfscan.cli._output import print_visit_report
 from shelfscan.report import write_report
 from shelfscan.report.visit import report_json
-from shelfscan.store import open_db
 
 
 @guard
@@ -28,7 +34,7 @@ def report(
     json_out: JsonOption = False,
 ) -> None:
     """Print a visit's KPIs (planogram compliance, OSA/OOS, facings, gaps) and actions."""
-    result, written = write_report(open_db(db), visit, html, images)
+    result, written = write_report(open_existing_db(db), visit, html, images)
     if json_out:
         print_json({**report_json(result), "files": [str(p) for p in written]})
         return

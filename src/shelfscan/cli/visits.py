@@ -7,14 +7,21 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from shelfscan.cli._common import DbOption, JsonOption, console, guard, print_json
-from shelfscan.store import list_visits, open_db, visit_detail
+from shelfscan.cli._common import (
+    DbOption,
+    JsonOption,
+    console,
+    guard,
+    open_existing_db,
+    print_json,
+)
+from shelfscan.store import list_visits, visit_detail
 
 
 @guard
 def visits(db: DbOption = None, json_out: JsonOption = False) -> None:
     """List stored visits, newest first."""
-    rows = list_visits(open_db(db))
+    rows = list_visits(open_existing_db(db))
     if json_out:
         print_json(rows)
         return
@@ -41,7 +48,7 @@ def show(
     json_out: JsonOption = False,
 ) -> None:
     """Show one visit: its photos and their KPIs."""
-    detail = visit_detail(open_db(db), visit)
+    detail = visit_detail(open_existing_db(db), visit)
     if json_out:
         print_json(detail)
         return
