@@ -34,7 +34,7 @@ ol{margin:0;padding-left:1.3rem} li{margin:0 0 6px}
 .photo img{width:100%;height:auto;border-radius:6px;display:block}
 table{border-collapse:collapse;width:100%;font-size:.85rem;margin-top:8px}
 th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #e3e7ee}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .st{display:inline-block;padding:0 6px;border-radius:4px;color:#fff;font-size:.75rem}
 .legend span{display:inline-block;margin:2px 8px 2px 0;font-size:.8rem}
 .legend i{display:inline-block;width:.8em;height:.8em;margin-right:4px;vertical-align:middle}
@@ -43,7 +43,7 @@ details summary{cursor:pointer;color:#1f3a5f;margin-top:6px}
 h3{font-size:.95rem;margin:10px 0 2px}
 .scroll{overflow-x:auto}
 .bar{display:inline-block;height:.6em;background:#1f3a5f;opacity:.25;margin-right:6px;
- max-width:60px;vertical-align:middle}
+ vertical-align:middle}
 ul.plain{list-style:none;margin:0;padding:0} ul.plain li{margin:0 0 4px}
 li.ok{color:#1e7b34}
 @media (min-width:700px){.cards{grid-template-columns:repeat(4,1fr)}}
@@ -116,7 +116,7 @@ def _shares(report: VisitReport) -> str:
         )
         body = "".join(
             f"<tr><td>{escape(name)}</td><td class=n>{'-' if n is None else number(n)}</td>"
-            f'<td class=n><span class="bar" style="width:{min(100.0, share * 100):.0f}%"></span>'
+            f'<td class=n><span class="bar" style="width:{max(1.0, share * 40):.0f}px"></span>'
             f"{percent(share)}</td>"
             f"<td class=n>{'-' if lin is None else percent(lin)}</td>"
             + (f"<td class=n>{'-' if tgt is None else percent(tgt)}</td>" if has_target else "")
