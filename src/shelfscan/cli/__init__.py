@@ -17,6 +17,7 @@ from shelfscan.cli import (
     model,
     planogram,
     report,
+    review,
     scan,
     sync,
     visits,
@@ -55,7 +56,7 @@ app.command("export")(export.export_)
 app.command("capture")(capture.capture)
 # Command groups (one line each):
 app.add_typer(catalog.app, name="catalog")
-app.command("review")(catalog.review)
+app.command("review")(review.review)
 app.command("rescore")(catalog.rescore)
 app.add_typer(planogram.app, name="planogram")
 app.add_typer(dataset.app, name="dataset")
