@@ -51,6 +51,7 @@ def _root(
 app.command("scan")(scan.scan)
 app.command("visits")(visits.visits)
 app.command("show")(visits.show)
+app.command("delete")(visits.delete)
 app.command("report")(report.report)
 app.command("export")(export.export_)
 app.command("capture")(capture.capture)

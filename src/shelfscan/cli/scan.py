@@ -31,7 +31,7 @@ from shelfscan.imaging.quality import load_quality_settings
 from shelfscan.pipeline import PhotoOutcome, Pipeline, expand_paths, scan_batch
 from shelfscan.planogram.analysis import analysis_for_visit
 from shelfscan.recognition.catalog import scan_stages
-from shelfscan.store import ensure_visit, open_db
+from shelfscan.store import delete_if_empty, ensure_visit, open_db
 from shelfscan.store.quality import photo_quality, quality_notes
 
 __all__ = ["outcome_json", "scan"]
@@ -122,12 +122,15 @@ def scan(
         console.print(summary_table(outcomes, duplicates))
         if bay_result:
             print_bay(*bay_result)
-        console.print(
-            f"visit [bold]{escape(visit_id)}[/bold] stored in "
-            + escape(str(database.conn.execute("PRAGMA database_list").fetchone()[2])),
-            highlight=False,
-        )
+        if any(o.photo_id is not None for o in outcomes):
+            console.print(
+                f"visit [bold]{escape(visit_id)}[/bold] stored in "
+                + escape(str(database.conn.execute("PRAGMA database_list").fetchone()[2])),
+                highlight=False,
+            )
     failed = sum(1 for o in outcomes if o.error)
+    if not any(o.photo_id is not None for o in outcomes):
+        delete_if_empty(database, visit_id)  # nothing stored: leave no empty visit behind
     if failed or not outcomes:
         err_console.print(
             f"[red]{failed} of {len(outcomes)} photo(s) failed.[/red]"
