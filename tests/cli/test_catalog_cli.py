@@ -115,7 +115,12 @@ def test_scan_review_rescore(tmp_path: Path) -> None:
     assert (tmp_path / "crops" / f"unknown-{unknowns[0]['id']}.jpg").is_file()
     # interactive: a bad answer is re-asked, then a new SKU, then quit
     code, out, err = run(
-        "review", "--db", db, "--crops", str(tmp_path / "c2"), stdin="zzz\nn NEW1 Fresh juice\nAcme\nq\n"
+        "review",
+        "--db",
+        db,
+        "--crops",
+        str(tmp_path / "c2"),
+        stdin="zzz\nn NEW1 Fresh juice\nAcme\nq\n",
     )
     assert code == 0 and "labelled 1 facing(s)" in out, err
     code, out, _ = run("catalog", "list", "--db", db, "--json")

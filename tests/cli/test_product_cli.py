@@ -5,7 +5,10 @@ help without ``<bool>``, ``--version``."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -159,3 +162,45 @@ def test_read_commands_refuse_a_missing_database(tmp_path: Path, command: list[s
     code, _, err = run(*command, "--db", str(missing))
     assert code == 1 and "no such database" in err
     assert not missing.exists()
+
+
+def test_opencv_and_ffmpeg_warnings_do_not_leak(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video")
+    shelfscan = Path(sys.prefix) / "bin" / "shelfscan"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENCV")}
+    done = subprocess.run(
+        [
+            str(shelfscan),
+            "capture",
+            str(bad),
+            "--db",
+            str(tmp_path / "c.db"),
+            "--open-timeout",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines == [f"Error: {bad}: video file cannot be decoded"], done.stderr
+
+
+def test_catalog_import_reports_progress(tmp_path: Path) -> None:
+    from shelfscan.recognition.catalog import import_folder
+    from shelfscan.recognition.embedder import Embedder
+
+    calls: list[tuple[str, int, int]] = []
+    folder = Path(__file__).resolve().parents[2] / "sample_images" / "catalog"
+    embedder = Embedder.from_path(models_dir() / "embedder.onnx", 1)
+    report = import_folder(
+        open_db(tmp_path / "p.db"), embedder, folder, progress=lambda *a: calls.append(a)
+    )
+    n = len(report.skus)
+    assert n > 0
+    assert [c for c in calls if c[0] == "reading"] == [("reading", i, n) for i in range(1, n + 1)]
+    assert calls[-1] == ("embedding", n, n)

@@ -23,7 +23,8 @@ PHOTO = "shelf_03.jpg"
 LEFT_OUT = ("SKU0180", "SKU0185")
 
 pytestmark = pytest.mark.skipif(
-    not (models_dir() / "detector.onnx").is_file() or not (models_dir() / "embedder.onnx").is_file(),
+    not (models_dir() / "detector.onnx").is_file()
+    or not (models_dir() / "embedder.onnx").is_file(),
     reason="models not shipped",
 )
 
@@ -56,7 +57,9 @@ def _unknowns(db: str) -> list[dict[str, object]]:
 def _products(db: str) -> int:
     with sqlite3.connect(db) as conn:  # what the shared scorecard counts as facings
         return int(
-            conn.execute("SELECT COUNT(*) FROM detections WHERE class_name = 'product'").fetchone()[0]
+            conn.execute("SELECT COUNT(*) FROM detections WHERE class_name = 'product'").fetchone()[
+                0
+            ]
         )
 
 

@@ -22,7 +22,7 @@ from shelfscan.cli import (
     sync,
     visits,
 )
-from shelfscan.cli._common import run_app, version_callback
+from shelfscan.cli._common import quiet_opencv, run_app, version_callback
 
 app = typer.Typer(
     name="shelfscan",
@@ -46,6 +46,7 @@ def _root(
     ] = False,
 ) -> None:
     """Offline shelf recognition: facings, gaps, SKUs, planograms and KPIs from shelf photos."""
+    quiet_opencv()
 
 
 app.command("scan")(scan.scan)

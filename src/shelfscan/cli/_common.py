@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -77,6 +78,17 @@ def open_existing_db(path: Path | None) -> sqlite_utils.Database:
     if not target.exists():
         raise StoreError(f"{target}: no such database (scan photos first, or pass --db)")
     return open_db(target)
+
+
+def quiet_opencv() -> None:
+    """Keep OpenCV's and FFmpeg's own warnings ("[ WARN:0@2.1] global cap_v4l.cpp ...",
+    "moov atom not found") off the terminal: the command says what went wrong itself."""
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    os.environ.setdefault("OPENCV_VIDEOIO_DEBUG", "0")
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
 def version_callback(value: bool) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from shelfscan.cli._common import DbOption, JsonOption, console, err_console, guard, print_json
@@ -77,7 +78,21 @@ def import_(
     json_out: JsonOption = False,
 ) -> None:
     """Import a catalog folder in one transaction: every SKU or none."""
-    _report(lib.import_folder(open_db(db), _embedder(embedder), folder, append), json_out)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=True,
+        disable=json_out,
+    ) as bar:
+        task = bar.add_task("reading", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{stage} SKUs", completed=done, total=total)
+
+        report = lib.import_folder(open_db(db), _embedder(embedder), folder, append, progress)
+    _report(report, json_out)
 
 
 @app.command("list")

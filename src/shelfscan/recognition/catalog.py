@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -38,6 +38,8 @@ MIN_REF_SIDE = 32  # reference photos narrower than this (pixels) are refused
 MIN_REF_LONG_SIDE = 64  # ... or whose long side is shorter than this
 REF_MAX_SIDE = 384  # reference photos are stored downscaled to this long side
 NEAR_DUPLICATE = 0.97  # two SKUs' references this similar will be confused
+# progress(stage, done, total): "reading" then "embedding", one call per SKU
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -125,6 +127,7 @@ def add_skus(
     embedder: Embedder,
     entries: Sequence[tuple[SkuInfo, Sequence[Path]]],
     append: bool = False,
+    progress: Progress | None = None,
 ) -> AddReport:
     """Add SKUs with their reference photos, all or nothing (one transaction).
 
@@ -145,8 +148,12 @@ def add_skus(
         if not paths:
             raise CatalogError(f"SKU {info.sku!r}: no reference images given")
         seen.add(info.sku)
-    loaded = [(info, [read_reference(p) for p in paths]) for info, paths in entries]
-    return _store(db, embedder, loaded, known)
+    loaded = []
+    for n, (info, paths) in enumerate(entries, start=1):
+        loaded.append((info, [read_reference(p) for p in paths]))
+        if progress is not None:
+            progress("reading", n, len(entries))
+    return _store(db, embedder, loaded, known, progress)
 
 
 def _store(
@@ -154,11 +161,14 @@ def _store(
     embedder: Embedder,
     loaded: Sequence[tuple[SkuInfo, list[tuple[Image, RefImage]]]],
     known: set[str],
+    progress: Progress | None = None,
 ) -> AddReport:
     report = AddReport()
     embedded: list[tuple[SkuInfo, list[RefImage]]] = []
     fresh: list[tuple[str, str, FloatArray]] = []
-    for info, pairs in loaded:
+    for n, (info, pairs) in enumerate(loaded, start=1):
+        if progress is not None:
+            progress("embedding", n, len(loaded))
         vecs = embedder([img for img, _ in pairs])
         refs = [replace(ref, embedding=v) for (_, ref), v in zip(pairs, vecs, strict=True)]
         embedded.append((info, refs))
@@ -270,10 +280,14 @@ def scan_folder(folder: Path) -> list[tuple[SkuInfo, list[Path]]]:
 
 
 def import_folder(
-    db: sqlite_utils.Database, embedder: Embedder, folder: Path, append: bool = False
+    db: sqlite_utils.Database,
+    embedder: Embedder,
+    folder: Path,
+    append: bool = False,
+    progress: Progress | None = None,
 ) -> AddReport:
     """Import a catalog folder in one transaction: all SKUs or none."""
-    return add_skus(db, embedder, scan_folder(folder), append)
+    return add_skus(db, embedder, scan_folder(folder), append, progress)
 
 
 def export_folder(db: sqlite_utils.Database, out: Path) -> int:
