@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from bay_builders import stored_visit
 from shelfscan.cli import app
 from shelfscan.config import models_dir
+from shelfscan.store import open_db
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "planograms"
 runner = CliRunner()
@@ -68,6 +69,7 @@ def test_errors_are_one_red_line(
     tmp_path: Path, db_path: Path, args: list[str], fragment: str
 ) -> None:
     (tmp_path / "bad.csv").write_text("bay,shelf,sku\nB,1,x\n")
+    open_db(db_path)  # read commands refuse a database that does not exist
     code, out, err = run(*[a.format(tmp=tmp_path) for a in args], "--db", str(db_path))
     assert code == 1
     assert fragment in err and err.startswith("Error:")
