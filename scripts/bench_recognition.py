@@ -32,7 +32,7 @@ import numpy as np
 from shelfscan.datasets.synthetic import SyntheticCatalog, render_packshot
 from shelfscan.datasets.synthetic.render import generate_scene
 from shelfscan.layout import build_layout
-from shelfscan.recognition import catalog as lib
+from shelfscan import catalog as lib
 from shelfscan.recognition.embedder import Embedder, crop_boxes
 from shelfscan.recognition.index import NumpyIndex
 from shelfscan.recognition.recognizer import CatalogRecognizer

@@ -191,7 +191,7 @@ def test_opencv_and_ffmpeg_warnings_do_not_leak(tmp_path: Path) -> None:
 
 
 def test_catalog_import_reports_progress(tmp_path: Path) -> None:
-    from shelfscan.recognition.catalog import import_folder
+    from shelfscan.catalog import import_folder
     from shelfscan.recognition.embedder import Embedder
 
     calls: list[tuple[str, int, int]] = []

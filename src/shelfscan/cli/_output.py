@@ -14,7 +14,6 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from shelfscan.capture.stages import quality_json
 from shelfscan.cli._common import console
 from shelfscan.pipeline import PhotoOutcome
 from shelfscan.planogram.result import PlanogramMatch
@@ -24,11 +23,8 @@ from shelfscan.types import CLASS_NAMES, Detections, ScanResult
 
 
 def planogram_of(result: ScanResult) -> PlanogramMatch | None:
-    """The planogram match of a scan, if that stage ran (typed field or legacy extras)."""
-    match = getattr(result, "planogram", None)
-    if match is None:
-        match = result.extras.get("planogram")
-    return match if isinstance(match, PlanogramMatch) else None
+    """The planogram match of a scan, if that stage ran."""
+    return result.planogram
 
 
 def _opt(value: Any) -> Any:
@@ -113,7 +109,7 @@ def outcome_json(outcome: PhotoOutcome, duplicate_of: int | None = None) -> dict
         ],
         "kpis": dict(r.kpis.values),
         "kpi_breakdowns": {k: dict(v) for k, v in r.kpis.breakdowns.items()},
-        "quality": quality_json(r),
+        "quality": None if r.quality is None else r.quality.to_dict(),
         "timings_ms": {k: round(v, 1) for k, v in r.timings_ms.items()},
         "duplicate_of": duplicate_of,
         "boxes": facings_json(r.detections, match),

@@ -9,11 +9,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from shelfscan import catalog as lib
 from shelfscan.cli._common import DbOption, JsonOption, console, err_console, guard, print_json
 from shelfscan.config import load_settings
 from shelfscan.errors import CatalogError
-from shelfscan.recognition import catalog as lib
-from shelfscan.recognition import review as rev
+from shelfscan.pipeline import build_pipeline, rescore_visit
 from shelfscan.recognition.embedder import Embedder
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.recognition.settings import load_recognition_settings
@@ -166,13 +166,13 @@ def rescore(
 ) -> None:
     """Re-run SKU recognition on a stored visit after the catalog changed."""
     database = open_db(db)
-    settings = load_recognition_settings(embedder=embedder)
-    recognizer = lib.recognizer_for(database, settings)
-    if recognizer is None:
+    catalog = lib.catalog_spec(database, load_recognition_settings(embedder=embedder))
+    if catalog is None:
         raise CatalogError("the catalog is empty: add SKUs with `shelfscan catalog add`")
-    store_id = database.execute("SELECT store_id FROM visits WHERE id = ?", [visit]).fetchone()
-    must = store.must_have(database, store_id[0] if store_id else None)
-    outcomes = rev.rescore_visit(database, visit, recognizer, must, load_settings().min_gap_facings)
+    pipeline, context = build_pipeline(
+        load_settings(), database, visit, catalog=catalog, detect=False
+    )
+    outcomes = rescore_visit(pipeline, database, visit, context)
     if json_out:
         print_json([o.__dict__ for o in outcomes])
     else:

@@ -15,6 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from shelfscan import catalog as lib
 from shelfscan.cli._common import (
     DbOption,
     JsonOption,
@@ -25,12 +26,10 @@ from shelfscan.cli._common import (
     print_json,
 )
 from shelfscan.errors import CatalogError
-from shelfscan.recognition import catalog as lib
-from shelfscan.recognition import review as rev
 from shelfscan.recognition.embedder import Embedder
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.recognition.settings import load_recognition_settings
-from shelfscan.report.review_page import ReviewItem, review_items, write_review_page
+from shelfscan.report.review_page import ReviewItem, write_review_page
 from shelfscan.store import catalog as store
 
 EmbedderOption = Annotated[
@@ -60,13 +59,13 @@ def _label(
     info: SkuInfo | None,
 ) -> None:
     if assign is None and info is None:
-        rev.not_product(database, uid)
+        lib.not_product(database, uid)
         return
     emb = _embedder(embedder)
     if assign is not None:
-        _warn(rev.assign(database, emb, uid, assign))
+        _warn(lib.assign(database, emb, uid, assign))
     elif info is not None:
-        _warn(rev.create_sku(database, emb, uid, info))
+        _warn(lib.create_sku(database, emb, uid, info))
 
 
 def _page(
@@ -79,7 +78,7 @@ def _page(
         raise CatalogError(f"{path.parent}: no such folder (create it first)")
     settings = load_recognition_settings(embedder=embedder)
     recognizer = lib.recognizer_for(database, settings) if rows else None
-    items = review_items(database, rows, recognizer)
+    items = lib.review_items(database, rows, recognizer)
     names = {s: i.name for s, i in store.sku_infos(database).items()}
     write_review_page(path, items, names)
     console.print(f"review page: {escape(str(path))}", highlight=False)
@@ -168,7 +167,7 @@ def review(
                 "give --id and exactly one of --assign, --new-sku, --not-product, --undo"
             )
         if undo:
-            console.print(f"unknown facing {id_}: {rev.undo(database, id_)} undone")
+            console.print(f"unknown facing {id_}: {lib.undo(database, id_)} undone")
             return
         info = SkuInfo(new_sku, name=name, brand=brand, category=category) if new_sku else None
         _label(database, embedder, id_, assign, info)
@@ -180,7 +179,7 @@ def review(
             items = (
                 _page(database, rows, html, embedder)
                 if html
-                else review_items(database, rows, None)
+                else lib.review_items(database, rows, None)
             )
             if crops:
                 _write_crops(items, crops)
@@ -223,7 +222,7 @@ class Prompt:
                     err_console.print("nothing to undo")
                     continue
                 i = done.pop()
-                undone = rev.undo(self.database, self.items[i].id)
+                undone = lib.undo(self.database, self.items[i].id)
                 console.print(f"#{self.items[i].id}: {undone} undone", highlight=False)
                 continue
             if answer == "s":

@@ -9,8 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from shelfscan.capture.bay import merge_bay
-from shelfscan.capture.stages import add_quality_stages
+from shelfscan.catalog import catalog_spec
 from shelfscan.cli._bay import bay_json, print_bay
 from shelfscan.cli._common import (
     DbOption,
@@ -28,10 +27,10 @@ from shelfscan.cli._common import (
 from shelfscan.cli._output import outcome_json, summary_table
 from shelfscan.config import load_settings
 from shelfscan.imaging.quality import load_quality_settings
-from shelfscan.pipeline import PhotoOutcome, Pipeline, expand_paths, scan_batch
-from shelfscan.planogram.analysis import analysis_for_visit
-from shelfscan.recognition.catalog import scan_stages
+from shelfscan.pipeline import PhotoOutcome, build_pipeline, expand_paths, merge_bay, scan_batch
+from shelfscan.recognition.settings import load_recognition_settings
 from shelfscan.store import delete_if_empty, ensure_visit, open_db
+from shelfscan.store.db import db_path
 from shelfscan.store.quality import photo_quality, quality_notes
 
 __all__ = ["outcome_json", "scan"]
@@ -66,16 +65,16 @@ def scan(
 ) -> None:
     """Detect facings, shelf rows and gaps on photos; store results and KPIs in SQLite."""
     settings = load_settings(detector=detector, threads=threads, tiles=tiles)
-    pipeline = Pipeline.from_settings(settings)
-    add_quality_stages(pipeline, load_quality_settings(strict=strict_quality or None))
     database = open_db(db)
     visit_id = ensure_visit(database, visit, store, rep)
-    planogram_stage = analysis_for_visit(database, visit_id, planogram)
-    if planogram_stage is not None:
-        pipeline.analyses.append(planogram_stage)
-    pipeline.recognizer, share_stage = scan_stages(database, visit_id)  # None: empty catalog
-    if share_stage is not None:
-        pipeline.analyses.append(share_stage)
+    pipeline, context = build_pipeline(
+        settings,
+        database,
+        visit_id,
+        quality=load_quality_settings(strict=strict_quality or None),
+        catalog=catalog_spec(database, load_recognition_settings()),  # None: empty catalog
+        planogram_id=planogram,
+    )
     items = list(expand_paths(paths))
     outcomes: list[PhotoOutcome] = []
     with Progress(
@@ -87,7 +86,7 @@ def scan(
         disable=json_out or len(items) < 2,
     ) as bar:
         task = bar.add_task("scanning", total=len(items))
-        for outcome in scan_batch(pipeline, items, database, visit_id):
+        for outcome in scan_batch(pipeline, items, database, visit_id, context):
             outcomes.append(outcome)
             if outcome.error:
                 where = "" if str(outcome.path) in outcome.error else f"{outcome.path}: "
@@ -102,7 +101,7 @@ def scan(
                     err_console.print(
                         f"[yellow]{escape(outcome.path.name)}:[/yellow] {escape(note)}"
                     )
-    bay_result = merge_bay(outcomes, database, visit_id) if bay else None
+    bay_result = merge_bay(outcomes, database, visit_id, settings.min_gap_facings) if bay else None
     duplicates = {
         o.photo_id: int(q["duplicate_of"])
         for o in outcomes
@@ -125,7 +124,7 @@ def scan(
         if any(o.photo_id is not None for o in outcomes):
             console.print(
                 f"visit [bold]{escape(visit_id)}[/bold] stored in "
-                + escape(str(database.conn.execute("PRAGMA database_list").fetchone()[2])),
+                + escape(str(db_path(database))),
                 highlight=False,
             )
     failed = sum(1 for o in outcomes if o.error)

@@ -35,7 +35,7 @@ def _walk_images(folder: Path) -> list[Path]:
     def fail(exc: OSError) -> None:
         raise ImageError(f"{exc.filename or folder}: cannot read folder ({exc.strerror})") from exc
 
-    found = []
+    found: list[Path] = []
     for root, dirs, files in os.walk(folder, onerror=fail):
         # a catalog import folder (``catalog.csv`` + one folder per SKU) holds reference
         # photos, not shelf photos: scanning a folder that contains one skips it

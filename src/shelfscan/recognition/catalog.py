@@ -1,6 +1,5 @@
-"""The SKU catalog as a library: add SKUs from reference photos, import/export folders,
-build the recognizer from what the store holds. No retraining: a SKU added here is
-recognised by the next scan.
+"""Catalog inputs, pure: reference photos checked and downscaled, near-duplicate
+warnings, SKU ids, and the import folder format (``shelfscan.catalog`` stores them).
 
 Folder format (import and export): one sub-folder per SKU, named by the SKU id, holding
 its reference photos, plus an optional ``catalog.csv`` at the top with the header
@@ -11,25 +10,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
-import sqlite_utils
 
 from shelfscan.errors import CatalogError, ImageError
 from shelfscan.imaging import IMAGE_SUFFIXES, load_image
-from shelfscan.kpi.share import ShareAnalysis
-from shelfscan.recognition.embedder import Embedder, Image
-from shelfscan.recognition.index import make_index
-from shelfscan.recognition.matcher import UNKNOWN, MatchConfig
-from shelfscan.recognition.recognizer import CatalogRecognizer
+from shelfscan.recognition.embedder import Image
+from shelfscan.recognition.matcher import UNKNOWN
 from shelfscan.recognition.records import RefImage, SkuInfo
-from shelfscan.recognition.settings import RecognitionSettings, load_recognition_settings
-from shelfscan.store import catalog as store
-from shelfscan.store.db import transaction
 from shelfscan.types import FloatArray
 
 CSV_NAME = "catalog.csv"
@@ -38,17 +29,6 @@ MIN_REF_SIDE = 32  # reference photos narrower than this (pixels) are refused
 MIN_REF_LONG_SIDE = 64  # ... or whose long side is shorter than this
 REF_MAX_SIDE = 384  # reference photos are stored downscaled to this long side
 NEAR_DUPLICATE = 0.97  # two SKUs' references this similar will be confused
-# progress(stage, done, total): "reading" then "embedding", one call per SKU
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class AddReport:
-    """What an add/import did, with warnings for the user (nothing fatal)."""
-
-    skus: list[str] = field(default_factory=list)
-    images: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
 def read_reference(path: Path) -> tuple[Image, RefImage]:
@@ -115,92 +95,11 @@ def near_duplicates(
     ]
 
 
-def _check_id(sku: str, where: str) -> None:
+def check_sku_id(sku: str, where: str) -> None:
     if not sku or sku != sku.strip() or "/" in sku or "\\" in sku:
         raise CatalogError(f"{where}: invalid SKU id {sku!r}")
     if sku.lower() == UNKNOWN:
         raise CatalogError(f"{where}: SKU id {sku!r} is reserved for unrecognised facings")
-
-
-def add_skus(
-    db: sqlite_utils.Database,
-    embedder: Embedder,
-    entries: Sequence[tuple[SkuInfo, Sequence[Path]]],
-    append: bool = False,
-    progress: Progress | None = None,
-) -> AddReport:
-    """Add SKUs with their reference photos, all or nothing (one transaction).
-
-    With ``append`` an SKU already in the catalog gets the extra photos (its attributes
-    are kept); without it, an existing id is an error. Every photo is checked before
-    anything is written.
-    """
-    known = store.sku_ids(db)
-    seen: set[str] = set()
-    for info, paths in entries:
-        _check_id(info.sku, "catalog")
-        if info.sku in seen:
-            raise CatalogError(f"duplicate SKU id {info.sku!r} in the same import")
-        if info.sku in known and not append:
-            raise CatalogError(
-                f"SKU {info.sku!r} is already in the catalog (use --append to add photos)"
-            )
-        if not paths:
-            raise CatalogError(f"SKU {info.sku!r}: no reference images given")
-        seen.add(info.sku)
-    loaded = []
-    for n, (info, paths) in enumerate(entries, start=1):
-        loaded.append((info, [read_reference(p) for p in paths]))
-        if progress is not None:
-            progress("reading", n, len(entries))
-    return _store(db, embedder, loaded, known, progress)
-
-
-def _store(
-    db: sqlite_utils.Database,
-    embedder: Embedder,
-    loaded: Sequence[tuple[SkuInfo, list[tuple[Image, RefImage]]]],
-    known: set[str],
-    progress: Progress | None = None,
-) -> AddReport:
-    report = AddReport()
-    embedded: list[tuple[SkuInfo, list[RefImage]]] = []
-    fresh: list[tuple[str, str, FloatArray]] = []
-    for n, (info, pairs) in enumerate(loaded, start=1):
-        if progress is not None:
-            progress("embedding", n, len(loaded))
-        vecs = embedder([img for img, _ in pairs])
-        refs = [replace(ref, embedding=v) for (_, ref), v in zip(pairs, vecs, strict=True)]
-        embedded.append((info, refs))
-        fresh.extend((info.sku, r.source, r.embedding) for r in refs)
-    existing = [
-        (r["sku"], store.from_blob(r["embedding"], r["dim"]))
-        for r in store.references(db)
-        if r["model"] == embedder.name
-    ]
-    report.warnings.extend(near_duplicates(fresh, existing))
-    with transaction(db):
-        for info, refs in embedded:
-            if info.sku not in known:
-                store.insert_sku(db, info)
-            report.images += store.insert_references(db, info.sku, refs, embedder.name)
-            report.skus.append(info.sku)
-    return report
-
-
-def add_crop_reference(
-    db: sqlite_utils.Database, embedder: Embedder, sku: str, jpeg: bytes, source: str
-) -> list[str]:
-    """Inside a transaction: a stored crop joins ``sku``'s references; returns warnings."""
-    image, ref = crop_reference(jpeg, source)
-    vec = embedder([image])[0]
-    existing = [
-        (r["sku"], store.from_blob(r["embedding"], r["dim"]))
-        for r in store.references(db)
-        if r["model"] == embedder.name
-    ]
-    store.insert_references(db, sku, [replace(ref, embedding=vec)], embedder.name)
-    return near_duplicates([(sku, source, vec)], existing)
 
 
 def read_catalog_csv(path: Path) -> dict[str, SkuInfo]:
@@ -223,7 +122,7 @@ def read_catalog_csv(path: Path) -> dict[str, SkuInfo]:
     out: dict[str, SkuInfo] = {}
     for line, row in enumerate(reader, start=2):
         sku = (row.get("sku") or "").strip()
-        _check_id(sku, f"{path}:{line}")
+        check_sku_id(sku, f"{path}:{line}")
         if sku in out:
             raise CatalogError(f"{path}:{line}: duplicate SKU id {sku!r}")
         width = (row.get("width_mm") or "").strip()
@@ -277,121 +176,3 @@ def scan_folder(folder: Path) -> list[tuple[SkuInfo, list[Path]]]:
     if not entries:
         raise CatalogError(f"{folder}: no SKU sub-folders found")
     return entries
-
-
-def import_folder(
-    db: sqlite_utils.Database,
-    embedder: Embedder,
-    folder: Path,
-    append: bool = False,
-    progress: Progress | None = None,
-) -> AddReport:
-    """Import a catalog folder in one transaction: all SKUs or none."""
-    return add_skus(db, embedder, scan_folder(folder), append, progress)
-
-
-def export_folder(db: sqlite_utils.Database, out: Path) -> int:
-    """Write the catalog in the import format; returns the number of images written."""
-    skus = store.list_skus(db)
-    if out.exists() and any(out.iterdir()):
-        raise CatalogError(f"{out}: folder exists and is not empty")
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / CSV_NAME).open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(CSV_FIELDS)
-        for s in skus:
-            writer.writerow(
-                [
-                    s["sku"],
-                    s["ean"] or "",
-                    s["name"] or "",
-                    s["brand"] or "",
-                    s["category"] or "",
-                    "" if s["width_mm"] is None else s["width_mm"],
-                ]
-            )
-    refs = store.references(db)
-    jpegs = store.reference_jpegs(db, [r["id"] for r in refs])
-    for r in refs:
-        folder = out / r["sku"]
-        folder.mkdir(exist_ok=True)
-        (folder / f"{r['sha256'][:16]}.jpg").write_bytes(jpegs[r["id"]])
-    return len(refs)
-
-
-def load_index_vectors(
-    db: sqlite_utils.Database, embedder: Embedder
-) -> list[tuple[str, FloatArray]]:
-    """(sku, (M, D) vectors) of every SKU; references embedded by another model are
-    re-embedded from their stored JPEG (and saved) first."""
-    refs = store.references(db)
-    stale = [r["id"] for r in refs if r["model"] != embedder.name or r["dim"] != embedder.dim]
-    fixed: dict[int, FloatArray] = {}
-    if stale:
-        jpegs = store.reference_jpegs(db, stale)
-        images = [crop_reference(jpegs[i], f"reference #{i}")[0] for i in stale]
-        fixed = dict(zip(stale, embedder(images), strict=True))
-        store.update_embeddings(db, fixed, embedder.name)
-    groups: dict[str, list[FloatArray]] = {}
-    for r in refs:
-        vec = fixed.get(r["id"])
-        groups.setdefault(r["sku"], []).append(
-            vec if vec is not None else store.from_blob(r["embedding"], r["dim"])
-        )
-    return [(sku, np.stack(v)) for sku, v in groups.items()]
-
-
-def build_recognizer(
-    db: sqlite_utils.Database,
-    embedder: Embedder,
-    config: MatchConfig | None = None,
-    index_name: str = "numpy",
-    keep_crops: bool = True,
-) -> CatalogRecognizer | None:
-    """A recognizer over the store's catalog; None when the catalog is empty."""
-    vectors = load_index_vectors(db, embedder)
-    if not vectors:
-        return None
-    index = make_index(index_name, embedder.dim)
-    for sku, vecs in vectors:
-        index.add(sku, vecs)
-    return CatalogRecognizer(
-        embedder, index, store.sku_infos(db), config or embedder.match_config, keep_crops
-    )
-
-
-def recognizer_for(
-    db: sqlite_utils.Database, settings: RecognitionSettings
-) -> CatalogRecognizer | None:
-    """The scan's recognizer per ``settings``; None (no embedder loaded) when the catalog
-    has no SKUs."""
-    if not store.sku_ids(db):
-        return None
-    embedder = Embedder.from_path(settings.embedder_path, settings.threads)
-    return build_recognizer(
-        db, embedder, match_config(embedder, settings), settings.index, settings.keep_crops
-    )
-
-
-def match_config(embedder: Embedder, settings: RecognitionSettings) -> MatchConfig:
-    """The embedder's calibrated decision values, overridden by non-zero settings."""
-    base = embedder.match_config
-    return MatchConfig(
-        threshold=settings.threshold or base.threshold,
-        margin=settings.margin or base.margin,
-        link=settings.link or base.link,
-        confident=settings.confident or base.confident,
-    )
-
-
-def scan_stages(
-    db: sqlite_utils.Database, visit_id: str, settings: RecognitionSettings | None = None
-) -> tuple[CatalogRecognizer | None, ShareAnalysis | None]:
-    """The recognizer and share-KPI stage for scanning into ``visit_id`` (the visit's
-    store decides the must-have list); (None, None) while the catalog is empty. The
-    catalog is loaded once here, for the whole batch."""
-    recognizer = recognizer_for(db, settings or load_recognition_settings())
-    if recognizer is None:
-        return None, None
-    row = db.execute("SELECT store_id FROM visits WHERE id = ?", [visit_id]).fetchone()
-    return recognizer, ShareAnalysis(frozenset(store.must_have(db, row[0] if row else None)))

@@ -9,13 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
-
-from shelfscan.recognition.recognizer import CatalogRecognizer
-from shelfscan.recognition.review import review_candidates
-from shelfscan.store import catalog as catalog_store
 
 
 @dataclass(frozen=True)
@@ -128,39 +121,3 @@ def write_review_page(path: Path, items: Sequence[ReviewItem], names: Mapping[st
     """Write the page (its folder must exist); returns ``path``."""
     path.write_text(render_review_page(items, names), encoding="utf-8")
     return path
-
-
-def review_items(
-    db: sqlite_utils.Database,
-    rows: Sequence[Mapping[str, Any]],
-    recognizer: CatalogRecognizer | None,
-    k: int = 3,
-) -> list[ReviewItem]:
-    """The page's items for ``rows`` of ``store.catalog.list_unknowns``: crops from the
-    store, the ``k`` closest catalog SKUs (when a recognizer is given) with a reference
-    thumbnail each."""
-    crops = [catalog_store.unknown_crop(db, int(r["id"])) for r in rows]
-    found = review_candidates(recognizer, crops, k) if recognizer is not None else []
-    first_ref: dict[str, int] = {}
-    for ref in catalog_store.references(db):
-        first_ref.setdefault(str(ref["sku"]), int(ref["id"]))
-    wanted = {first_ref[c.sku] for cands in found for c in cands if c.sku in first_ref}
-    thumbs = catalog_store.reference_jpegs(db, sorted(wanted))
-    items = []
-    for n, (r, crop) in enumerate(zip(rows, crops, strict=True)):
-        cands = [
-            ReviewCandidate(c.sku, c.name, c.brand, c.score, thumbs.get(first_ref.get(c.sku, -1)))
-            for c in (found[n] if n < len(found) else [])
-        ]
-        items.append(
-            ReviewItem(
-                int(r["id"]),
-                str(r["visit_id"]),
-                Path(str(r["path"])).name,
-                crop,
-                None if r.get("nearest_sku") in (None, "") else str(r["nearest_sku"]),
-                None if r.get("score") is None else float(r["score"]),
-                cands,
-            )
-        )
-    return items

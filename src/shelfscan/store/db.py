@@ -64,3 +64,8 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     except sqlite3.Error as exc:
         db.conn.rollback()
         raise StoreError(f"cannot commit to the database ({exc})") from exc
+
+
+def db_path(db: sqlite_utils.Database) -> str:
+    """The file the connection writes to ("" for an in-memory database)."""
+    return str(db.conn.execute("PRAGMA database_list").fetchone()[2])

@@ -9,6 +9,7 @@ import sqlite_utils
 
 from shelfscan.errors import CatalogError
 from shelfscan.store.catalog import UNKNOWN_OPEN
+from shelfscan.store.db import transaction
 
 NOT_PRODUCT = "not_product"  # detections.class_name of a box a reviewer rejected
 
@@ -70,7 +71,17 @@ def replace_layout(
     rows: list[int],
     gaps: list[tuple[int, tuple[float, float, float, float], float]],
 ) -> None:
-    """Inside a transaction: a re-scored photo's row per box and its gaps."""
+    """A re-scored photo's row per box and its gaps, in one transaction."""
+    with transaction(db):
+        _replace_layout(db, photo_id, rows, gaps)
+
+
+def _replace_layout(
+    db: sqlite_utils.Database,
+    photo_id: int,
+    rows: list[int],
+    gaps: list[tuple[int, tuple[float, float, float, float], float]],
+) -> None:
     db.conn.executemany(
         "UPDATE detections SET row = ? WHERE photo_id = ? AND idx = ?",
         [(r, photo_id, i) for i, r in enumerate(rows)],

@@ -18,7 +18,7 @@ import sqlite_utils
 
 from shelfscan.errors import ConfigError, ShelfscanError
 from shelfscan.store.db import open_db
-from shelfscan.sync.adapters import Adapter, SalesforceAdapter, WebhookAdapter
+from shelfscan.sync.adapters import Adapter, get_adapter_factory
 from shelfscan.sync.auth import Auth, BearerAuth, NoAuth, OAuth2ClientCredentials
 from shelfscan.sync.config import SyncSettings
 from shelfscan.sync.http import HttpClient, redact
@@ -86,20 +86,7 @@ def make_adapter(
         secrets=settings.secrets(),
         stop=stop,
     )
-    if settings.adapter == "webhook":
-        return WebhookAdapter(client, settings.url, settings.target, settings.batch_size)
-    if settings.adapter == "salesforce":
-        return SalesforceAdapter(
-            client,
-            settings.url,
-            settings.target,
-            api_version=settings.api_version,
-            external_id_field=settings.external_id_field,
-            max_batch=settings.batch_size,
-            db=db,
-            upload_photos=settings.upload_photos,
-        )
-    raise ConfigError(f"sync.adapter: unknown {settings.adapter!r} (valid: webhook, salesforce)")
+    return get_adapter_factory(settings.adapter)(client, settings, db)
 
 
 def dry_run(settings: SyncSettings, db: sqlite_utils.Database, limit: int = 1000) -> dict[str, Any]:
