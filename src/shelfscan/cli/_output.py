@@ -17,7 +17,15 @@ from rich.table import Table
 from shelfscan.cli._common import console
 from shelfscan.pipeline import PhotoOutcome
 from shelfscan.planogram.result import PlanogramMatch
-from shelfscan.report.terminal import kpi_value, label, number, ordered, percent, share_rows
+from shelfscan.report.terminal import (
+    kpi_value,
+    label,
+    number,
+    ordered,
+    percent,
+    share_name,
+    share_rows,
+)
 from shelfscan.report.visit import VisitReport
 from shelfscan.types import CLASS_NAMES, Detections, ScanResult
 
@@ -209,7 +217,7 @@ def _share_table(report: VisitReport, dim: str) -> Table | None:
         ]
         if has_target:
             cells += ["-", "-"] if target is None else [percent(target), _points(share - target)]
-        table.add_row(escape(name), *cells)
+        table.add_row(escape(share_name(name)), *cells)
     return table
 
 

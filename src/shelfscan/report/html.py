@@ -12,7 +12,15 @@ from html import escape
 
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.report.annotate import COLOURS
-from shelfscan.report.terminal import kpi_value, label, number, ordered, percent, share_rows
+from shelfscan.report.terminal import (
+    kpi_value,
+    label,
+    number,
+    ordered,
+    percent,
+    share_name,
+    share_rows,
+)
 from shelfscan.report.visit import PLANOGRAM_KPIS, PhotoReport, VisitReport, product_name
 
 CSS = """
@@ -115,7 +123,7 @@ def _shares(report: VisitReport) -> str:
             + "</tr>"
         )
         body = "".join(
-            f"<tr><td>{escape(name)}</td><td class=n>{'-' if n is None else number(n)}</td>"
+            f"<tr><td>{escape(share_name(name))}</td><td class=n>{'-' if n is None else number(n)}</td>"
             f'<td class=n><span class="bar" style="width:{max(1.0, share * 40):.0f}px"></span>'
             f"{percent(share)}</td>"
             f"<td class=n>{'-' if lin is None else percent(lin)}</td>"

@@ -140,3 +140,8 @@ def share_rows(
         for name in names
     ]
     return sorted(rows, key=lambda r: (-r[2], -(r[4] or 0.0), r[0]))
+
+
+def share_name(name: str) -> str:
+    """A brand or category as shown: unrecognised facings read as such."""
+    return "(not recognised)" if name == "unknown" else name
