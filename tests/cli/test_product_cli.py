@@ -204,3 +204,15 @@ def test_catalog_import_reports_progress(tmp_path: Path) -> None:
     assert n > 0
     assert [c for c in calls if c[0] == "reading"] == [("reading", i, n) for i in range(1, n + 1)]
     assert calls[-1] == ("embedding", n, n)
+
+
+def test_scanning_the_samples_folder_skips_the_catalog_inside_it() -> None:
+    from shelfscan.imaging import iter_image_paths
+
+    samples = Path(__file__).resolve().parents[2] / "sample_images"
+    found = list(iter_image_paths([samples]))
+    assert [p.name for p in found] == sorted(p.name for p in samples.glob("shelf_*.jpg"))
+    # the catalog folder itself can still be scanned when named
+    assert len(list(iter_image_paths([samples / "catalog"]))) == len(
+        list((samples / "catalog").glob("*/*.jpg"))
+    )
