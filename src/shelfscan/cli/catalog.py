@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -39,7 +40,9 @@ def _embedder(name: str | None) -> Embedder:
 
 def _report(report: lib.AddReport, json_out: bool) -> None:
     for warning in report.warnings:
-        err_console.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[yellow]Warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True
+        )
     if json_out:
         print_json({"skus": report.skus, "images": report.images, "warnings": report.warnings})
     else:
@@ -134,7 +137,7 @@ def export(
 ) -> None:
     """Write the catalog as an import folder (catalog.csv + one photo folder per SKU)."""
     count = lib.export_folder(open_db(db), out)
-    console.print(f"wrote {count} reference image(s) to {out}")
+    console.print(f"wrote {count} reference image(s) to {escape(str(out))}", highlight=False)
 
 
 @app.command("must-have")
@@ -154,7 +157,10 @@ def must_have(
     if json_out:
         print_json({"store": store_id, "must_have": current})
     else:
-        console.print(f"{store_id}: {len(current)} must-have SKU(s) {' '.join(current)}")
+        console.print(
+            escape(f"{store_id}: {len(current)} must-have SKU(s) {' '.join(current)}"),
+            highlight=False,
+        )
 
 
 @guard
@@ -182,6 +188,6 @@ def rescore(
                 if o.error
                 else f"{o.recognized} recognised, {o.unknown} unknown"
             )
-            console.print(f"{Path(o.path).name}: {line}", highlight=False)
+            console.print(f"{escape(Path(o.path).name)}: {line}", highlight=False)
     if any(o.error for o in outcomes):
         raise typer.Exit(1)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from shelfscan.cli._common import DbOption, JsonOption, console, guard, print_json
@@ -74,12 +75,14 @@ def import_(
         return
     for bay, _ in bays:
         console.print(
-            f"imported [bold]{bay.id}[/bold]: {len(bay.shelves)} shelves, "
-            f"{bay.n_positions} positions, {bay.facings} facings ({bay.source})",
+            f"imported [bold]{escape(bay.id)}[/bold]: {len(bay.shelves)} shelves, "
+            f"{bay.n_positions} positions, {bay.facings} facings ({escape(bay.source)})",
             highlight=False,
         )
     if store:
-        console.print(f"assigned {len(bays)} planogram(s) to store {store}", highlight=False)
+        console.print(
+            escape(f"assigned {len(bays)} planogram(s) to store {store}"), highlight=False
+        )
 
 
 @app.command("list")
@@ -121,11 +124,13 @@ def show(
         print_json(bay.to_json())
         return
     console.print(
-        f"[bold]{bay.id}[/bold] {bay.name}: {len(bay.shelves)} shelves, {bay.facings} facings"
+        f"[bold]{escape(bay.id)}[/bold] {escape(bay.name)}: {len(bay.shelves)} shelves, "
+        f"{bay.facings} facings",
+        highlight=False,
     )
     for s, shelf in enumerate(bay.shelves):
         blocks = "  ".join(f"{p.sku}x{p.facings}" for p in shelf.positions)
-        console.print(f"shelf {s + 1}: {blocks}", highlight=False)
+        console.print(escape(f"shelf {s + 1}: {blocks}"), highlight=False)
 
 
 @app.command("assign")
@@ -138,7 +143,10 @@ def assign(
 ) -> None:
     """Assign a planogram to a store or to a store group (one of --store / --group)."""
     assign_planogram(open_db(db), planogram, store, group)
-    console.print(f"assigned {planogram} to " + (f"store {store}" if store else f"group {group}"))
+    console.print(
+        escape(f"assigned {planogram} to " + (f"store {store}" if store else f"group {group}")),
+        highlight=False,
+    )
 
 
 @app.command("group")
@@ -150,4 +158,4 @@ def group(
 ) -> None:
     """Add stores to a store group (planograms assigned to the group apply to them)."""
     add_stores_to_group(open_db(db), group_id, stores)
-    console.print(f"group {group_id}: added {', '.join(stores)}")
+    console.print(escape(f"group {group_id}: added {', '.join(stores)}"), highlight=False)
