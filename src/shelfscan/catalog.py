@@ -20,12 +20,17 @@ import numpy as np
 import sqlite_utils
 
 from shelfscan.errors import CatalogError
+from shelfscan.imaging import load_image
 from shelfscan.recognition.catalog import (
     CSV_FIELDS,
     CSV_NAME,
+    Box,
     check_sku_id,
     crop_reference,
+    cut_box,
+    make_reference,
     near_duplicates,
+    parse_box,
     read_reference,
     scan_folder,
 )
@@ -35,12 +40,16 @@ from shelfscan.recognition.matcher import MatchConfig
 from shelfscan.recognition.recognizer import CatalogRecognizer
 from shelfscan.recognition.records import RefImage, SkuInfo
 from shelfscan.recognition.settings import RecognitionSettings
-from shelfscan.recognition.spec import CatalogSpec, match_config
+from shelfscan.recognition.spec import CatalogSpec, match_config, verify_config
+from shelfscan.recognition.verify import Cues, Verifier, VerifyConfig, image_cues
 from shelfscan.report.review_page import ReviewCandidate, ReviewItem
 from shelfscan.store import catalog as store
+from shelfscan.store import references as ref_store
 from shelfscan.store import review as reviewed
 from shelfscan.store.db import transaction
 from shelfscan.types import FloatArray
+
+__all__ = ["parse_box"]  # re-exported for the CLI
 
 # progress(stage, done, total): "reading" then "embedding", one call per SKU
 Progress = Callable[[str, int, int], None]
@@ -68,6 +77,31 @@ def add_skus(
     are kept); without it, an existing id is an error. Every photo is checked before
     anything is written.
     """
+    known = _check_entries(db, [(info, len(paths)) for info, paths in entries], append)
+    loaded = []
+    for n, (info, paths) in enumerate(entries, start=1):
+        loaded.append((info, [read_reference(p) for p in paths]))
+        if progress is not None:
+            progress("reading", n, len(entries))
+    return _store(db, embedder, loaded, known, progress)
+
+
+def add_loaded(
+    db: sqlite_utils.Database,
+    embedder: Embedder,
+    entries: Sequence[tuple[SkuInfo, list[tuple[Image, RefImage]]]],
+    append: bool = False,
+) -> AddReport:
+    """``add_skus`` for reference images already decoded (boxes cut from a shelf photo,
+    stored facings)."""
+    known = _check_entries(db, [(info, len(refs)) for info, refs in entries], append)
+    return _store(db, embedder, entries, known)
+
+
+def _check_entries(
+    db: sqlite_utils.Database, entries: Sequence[tuple[SkuInfo, int]], append: bool
+) -> set[str]:
+    """Validate ids and image counts before anything is written; the known ids."""
     known = store.sku_ids(db)
     seen: set[str] = set()
     for info, paths in entries:
@@ -81,12 +115,7 @@ def add_skus(
         if not paths:
             raise CatalogError(f"SKU {info.sku!r}: no reference images given")
         seen.add(info.sku)
-    loaded = []
-    for n, (info, paths) in enumerate(entries, start=1):
-        loaded.append((info, [read_reference(p) for p in paths]))
-        if progress is not None:
-            progress("reading", n, len(entries))
-    return _store(db, embedder, loaded, known, progress)
+    return known
 
 
 def _store(
@@ -99,12 +128,14 @@ def _store(
     report = AddReport()
     embedded: list[tuple[SkuInfo, list[RefImage]]] = []
     fresh: list[tuple[str, str, FloatArray]] = []
+    extra: dict[str, Cues] = {}
     for n, (info, pairs) in enumerate(loaded, start=1):
         if progress is not None:
             progress("embedding", n, len(loaded))
-        vecs = embedder([img for img, _ in pairs])
-        refs = [replace(ref, embedding=v) for (_, ref), v in zip(pairs, vecs, strict=True)]
+        cues = image_cues(embedder, [img for img, _ in pairs])
+        refs = [replace(ref, embedding=v) for (_, ref), v in zip(pairs, cues.full, strict=True)]
         embedded.append((info, refs))
+        extra[info.sku] = cues
         fresh.extend((info.sku, r.source, r.embedding) for r in refs)
     existing = [
         (r["sku"], store.from_blob(r["embedding"], r["dim"]))
@@ -117,8 +148,18 @@ def _store(
             if info.sku not in known:
                 store.insert_sku(db, info)
             report.images += store.insert_references(db, info.sku, refs, embedder.name)
+            _insert_cues(db, info.sku, refs, extra[info.sku], embedder.name)
             report.skus.append(info.sku)
     return report
+
+
+def _insert_cues(
+    db: sqlite_utils.Database, sku: str, refs: Sequence[RefImage], cues: Cues, model: str
+) -> None:
+    """Inside a transaction: the verification cues of ``refs`` (same order as ``cues``)."""
+    ref_store.insert_cues(
+        db, sku, [(r.sha256, cues.upper[i], cues.colour[i]) for i, r in enumerate(refs)], model
+    )
 
 
 def add_crop_reference(
@@ -126,14 +167,89 @@ def add_crop_reference(
 ) -> list[str]:
     """Inside a transaction: a stored crop joins ``sku``'s references; returns warnings."""
     image, ref = crop_reference(jpeg, source)
-    vec = embedder([image])[0]
+    return add_image_reference(db, embedder, sku, image, ref)
+
+
+def add_image_reference(
+    db: sqlite_utils.Database, embedder: Embedder, sku: str, image: Image, ref: RefImage
+) -> list[str]:
+    """Inside a transaction: ``image`` (described by ``ref``) joins ``sku``'s references,
+    with its verification cues; returns near-duplicate warnings."""
+    cues = image_cues(embedder, [image])
+    vec = cues.full[0]
     existing = [
         (r["sku"], store.from_blob(r["embedding"], r["dim"]))
         for r in store.references(db)
         if r["model"] == embedder.name
     ]
-    store.insert_references(db, sku, [replace(ref, embedding=vec)], embedder.name)
-    return near_duplicates([(sku, source, vec)], existing)
+    ref = replace(ref, embedding=vec)
+    store.insert_references(db, sku, [ref], embedder.name)
+    _insert_cues(db, sku, [ref], cues, embedder.name)
+    return near_duplicates([(sku, ref.source, vec)], existing)
+
+
+# -- references as users have them: a box on a shelf photo, a facing of a stored scan --
+
+
+def photo_reference(photo: Path, box: Box) -> tuple[Image, RefImage]:
+    """A reference cut from ``box`` on a shelf photo, grown like the scan's own crops
+    (so it looks like the facings it must match); ``ImageError`` if unusable."""
+    image, info = load_image(photo)
+    crop = cut_box(image, box, info.width, info.height, str(photo))
+    return crop, make_reference(crop, f"{photo}#box={','.join(f'{v:g}' for v in box)}")
+
+
+def facing_reference(db: sqlite_utils.Database, detection_id: int) -> tuple[Image, RefImage]:
+    """A reference cut from a stored product facing, re-read from its photo file
+    (``CatalogError`` when there is no such facing or the file changed since the scan)."""
+    src = ref_store.facing_source(db, detection_id)
+    if src is None:
+        raise CatalogError(f"no stored product facing with id {detection_id}")
+    image, info = load_image(Path(src.path))
+    if info.sha256 != src.sha256:
+        raise CatalogError(f"{src.path}: file changed since it was scanned (SHA-256 differs)")
+    crop = cut_box(image, src.box, info.width, info.height, src.path)
+    return crop, make_reference(crop, f"facing:{detection_id}")
+
+
+def add_sku(
+    db: sqlite_utils.Database,
+    embedder: Embedder,
+    info: SkuInfo,
+    paths: Sequence[Path] = (),
+    boxes: Sequence[tuple[Path, Box]] = (),
+    facings: Sequence[int] = (),
+    append: bool = False,
+) -> AddReport:
+    """Add (or with ``append`` extend) one SKU from any mix of reference photos, boxes on
+    shelf photos and stored facings, in one transaction; all are checked first."""
+    check_sku_id(info.sku, "catalog")
+    refs = [read_reference(p) for p in paths]
+    refs += [photo_reference(photo, box) for photo, box in boxes]
+    refs += [facing_reference(db, f) for f in facings]
+    return add_loaded(db, embedder, [(info, refs)], append)
+
+
+def label_facing(
+    db: sqlite_utils.Database,
+    embedder: Embedder,
+    detection_id: int,
+    sku: str,
+    info: SkuInfo | None = None,
+) -> list[str]:
+    """A facing of a stored scan labelled as ``sku`` becomes one of its references
+    (``info``: create ``sku`` first, as a new SKU): the review loop's way to learn from
+    a mistake, recognised or not. Returns near-duplicate warnings; the stored scan
+    itself changes on rescore."""
+    crop, ref = facing_reference(db, detection_id)
+    known = store.sku_ids(db)
+    if info is None and sku not in known:
+        raise CatalogError(f"SKU {sku!r} is not in the catalog (give its attributes to create it)")
+    with transaction(db):
+        if info is not None and sku not in known:
+            check_sku_id(sku, "review")
+            store.insert_sku(db, info)
+        return add_image_reference(db, embedder, sku, crop, ref)
 
 
 def import_folder(
@@ -198,22 +314,67 @@ def load_index_vectors(
     return [(sku, np.stack(v)) for sku, v in groups.items()]
 
 
+def load_cues(db: sqlite_utils.Database, embedder: Embedder) -> list[tuple[str, Cues]]:
+    """(sku, its references' verification cues) of every SKU embedded by ``embedder``;
+    cues missing or of another model are computed from the stored JPEGs (and saved)
+    first. Call after ``load_index_vectors`` (which re-embeds stale references)."""
+    refs = [r for r in store.references(db) if r["model"] == embedder.name]
+    have = ref_store.load_cues(db, embedder.name)
+    missing = [r["id"] for r in refs if r["id"] not in have]
+    if missing:
+        jpegs = store.reference_jpegs(db, missing)
+        images = [crop_reference(jpegs[i], f"reference #{i}")[0] for i in missing]
+        computed = image_cues(embedder, images)
+        fresh = {i: (computed.upper[j], computed.colour[j]) for j, i in enumerate(missing)}
+        ref_store.update_cues(db, fresh, embedder.name)
+        have.update(fresh)
+    by_sku: dict[str, list[int]] = {}
+    for j, r in enumerate(refs):
+        by_sku.setdefault(r["sku"], []).append(j)
+    out = []
+    for sku, rows in by_sku.items():
+        full = np.stack([store.from_blob(refs[j]["embedding"], refs[j]["dim"]) for j in rows])
+        upper = np.stack([have[refs[j]["id"]][0] for j in rows])
+        colour = np.stack([have[refs[j]["id"]][1] for j in rows])
+        out.append((sku, Cues(full, upper, colour)))
+    return out
+
+
+def load_verifier(
+    db: sqlite_utils.Database, embedder: Embedder, config: VerifyConfig | None = None
+) -> Verifier:
+    """A verifier over every reference's cues (see ``load_cues``)."""
+    verifier = Verifier({s: m.brand for s, m in store.sku_infos(db).items()}, config)
+    for sku, cues in load_cues(db, embedder):
+        verifier.add(sku, cues)
+    return verifier
+
+
 def build_recognizer(
     db: sqlite_utils.Database,
     embedder: Embedder,
     config: MatchConfig | None = None,
     index_name: str = "numpy",
     keep_crops: bool = True,
+    verify: VerifyConfig | None = None,
 ) -> CatalogRecognizer | None:
-    """A recognizer over the store's catalog; None when the catalog is empty."""
+    """A recognizer over the store's catalog; None when the catalog is empty.
+    ``verify`` (default: the calibrated values) with ``gap`` below 0 turns verification off."""
     vectors = load_index_vectors(db, embedder)
     if not vectors:
         return None
     index = make_index(index_name, embedder.dim)
     for sku, vecs in vectors:
         index.add(sku, vecs)
+    verify = verify or VerifyConfig()
+    verifier = load_verifier(db, embedder, verify) if verify.enabled else None
     return CatalogRecognizer(
-        embedder, index, store.sku_infos(db), config or embedder.match_config, keep_crops
+        embedder,
+        index,
+        store.sku_infos(db),
+        config or embedder.match_config,
+        keep_crops,
+        verifier,
     )
 
 
@@ -228,8 +389,15 @@ def catalog_spec(
     vectors = load_index_vectors(db, embedder)
     if not vectors:
         return None
+    verify = verify_config(settings)
+    cues = tuple(load_cues(db, embedder)) if verify.enabled else ()
     return CatalogSpec(
-        settings, match_config(embedder, settings), tuple(vectors), store.sku_infos(db)
+        settings,
+        match_config(embedder, settings),
+        tuple(vectors),
+        store.sku_infos(db),
+        cues,
+        verify,
     )
 
 

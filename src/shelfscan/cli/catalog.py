@@ -53,7 +53,20 @@ def _report(report: lib.AddReport, json_out: bool) -> None:
 @guard
 def add(
     sku: Annotated[str, typer.Argument(help="SKU id (your own article number).")],
-    images: Annotated[list[Path], typer.Argument(help="One or more reference photos.")],
+    images: Annotated[
+        list[Path] | None, typer.Argument(help="Reference photos (packshots, photos in hand).")
+    ] = None,
+    from_photo: Annotated[
+        Path | None, typer.Option("--from-photo", help="Shelf photo to cut --box from.")
+    ] = None,
+    box: Annotated[
+        list[str] | None,
+        typer.Option("--box", help="x1,y1,x2,y2 in pixels of --from-photo (repeatable)."),
+    ] = None,
+    facing: Annotated[
+        list[int] | None,
+        typer.Option("--facing", help="Id of a stored product facing of a scan (repeatable)."),
+    ] = None,
     name: Annotated[str, typer.Option(help="Product name.")] = "",
     brand: Annotated[str, typer.Option(help="Brand.")] = "",
     category: Annotated[str, typer.Option(help="Category.")] = "",
@@ -64,9 +77,21 @@ def add(
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Add a SKU from one or more reference photos; recognised from the next scan on."""
+    """Add a SKU from reference photos, boxes on a shelf photo or stored facings (any
+    mix, several combine well); recognised from the next scan on.
+
+    Example: shelfscan catalog add WEST-RED --from-photo shelf.jpg --box 308,1108,632,1624
+    """
     info = SkuInfo(sku, ean, name, brand, category, width_mm)
-    _report(lib.add_skus(open_db(db), _embedder(embedder), [(info, images)], append), json_out)
+    if bool(from_photo) != bool(box):
+        raise CatalogError("--from-photo and --box go together")
+    boxes = [(from_photo, lib.parse_box(b)) for b in box or []] if from_photo else []
+    if not (images or boxes or facing):
+        raise CatalogError("give reference photos, --from-photo with --box, or --facing")
+    report = lib.add_sku(
+        open_db(db), _embedder(embedder), info, images or [], boxes, facing or [], append
+    )
+    _report(report, json_out)
 
 
 @app.command("import")

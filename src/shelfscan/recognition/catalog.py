@@ -18,7 +18,7 @@ import numpy as np
 
 from shelfscan.errors import CatalogError, ImageError
 from shelfscan.imaging import IMAGE_SUFFIXES, load_image
-from shelfscan.recognition.embedder import Image
+from shelfscan.recognition.embedder import Image, crop_boxes
 from shelfscan.recognition.matcher import UNKNOWN
 from shelfscan.recognition.records import RefImage, SkuInfo
 from shelfscan.types import FloatArray
@@ -34,23 +34,54 @@ NEAR_DUPLICATE = 0.97  # two SKUs' references this similar will be confused
 def read_reference(path: Path) -> tuple[Image, RefImage]:
     """Decode and check one reference photo; ``ImageError`` naming the file if unusable."""
     image, info = load_image(path)
-    if (
-        min(info.width, info.height) < MIN_REF_SIDE
-        or max(info.width, info.height) < MIN_REF_LONG_SIDE
-    ):
+    return image, make_reference(image, str(path), info.sha256)
+
+
+def make_reference(image: Image, source: str, sha256: str = "") -> RefImage:
+    """Check a decoded reference image's size and encode it for storage (long side at
+    most ``REF_MAX_SIDE``); ``sha256`` defaults to that of the stored JPEG."""
+    height, width = image.shape[:2]
+    if min(width, height) < MIN_REF_SIDE or max(width, height) < MIN_REF_LONG_SIDE:
         raise ImageError(
-            f"{path}: reference image too small ({info.width}x{info.height}; need at least "
+            f"{source}: reference image too small ({width}x{height}; need at least "
             f"{MIN_REF_SIDE} px on the short side and {MIN_REF_LONG_SIDE} px on the long side)"
         )
-    scale = min(1.0, REF_MAX_SIDE / max(info.width, info.height))
+    scale = min(1.0, REF_MAX_SIDE / max(width, height))
     stored = image
     if scale < 1.0:
-        size = (round(info.width * scale), round(info.height * scale))
+        size = (round(width * scale), round(height * scale))
         stored = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), np.uint8)
     ok, buf = cv2.imencode(".jpg", stored, [cv2.IMWRITE_JPEG_QUALITY, 92])
     if not ok:
-        raise ImageError(f"{path}: cannot re-encode as JPEG")
-    return image, RefImage(str(path), info.sha256, info.width, info.height, bytes(buf))
+        raise ImageError(f"{source}: cannot re-encode as JPEG")
+    jpeg = bytes(buf)
+    return RefImage(source, sha256 or hashlib.sha256(jpeg).hexdigest(), width, height, jpeg)
+
+
+Box = tuple[float, float, float, float]
+
+
+def parse_box(text: str) -> Box:
+    """``"x1,y1,x2,y2"`` in pixels of a photo -> a box; ``CatalogError`` if malformed."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        x1, y1, x2, y2 = (float(p) for p in parts)
+    except ValueError:
+        raise CatalogError(f"--box must be x1,y1,x2,y2 in pixels, got {text!r}") from None
+    if not (x2 > x1 and y2 > y1):
+        raise CatalogError(f"--box {text!r}: need x2 > x1 and y2 > y1")
+    return (x1, y1, x2, y2)
+
+
+def cut_box(image: Image, box: Box, width: int, height: int, source: str) -> Image:
+    """The box (in the photo's own pixels, ``width`` x ``height``) out of ``image`` (which
+    may be decoded at another size), grown like the scan's own crops (``crop_boxes``)."""
+    x1, y1, x2, y2 = box
+    if x2 <= 0 or y2 <= 0 or x1 >= width or y1 >= height:
+        raise CatalogError(f"{source}: box {box} lies outside the {width}x{height} photo")
+    sx, sy = image.shape[1] / width, image.shape[0] / height
+    scaled = np.array([[x1 * sx, y1 * sy, x2 * sx, y2 * sy]], np.float32)
+    return crop_boxes(image, scaled)[0]
 
 
 def crop_reference(jpeg: bytes, source: str) -> tuple[Image, RefImage]:

@@ -7,7 +7,7 @@ Ray actors each build their own recognizer (one embedder session) from the same 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shelfscan.recognition.embedder import Embedder
 from shelfscan.recognition.index import make_index
@@ -15,6 +15,7 @@ from shelfscan.recognition.matcher import MatchConfig
 from shelfscan.recognition.recognizer import CatalogRecognizer
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.recognition.settings import RecognitionSettings
+from shelfscan.recognition.verify import Cues, Verifier, VerifyConfig
 from shelfscan.types import FloatArray
 
 
@@ -29,15 +30,32 @@ def match_config(embedder: Embedder, settings: RecognitionSettings) -> MatchConf
     )
 
 
+def verify_config(settings: RecognitionSettings) -> VerifyConfig:
+    """The calibrated verification values, overridden by non-zero settings; ``verify``
+    false turns verification off."""
+    base = VerifyConfig()
+    if not settings.verify:
+        return VerifyConfig(gap=-1.0)
+    return VerifyConfig(
+        gap=settings.verify_gap or base.gap,
+        threshold=settings.verify_threshold or base.threshold,
+        brand=settings.brand_threshold or base.brand,
+        candidates=base.candidates,
+    )
+
+
 @dataclass(frozen=True)
 class CatalogSpec:
     """The catalog a recognizer needs: (sku, (M, D) unit vectors) per SKU, the SKUs'
-    attributes and the decision values, for the embedder named in ``settings``."""
+    attributes and the decision values, for the embedder named in ``settings``; with
+    ``cues`` (per SKU, its references' verification cues) close calls are verified."""
 
     settings: RecognitionSettings
     config: MatchConfig
     vectors: tuple[tuple[str, FloatArray], ...]
     skus: Mapping[str, SkuInfo]
+    cues: tuple[tuple[str, Cues], ...] = ()
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
 
     def build(self, embedder: Embedder | None = None) -> CatalogRecognizer:
         """The recognizer (loads the embedder unless given one)."""
@@ -46,4 +64,11 @@ class CatalogSpec:
         index = make_index(s.index, embedder.dim)
         for sku, vecs in self.vectors:
             index.add(sku, vecs)
-        return CatalogRecognizer(embedder, index, dict(self.skus), self.config, s.keep_crops)
+        verifier = None
+        if self.cues and self.verify.enabled:
+            verifier = Verifier({k: v.brand for k, v in self.skus.items()}, self.verify)
+            for sku, cues in self.cues:
+                verifier.add(sku, cues)
+        return CatalogRecognizer(
+            embedder, index, dict(self.skus), self.config, s.keep_crops, verifier
+        )
