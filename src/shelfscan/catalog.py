@@ -266,6 +266,11 @@ def import_folder(
 def export_folder(db: sqlite_utils.Database, out: Path) -> int:
     """Write the catalog in the import format; returns the number of images written."""
     skus = store.list_skus(db)
+    root = out.resolve()
+    for s in skus:  # ids stored before ids were checked: refuse before writing anything
+        check_sku_id(s["sku"], f"{out}: catalog")
+        if (root / s["sku"]).resolve().parent != root:
+            raise CatalogError(f"{out}: SKU id {s['sku']!r} would write outside the folder")
     if out.exists() and any(out.iterdir()):
         raise CatalogError(f"{out}: folder exists and is not empty")
     out.mkdir(parents=True, exist_ok=True)

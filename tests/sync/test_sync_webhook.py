@@ -56,11 +56,11 @@ def test_out_of_retries_keeps_records_pending_with_the_error(
     crm: CrmServer, store: sqlite_utils.Database
 ) -> None:
     fill_outbox(store, 10)
-    crm.state.faults.extend(["500"] * 2)
+    crm.state.faults.extend(["503"] * 2)  # unavailable: no point splitting the batch
     report = sync_once(hook_settings(crm.url, max_retries=1, backoff_s=30.0), store)
     assert report.retry == 10 and statuses(store) == {"pending": 10}
     summary = status_summary(store)
-    assert summary["failing"] == 10 and "HTTP 500" in summary["last_error"]["error"]
+    assert summary["failing"] == 10 and "HTTP 503" in summary["last_error"]["error"]
     # not due yet (backoff): a second run now sends nothing
     assert sync_once(hook_settings(crm.url), store).sent == 0
 

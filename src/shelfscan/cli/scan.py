@@ -29,7 +29,7 @@ from shelfscan.config import load_settings
 from shelfscan.imaging.quality import load_quality_settings
 from shelfscan.pipeline import PhotoOutcome, build_pipeline, expand_paths, merge_bay, scan_batch
 from shelfscan.recognition.settings import load_recognition_settings
-from shelfscan.store import delete_if_empty, ensure_visit, open_db
+from shelfscan.store import batch_visit, delete_if_empty, ensure_visit, finish_batch, open_db
 from shelfscan.store.db import db_path
 from shelfscan.store.quality import photo_quality, quality_notes
 
@@ -66,7 +66,14 @@ def scan(
     """Detect facings, shelf rows and gaps on photos; store results and KPIs in SQLite."""
     settings = load_settings(detector=detector, threads=threads, tiles=tiles)
     database = open_db(db)
-    visit_id = ensure_visit(database, visit, store, rep)
+    if visit is None:  # the same batch again after a kill resumes its visit (#17)
+        visit_id, resumed = batch_visit(database, paths, store, rep)
+        if resumed:
+            err_console.print(
+                f"resuming visit {escape(visit_id)} (the same photos were being scanned)"
+            )
+    else:
+        visit_id = ensure_visit(database, visit, store, rep)
     pipeline, context = build_pipeline(
         settings,
         database,
@@ -101,6 +108,7 @@ def scan(
                     err_console.print(
                         f"[yellow]{escape(outcome.path.name)}:[/yellow] {escape(note)}"
                     )
+    finish_batch(database, visit_id)
     bay_result = merge_bay(outcomes, database, visit_id, settings.min_gap_facings) if bay else None
     duplicates = {
         o.photo_id: int(q["duplicate_of"])

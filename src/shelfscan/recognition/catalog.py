@@ -126,9 +126,25 @@ def near_duplicates(
     ]
 
 
+MAX_SKU_ID = 128  # characters
+
+
 def check_sku_id(sku: str, where: str) -> None:
-    if not sku or sku != sku.strip() or "/" in sku or "\\" in sku:
-        raise CatalogError(f"{where}: invalid SKU id {sku!r}")
+    """A SKU id names a folder in catalog exports: no path separators, no '.' or '..',
+    no control characters, at most ``MAX_SKU_ID`` characters."""
+    if (
+        not sku
+        or sku != sku.strip()
+        or "/" in sku
+        or "\\" in sku
+        or sku in (".", "..")
+        or len(sku) > MAX_SKU_ID
+        or any(ord(c) < 32 or ord(c) == 127 for c in sku)
+    ):
+        raise CatalogError(
+            f"{where}: invalid SKU id {sku[:MAX_SKU_ID]!r} (no '/', '\\', '.' or '..', "
+            f"control characters or surrounding spaces; at most {MAX_SKU_ID} characters)"
+        )
     if sku.lower() == UNKNOWN:
         raise CatalogError(f"{where}: SKU id {sku!r} is reserved for unrecognised facings")
 
@@ -140,6 +156,13 @@ def read_catalog_csv(path: Path) -> dict[str, SkuInfo]:
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: cannot read ({exc})") from exc
     reader = csv.DictReader(text.splitlines())
+    try:
+        return _catalog_rows(path, reader)
+    except csv.Error as exc:  # e.g. a field over 128 KB
+        raise CatalogError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
+
+
+def _catalog_rows(path: Path, reader: csv.DictReader[str]) -> dict[str, SkuInfo]:
     header = reader.fieldnames or []
     if "sku" not in header:
         raise CatalogError(

@@ -300,7 +300,7 @@ def save_rescore(
             " WHERE p.id = ?",
             [photo_id],
         ).fetchone()
-        queue_kpis(db, visit_id, visit_uuid, sha, kpis)
+        queue_kpis(db, visit_id, visit_uuid, sha, kpis, replaces=kpi_names)
 
 
 def unknown_status(db: sqlite_utils.Database, unknown_id: int) -> str | None:

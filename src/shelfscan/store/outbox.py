@@ -4,7 +4,7 @@ transaction (``store.scans.save_scan``, ``store.catalog.save_rescore``)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ def upsert_outbox(
         " ON CONFLICT(external_id) DO UPDATE SET payload = excluded.payload,"
         " status = 'pending', version = outbox.version + 1, updated_at = excluded.updated_at,"
         " attempts = 0, last_error = NULL, next_attempt_at = NULL, batch_id = NULL,"
-        " dead_at = NULL"
+        " dead_at = NULL, isolated_failures = 0"
         " WHERE outbox.payload != excluded.payload",
         [external_id, kind, visit_id, body, now, now],
     )
@@ -41,10 +41,20 @@ def queue_kpis(
     visit_uuid: str,
     photo_sha256: str,
     kpis: Iterable[tuple[str, str, float]],
+    *,
+    replaces: Collection[str] | None,
 ) -> None:
-    """One ``kpi`` record per (name, scope, value) of a photo, keyed by visit, photo and KPI."""
+    """One ``kpi`` record per (name, scope, value) of a photo, keyed by visit, photo and KPI.
+
+    ``kpis`` replace the photo's earlier KPIs: all of them (``replaces`` None, a scan or
+    re-scan), or those named in ``replaces`` (a rescore). An earlier record that is not
+    among them any more (a shelf row or a brand that disappeared) is queued as a
+    retraction, so the CRM drops the stale record (``retract_missing``)."""
+    prefix = f"{visit_uuid}:{photo_sha256[:16]}:"
+    queued: set[str] = set()
     for name, scope, value in kpis:
-        key = f"{visit_uuid}:{photo_sha256[:16]}:{name}" + (f":{scope}" if scope else "")
+        key = f"{prefix}{name}" + (f":{scope}" if scope else "")
+        queued.add(key)
         payload = {
             "visit_uuid": visit_uuid,
             "visit_id": visit_id,
@@ -54,3 +64,27 @@ def queue_kpis(
             "value": value,
         }
         upsert_outbox(db, key, "kpi", visit_id, payload)
+    retract_missing(db, prefix, queued, replaces)
+
+
+def retract_missing(
+    db: sqlite_utils.Database,
+    prefix: str,
+    queued: set[str],
+    names: Collection[str] | None = None,
+) -> None:
+    """Every record under ``prefix`` (one photo of one visit) not in ``queued`` is queued
+    again as a retraction: the same external id, the next version, ``value`` null and
+    ``retracted`` true. ``names``: only KPIs of these names were recomputed."""
+    rows = db.execute(
+        "SELECT external_id, kind, visit_id, payload FROM outbox"
+        " WHERE substr(external_id, 1, ?) = ?",
+        [len(prefix), prefix],
+    ).fetchall()
+    for external_id, kind, visit_id, payload in rows:
+        body = json.loads(payload)
+        if external_id in queued or body.get("retracted"):
+            continue
+        if names is not None and body.get("kpi") not in names:
+            continue
+        upsert_outbox(db, external_id, kind, visit_id, {**body, "value": None, "retracted": True})

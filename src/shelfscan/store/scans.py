@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -47,6 +50,44 @@ def ensure_visit(
                 [store_id, rep, visit_id],
             )
     return visit_id
+
+
+def batch_key(paths: Sequence[Path], store_id: str | None, rep: str | None) -> str:
+    """The same photos (by resolved path), store and rep: the same batch."""
+    text = "\n".join([store_id or "", rep or "", *sorted(str(p.resolve()) for p in paths)])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def batch_visit(
+    db: sqlite_utils.Database,
+    paths: Sequence[Path],
+    store_id: str | None = None,
+    rep: str | None = None,
+) -> tuple[str, bool]:
+    """The visit of a scan run without ``--visit``: the unfinished visit of the same batch
+    (a scan that was killed and is run again: it resumes instead of splitting the visit),
+    else a new one. Returns (visit id, resumed)."""
+    key = batch_key(paths, store_id, rep)
+    row = db.execute(
+        "SELECT id FROM visits WHERE batch_key = ? AND batch_done_at IS NULL"
+        " ORDER BY started_at DESC LIMIT 1",
+        [key],
+    ).fetchone()
+    if row is not None:
+        return ensure_visit(db, str(row[0]), store_id, rep), True
+    visit_id = ensure_visit(db, None, store_id, rep)
+    with transaction(db):
+        db.execute("UPDATE visits SET batch_key = ? WHERE id = ?", [key, visit_id])
+    return visit_id, False
+
+
+def finish_batch(db: sqlite_utils.Database, visit_id: str) -> None:
+    """The batch of ``visit_id`` ran to its end: a later scan of it opens a new visit."""
+    with transaction(db):
+        db.execute(
+            "UPDATE visits SET batch_done_at = ? WHERE id = ? AND batch_key IS NOT NULL",
+            [_now(), visit_id],
+        )
 
 
 def visit_store(db: sqlite_utils.Database, visit_id: str) -> str | None:
@@ -140,7 +181,7 @@ def save_scan(db: sqlite_utils.Database, visit_id: str, scan: ScanResult) -> int
             "INSERT INTO kpis (visit_id, photo_id, name, scope, value) VALUES (?, ?, ?, ?, ?)",
             [(visit_id, photo_id, name, scope, value) for name, scope, value in kpis],
         )
-        queue_kpis(db, visit_id, str(visit[0]), photo.sha256, kpis)
+        queue_kpis(db, visit_id, str(visit[0]), photo.sha256, kpis, replaces=None)
     return photo_id
 
 

@@ -9,6 +9,8 @@ from typing import Protocol
 
 from shelfscan.errors import PlanogramError
 from shelfscan.planogram.model import Planogram, validate
+from shelfscan.planogram.readers._build import check_bounds, short
+from shelfscan.planogram.readers._io import decode_text, read_bytes
 from shelfscan.planogram.readers.azure import is_azure, read_azure_data
 from shelfscan.planogram.readers.csv_format import read_csv, read_csv_text
 from shelfscan.planogram.readers.json_format import read_json_data
@@ -64,12 +66,15 @@ def detect_format(path: Path) -> str:
 
 
 def _load_json(path: Path) -> object:
+    text = decode_text(read_bytes(path), path)
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise PlanogramError(f"{path}: cannot read ({exc})") from exc
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise PlanogramError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from exc
+    except RecursionError:
+        raise PlanogramError(f"{path}: invalid JSON (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise PlanogramError(f"{path}: invalid JSON ({short(str(exc))})") from None
 
 
 def _read_json(path: Path) -> list[Planogram]:
@@ -115,6 +120,7 @@ def read_planograms(
         raise PlanogramError(f"{path}: no such file")
     bays = reader(path)
     for bay in bays:
+        check_bounds(bay)
         validate(bay, known_skus)
     return bays
 

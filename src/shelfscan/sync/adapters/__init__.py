@@ -36,6 +36,7 @@ def _salesforce(client: HttpClient, settings: SyncSettings, db: sqlite_utils.Dat
         max_batch=settings.batch_size,
         db=db,
         upload_photos=settings.upload_photos,
+        upload_settle_s=settings.upload_settle_s,
     )
 
 
