@@ -43,6 +43,7 @@ from shelfscan.recognition.spec import CatalogSpec
 from shelfscan.store import catalog as store_catalog
 from shelfscan.store import planogram as store_planogram
 from shelfscan.store import prices as store_prices
+from shelfscan.store import review as store_review
 from shelfscan.store import save_scan
 from shelfscan.store.quality import save_bay
 from shelfscan.store.results import photo_detections
@@ -435,9 +436,10 @@ def rescore_visit(
 ) -> list[RescoreOutcome]:
     """Re-run recognition on a stored visit from its photo files and stored boxes.
 
-    Each photo is updated in its own transaction (SKU columns, unknown facings, share
-    KPIs and their outbox rows); a photo whose file is gone or changed is reported and
-    the rest go on. Shelf and planogram KPIs are left as they are.
+    Each photo is updated in its own transaction (SKU columns, unknown facings, shelf
+    and share KPIs and their outbox rows, then its rows and gaps); boxes reviewed as "not
+    a product" no longer count. A photo whose file is gone or changed is reported and
+    the rest go on. Planogram KPIs are left as they are.
     """
     outcomes = []
     for photo in store_catalog.visit_photos(db, visit_id):
@@ -452,8 +454,16 @@ def rescore_visit(
         except ShelfscanError as exc:
             outcomes.append(RescoreOutcome(photo["id"], str(path), error=str(exc)))
             continue
-        rows = kpi_rows(ScanResult(info, dets, layout, report))
-        store_catalog.save_rescore(db, visit_id, photo["id"], dets, rows, SHARE_KPIS)
+        shelf = shelf_kpis(dets, layout)
+        rows = kpi_rows(ScanResult(info, dets, layout, merge_kpis([shelf, report])))
+        names = (*SHARE_KPIS, *shelf.values, *shelf.breakdowns)
+        store_catalog.save_rescore(db, visit_id, photo["id"], dets, rows, names)
+        store_review.replace_layout(  # rows and gaps follow the boxes still counted
+            db,
+            photo["id"],
+            [int(r) for r in dets.column("row", -1)],
+            [(g.row, g.xyxy, g.width_facings) for g in layout.gaps],
+        )
         outcomes.append(
             RescoreOutcome(
                 photo["id"],
