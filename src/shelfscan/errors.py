@@ -47,5 +47,9 @@ class SyncError(ShelfscanError):
     """Uploading to the CRM failed in a way the user must act on."""
 
 
+class PriceListError(ShelfscanError):
+    """A price list file is malformed (the message names the file and line)."""
+
+
 class BatchError(ShelfscanError):
     """A batch input (folder or manifest) or the Ray cluster cannot be used."""

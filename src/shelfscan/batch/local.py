@@ -51,10 +51,17 @@ def can_start_workers() -> bool:
 def worker_spec(spec: PipelineSpec, workers: int) -> PipelineSpec:
     """The spec each worker builds: the thread budget (``threads``) split over workers."""
     threads = max(1, spec.settings.threads // workers)
-    catalog = spec.catalog
+    catalog, pricing = spec.catalog, spec.pricing
     if catalog is not None:
         catalog = replace(catalog, settings=replace(catalog.settings, threads=threads))
-    return replace(spec, settings=replace(spec.settings, threads=threads), catalog=catalog)
+    if pricing is not None:
+        pricing = replace(pricing, ocr=replace(pricing.ocr, threads=threads))
+    return replace(
+        spec,
+        settings=replace(spec.settings, threads=threads),
+        catalog=catalog,
+        pricing=pricing,
+    )
 
 
 def _exit_with_parent(parent: int) -> None:
