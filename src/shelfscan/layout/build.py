@@ -1,74 +1,152 @@
-"""Build a ``ShelfLayout`` (rows and gaps) from one photo's detections."""
+"""Build a ``ShelfLayout`` (bays, rows and gaps) from one photo's detections.
+
+Order: facing clean-up -> shelf slope -> bays -> rows per bay -> gaps with evidence.
+"""
 
 from __future__ import annotations
 
 import time
 
 import numpy as np
+import numpy.typing as npt
 
+from shelfscan.layout.cleanup import RULES, clean_facings
+from shelfscan.layout.evidence import GapEvidence, score_gaps
 from shelfscan.layout.gaps import MIN_GAP_FACINGS, find_row_gaps
-from shelfscan.layout.rows import cluster_rows
-from shelfscan.types import CLASS_EMPTY, CLASS_PRODUCT, Detections, Gap, ShelfLayout, ShelfRow
+from shelfscan.layout.rows import cluster_rows, merge_untagged, rows_on_lines
+from shelfscan.layout.structure import Bay, deslant, find_bays, shelf_slope
+from shelfscan.types import CLASS_EMPTY, CLASS_PRICE_TAG, CLASS_PRODUCT, Detections, Gap, ShelfLayout, ShelfRow
+
+Image = npt.NDArray[np.uint8]
+
+MIN_ROW_FACINGS = 3  # a row of fewer facings is a sign, a shelf edge or clutter, not a row
+MIN_ROW_SPAN = 0.25  # ... unless its facings span this share of the bay
+LEVEL = 0.003  # slopes below this are level enough to cluster as they are
 
 
 def _overlap_1d(a: tuple[float, float], b: tuple[float, float]) -> float:
     return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
+def _rows_of(boxes: npt.NDArray[np.float64], width: float) -> tuple[list[list[int]], float]:
+    """Rows (box indices) clustered along the shelf slope, and the slope."""
+    rows = cluster_rows(boxes.astype(np.float32))
+    slope = shelf_slope(boxes, rows)
+    if abs(slope) >= LEVEL:
+        rows = cluster_rows(deslant(boxes, slope, width / 2).astype(np.float32))
+    return rows, slope
+
+
+def _row_gaps(
+    dets: Detections,
+    r: int,
+    products: npt.NDArray[np.int64],
+    empties: npt.NDArray[np.int64],
+    band: tuple[float, float],
+    bay: Bay,
+    min_gap_facings: float,
+) -> list[Gap]:
+    """Holes between a row's products (measured against the bay) plus empty-slot boxes."""
+    y_top, y_bottom = band
+    widths = dets.width[products]
+    typical = float(np.median(widths)) if len(products) else float(np.median(dets.width[empties]))
+    holes = find_row_gaps(dets.xyxy[products], bay.x_left, bay.x_right, min_gap_facings)
+    gaps = [Gap(r, (x1, y_top, x2, y_bottom), w) for x1, x2, w in holes]
+    for e in empties:
+        ex1, ex2 = float(dets.xyxy[e, 0]), float(dets.xyxy[e, 2])
+        covered = sum(_overlap_1d((ex1, ex2), (g.xyxy[0], g.xyxy[2])) for g in gaps)
+        if covered < 0.5 * (ex2 - ex1):
+            box = (ex1, float(dets.xyxy[e, 1]), ex2, float(dets.xyxy[e, 3]))
+            gaps.append(Gap(r, box, (ex2 - ex1) / max(typical, 1e-6)))
+    return sorted(gaps, key=lambda g: g.xyxy[0])
+
+
 def build_layout(
     dets: Detections,
     image_size: tuple[int, int],
     min_gap_facings: float = MIN_GAP_FACINGS,
+    rules: tuple[str, ...] = RULES,
+    image: Image | None = None,
 ) -> tuple[Detections, ShelfLayout]:
-    """Cluster facings into rows and find gaps.
+    """Clean the facings, find the bays and their rows, and the gaps on each row.
 
     Products and detected empty slots are clustered together so an empty stretch keeps
-    its row. Gaps are holes between products wider than ``min_gap_facings`` typical
-    facings (the row is measured against the whole bay's left and right edges) plus
-    empty-slot detections that no hole already covers.
+    its row. Boxes outside the kept bays (side bays) and on rows too short to be a shelf
+    get row -1 and stay out of the rows and the KPIs. Gaps are holes between products
+    wider than ``min_gap_facings`` typical facings, measured against the bay's extent,
+    plus empty-slot detections no hole covers; each gets a confidence from the evidence
+    (``layout.evidence``); ``layout.gaps`` holds the confident ones.
 
-    Returns the detections with a ``row`` column (-1 for boxes on no row, e.g. price tags)
-    and the layout.
+    ``image`` (H, W, 3) at any scale of ``image_size`` gives the gaps their texture
+    evidence; without it, gaps are judged on the boxes alone.
+
+    Returns the cleaned detections with a ``row`` column and the layout.
     """
     t0 = time.perf_counter()
+    cleaned = clean_facings(dets, rules)
+    dets = cleaned.detections
     row_col = np.full(len(dets), -1, dtype=np.int64)
     on_shelf = np.flatnonzero((dets.class_id == CLASS_PRODUCT) | (dets.class_id == CLASS_EMPTY))
     if len(on_shelf) == 0:
         layout = ShelfLayout((), (), image_size, (time.perf_counter() - t0) * 1000)
         return dets.with_data(row=row_col), layout
-    boxes = dets.xyxy[on_shelf]
-    bay_left, bay_right = float(boxes[:, 0].min()), float(boxes[:, 2].max())
+    boxes = dets.xyxy[on_shelf].astype(np.float64)
+    width = float(image_size[0])
+    rows_all, slope = _rows_of(boxes, width)
+    bays = find_bays(deslant(boxes, slope, width / 2), rows_all, width) or [
+        Bay(float(boxes[:, 0].min()), float(boxes[:, 2].max()), True)
+    ]
+    cx = (boxes[:, 0] + boxes[:, 2]) / 2
+    tags = dets.xyxy[dets.class_id == CLASS_PRICE_TAG].astype(np.float64)
     rows: list[ShelfRow] = []
-    gaps: list[Gap] = []
-    for r, members in enumerate(cluster_rows(boxes)):
-        ids = on_shelf[members]
-        row_col[ids] = r
-        products = ids[dets.class_id[ids] == CLASS_PRODUCT]
-        empties = ids[dets.class_id[ids] == CLASS_EMPTY]
-        y_top, y_bottom = float(dets.xyxy[ids, 1].min()), float(dets.xyxy[ids, 3].max())
-        widths = dets.width[products]
-        typical = (
-            float(np.median(widths)) if len(products) else float(np.median(dets.width[empties]))
-        )
-        holes = find_row_gaps(dets.xyxy[products], bay_left, bay_right, min_gap_facings)
-        row_gaps = [Gap(r, (x1, y_top, x2, y_bottom), w) for x1, x2, w in holes]
-        for e in empties:
-            ex1, ex2 = float(dets.xyxy[e, 0]), float(dets.xyxy[e, 2])
-            covered = sum(_overlap_1d((ex1, ex2), (g.xyxy[0], g.xyxy[2])) for g in row_gaps)
-            if covered < 0.5 * (ex2 - ex1):
-                box = (ex1, float(dets.xyxy[e, 1]), ex2, float(dets.xyxy[e, 3]))
-                row_gaps.append(Gap(r, box, (ex2 - ex1) / max(typical, 1e-6)))
-        gaps.extend(sorted(row_gaps, key=lambda g: g.xyxy[0]))
-        rows.append(
-            ShelfRow(
-                index=r,
-                y_top=y_top,
-                y_bottom=y_bottom,
-                x_left=float(dets.xyxy[ids, 0].min()),
-                x_right=float(dets.xyxy[ids, 2].max()),
-                facing_ids=tuple(int(i) for i in products),
-                typical_width=typical,
+    candidates: list[tuple[Gap, Bay]] = []
+    for bay in bays:
+        in_bay = np.flatnonzero((cx >= bay.x_left) & (cx < bay.x_right))
+        if len(in_bay) == 0:
+            continue
+        sub = boxes[in_bay]
+        th = float(np.median(sub[:, 3] - sub[:, 1]))
+        members_rows = merge_untagged(rows_on_lines(sub, th), sub, tags, th)
+        for members in sorted(
+            members_rows, key=lambda m: float(np.median(boxes[in_bay[m], 3]))
+        ):
+            ids = on_shelf[in_bay[members]]
+            products = ids[dets.class_id[ids] == CLASS_PRODUCT]
+            empties = ids[dets.class_id[ids] == CLASS_EMPTY]
+            if len(products) == 0:
+                continue
+            b = dets.xyxy[ids]
+            pb = dets.xyxy[products]
+            span = float(pb[:, 2].max() - pb[:, 0].min())
+            if len(products) < MIN_ROW_FACINGS and span < MIN_ROW_SPAN * bay.width:
+                continue
+            r = len(rows)
+            row_col[ids] = r
+            y_top = float(np.percentile(b[:, 1], 10))
+            y_bottom = float(np.percentile(b[:, 3], 90))
+            typical = float(np.median(dets.width[products])) if len(products) else 0.0
+            rows.append(
+                ShelfRow(
+                    index=r,
+                    y_top=y_top,
+                    y_bottom=y_bottom,
+                    x_left=float(b[:, 0].min()),
+                    x_right=float(b[:, 2].max()),
+                    facing_ids=tuple(int(i) for i in products),
+                    typical_width=typical,
+                )
             )
-        )
-    layout = ShelfLayout(tuple(rows), tuple(gaps), image_size, (time.perf_counter() - t0) * 1000)
+            for g in _row_gaps(dets, r, products, empties, (y_top, y_bottom), bay, min_gap_facings):
+                candidates.append((g, bay))
+    evidence: GapEvidence = score_gaps(dets, rows, candidates, image, image_size)
+    layout = ShelfLayout(
+        tuple(rows),
+        evidence.confident,
+        image_size,
+        (time.perf_counter() - t0) * 1000,
+        weak_gaps=evidence.weak,
+        bays=tuple((b.x_left, b.x_right) for b in bays),
+        slope=slope,
+        dropped=dict(cleaned.dropped),
+    )
     return dets.with_data(row=row_col), layout

@@ -42,3 +42,119 @@ def cluster_rows(
             bands.append((top, bottom))
     rows_sorted = sorted(rows, key=lambda r: float(np.median((boxes[r, 1] + boxes[r, 3]) / 2)))
     return [sorted(r, key=lambda j: float(boxes[j, 0])) for r in rows_sorted]
+
+
+LINE_BIN = 0.05  # histogram bin of box bottoms, in median facing heights
+LINE_SIGMA = 0.12  # smoothing of that histogram, in median facing heights
+LINE_SEPARATION = 0.5  # two shelf lines are at least this many median heights apart
+LINE_REACH = 0.45  # a box stands on a line when its bottom is this close (median heights)
+
+
+def _smooth(values: npt.NDArray[np.float64], sigma_bins: float) -> npt.NDArray[np.float64]:
+    radius = max(1, int(3 * sigma_bins))
+    k = np.exp(-0.5 * (np.arange(-radius, radius + 1) / max(sigma_bins, 1e-6)) ** 2)
+    return np.asarray(np.convolve(values, k / k.sum(), mode="same"), np.float64)
+
+
+def shelf_lines(bottoms: npt.NDArray[np.float64], typical_height: float) -> list[float]:
+    """y of the shelf lines: peaks of the smoothed histogram of box bottoms (N,), at least
+    ``LINE_SEPARATION`` median heights apart, strongest first kept; returned top first."""
+    if len(bottoms) == 0 or typical_height <= 0:
+        return []
+    step = LINE_BIN * typical_height
+    lo = float(bottoms.min()) - 3 * typical_height * LINE_SIGMA
+    n = int((float(bottoms.max()) - lo) / step) + 4
+    hist = np.bincount(((bottoms - lo) / step).astype(np.int64), minlength=n).astype(np.float64)
+    dens = _smooth(hist, LINE_SIGMA / LINE_BIN)
+    is_peak = (dens > 0) & (dens >= np.roll(dens, 1)) & (dens > np.roll(dens, -1))
+    peaks = np.flatnonzero(is_peak)
+    kept: list[int] = []
+    for p in peaks[np.argsort(-dens[peaks], kind="stable")]:
+        if all(abs(int(p) - q) * LINE_BIN >= LINE_SEPARATION for q in kept):
+            kept.append(int(p))
+    return sorted(lo + (p + 0.5) * step for p in kept)
+
+
+def rows_on_lines(
+    xyxy: npt.NDArray[np.float64], typical_height: float, refits: int = 2
+) -> list[list[int]]:
+    """Cluster boxes (N, 4) by the shelf line they stand on; top row first, left to right.
+
+    Lines start level at the peaks of ``shelf_lines``; each is then refitted as a straight
+    line (y = a + b x) through its boxes' bottoms, so rows follow sloped shelf edges and
+    converging ones in an oblique photo. A box whose bottom is farther than
+    ``LINE_REACH`` median heights from every line stays on no row.
+    """
+    boxes = np.asarray(xyxy, np.float64).reshape(-1, 4)
+    if len(boxes) == 0:
+        return []
+    cx = (boxes[:, 0] + boxes[:, 2]) / 2
+    bottom = boxes[:, 3]
+    lines = [(y, 0.0) for y in shelf_lines(bottom, typical_height)]
+    if not lines:
+        return []
+    x_mid = float(np.median(cx))
+    assign = np.full(len(boxes), -1)
+    for it in range(refits + 1):
+        pred = np.stack([a + b * (cx - x_mid) for a, b in lines], axis=1)  # (N, L)
+        dist = np.abs(bottom[:, None] - pred)
+        assign = np.where(dist.min(axis=1) <= LINE_REACH * typical_height, dist.argmin(axis=1), -1)
+        if it == refits:
+            break
+        new = []
+        for k, (a, b) in enumerate(lines):
+            m = assign == k
+            if m.sum() >= 4 and float(np.ptp(cx[m])) > 2 * typical_height:
+                slope, icpt = np.polyfit(cx[m] - x_mid, bottom[m], 1)
+                if abs(slope) < 0.2:
+                    a, b = float(icpt), float(slope)
+            elif m.any():
+                a = float(np.median(bottom[m] - b * (cx[m] - x_mid)))
+            new.append((a, b))
+        lines = new
+    out = [np.flatnonzero(assign == k) for k in range(len(lines))]
+    out = [m for m in out if len(m)]
+    out.sort(key=lambda m: float(np.median(bottom[m])))
+    return [sorted((int(i) for i in m), key=lambda j: float(boxes[j, 0])) for m in out]
+
+
+TAG_BAND = (-0.15, 0.6)  # a line's price tags hang this far below it (median heights)
+
+
+def merge_untagged(
+    rows: list[list[int]],
+    xyxy: npt.NDArray[np.float64],
+    tags: npt.NDArray[np.float64],
+    typical_height: float,
+) -> list[list[int]]:
+    """Merge each row with no price tag under its line into the row below it.
+
+    ``rows`` top first (indices into ``xyxy`` (N, 4)); ``tags`` (T, 4) price-tag boxes.
+    Applied only where the photo shows tags on most lines (at least one per line on
+    average): then a line without one is a level of stacked units, not a shelf edge.
+    """
+    if len(rows) < 2 or len(tags) < len(rows):
+        return rows
+    tcx = (tags[:, 0] + tags[:, 2]) / 2
+    tcy = (tags[:, 1] + tags[:, 3]) / 2
+    has_tag = []
+    for members in rows:
+        b = xyxy[members]
+        line = float(np.median(b[:, 3]))
+        near = (tcy >= line + TAG_BAND[0] * typical_height) & (
+            tcy <= line + TAG_BAND[1] * typical_height
+        )
+        within = (tcx >= b[:, 0].min()) & (tcx <= b[:, 2].max())
+        has_tag.append(bool((near & within).any()))
+    if sum(has_tag) < 0.5 * len(rows):
+        return rows
+    out: list[list[int]] = []
+    carry: list[int] = []
+    for members, tagged in zip(rows, has_tag, strict=True):
+        carry = carry + members
+        if tagged:
+            out.append(sorted(carry, key=lambda j: float(xyxy[j, 0])))
+            carry = []
+    if carry:
+        out.append(sorted(carry, key=lambda j: float(xyxy[j, 0])))
+    return out
