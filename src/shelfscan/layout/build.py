@@ -13,15 +13,31 @@ import numpy.typing as npt
 from shelfscan.layout.cleanup import RULES, clean_facings
 from shelfscan.layout.evidence import GapEvidence, score_gaps
 from shelfscan.layout.gaps import MIN_GAP_FACINGS, find_row_gaps
-from shelfscan.layout.rows import cluster_rows, merge_untagged, rows_on_lines
+from shelfscan.layout.rows import cluster_rows, rows_on_lines
 from shelfscan.layout.structure import Bay, deslant, find_bays, shelf_slope
-from shelfscan.types import CLASS_EMPTY, CLASS_PRICE_TAG, CLASS_PRODUCT, Detections, Gap, ShelfLayout, ShelfRow
+from shelfscan.types import CLASS_EMPTY, CLASS_PRODUCT, Detections, Gap, ShelfLayout, ShelfRow
 
 Image = npt.NDArray[np.uint8]
 
-MIN_ROW_FACINGS = 3  # a row of fewer facings is a sign, a shelf edge or clutter, not a row
-MIN_ROW_SPAN = 0.25  # ... unless its facings span this share of the bay
+MIN_ROW_FACINGS = 2  # a row of fewer facings is a sign, a shelf edge or clutter, not a row
+MIN_ROW_SPAN = 0.3  # and its facings must cover this share of the bay width
 LEVEL = 0.003  # slopes below this are level enough to cluster as they are
+
+
+def covered(xyxy: npt.NDArray[np.float32]) -> float:
+    """Length of the union of the boxes' (N, 4) x-intervals."""
+    if len(xyxy) == 0:
+        return 0.0
+    order = np.argsort(xyxy[:, 0])
+    total, cur_l, cur_r = 0.0, float(xyxy[order[0], 0]), float(xyxy[order[0], 2])
+    for i in order[1:]:
+        x1, x2 = float(xyxy[i, 0]), float(xyxy[i, 2])
+        if x1 > cur_r:
+            total += cur_r - cur_l
+            cur_l, cur_r = x1, x2
+        else:
+            cur_r = max(cur_r, x2)
+    return total + cur_r - cur_l
 
 
 def _overlap_1d(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -53,12 +69,57 @@ def _row_gaps(
     holes = find_row_gaps(dets.xyxy[products], bay.x_left, bay.x_right, min_gap_facings)
     gaps = [Gap(r, (x1, y_top, x2, y_bottom), w) for x1, x2, w in holes]
     for e in empties:
-        ex1, ex2 = float(dets.xyxy[e, 0]), float(dets.xyxy[e, 2])
+        ex1 = max(float(dets.xyxy[e, 0]), bay.x_left)  # the part inside the bay
+        ex2 = min(float(dets.xyxy[e, 2]), bay.x_right)
+        if ex2 - ex1 < min_gap_facings * typical:  # narrower than a facing: no slot
+            continue
         covered = sum(_overlap_1d((ex1, ex2), (g.xyxy[0], g.xyxy[2])) for g in gaps)
         if covered < 0.5 * (ex2 - ex1):
             box = (ex1, float(dets.xyxy[e, 1]), ex2, float(dets.xyxy[e, 3]))
             gaps.append(Gap(r, box, (ex2 - ex1) / max(typical, 1e-6)))
     return sorted(gaps, key=lambda g: g.xyxy[0])
+
+
+def _bay_rows(
+    dets: Detections, ids: npt.NDArray[np.int64], bay: Bay, first_index: int
+) -> list[tuple[ShelfRow, npt.NDArray[np.int64]]]:
+    """Rows of one bay (with the empty-slot boxes on each), top row first.
+
+    ``ids`` index the bay's product and empty boxes in ``dets``. A row needs
+    ``MIN_ROW_FACINGS`` products whose boxes cover ``MIN_ROW_SPAN`` of the bay's width.
+    """
+    if len(ids) == 0:
+        return []
+    sub = dets.xyxy[ids].astype(np.float64)
+    typical_h = float(np.median(sub[:, 3] - sub[:, 1]))
+    out: list[tuple[ShelfRow, npt.NDArray[np.int64]]] = []
+    for members in rows_on_lines(sub, typical_h):
+        row_ids = ids[members]
+        products = row_ids[dets.class_id[row_ids] == CLASS_PRODUCT]
+        empties = row_ids[dets.class_id[row_ids] == CLASS_EMPTY]
+        pb = dets.xyxy[products]
+        if len(products) < MIN_ROW_FACINGS or covered(pb) < MIN_ROW_SPAN * bay.width:
+            continue
+        b = dets.xyxy[row_ids]
+        row = ShelfRow(
+            index=first_index + len(out),
+            y_top=float(np.percentile(b[:, 1], 10)),
+            y_bottom=float(np.percentile(b[:, 3], 90)),
+            x_left=float(pb[:, 0].min()),
+            x_right=float(pb[:, 2].max()),
+            facing_ids=tuple(int(i) for i in products),
+            typical_width=float(np.median(dets.width[products])),
+        )
+        out.append((row, empties))
+    return out
+
+
+def _bay_extent(bay: Bay, rows: list[ShelfRow]) -> Bay:
+    """The bay's left and right ends: where most of its rows end (the median row ends),
+    so one short row shows as a gap and the photo's border never does."""
+    left = float(np.median([r.x_left for r in rows]))
+    right = float(np.median([r.x_right for r in rows]))
+    return Bay(max(bay.x_left, left), min(bay.x_right, right), bay.main)
 
 
 def build_layout(
@@ -97,47 +158,23 @@ def build_layout(
         Bay(float(boxes[:, 0].min()), float(boxes[:, 2].max()), True)
     ]
     cx = (boxes[:, 0] + boxes[:, 2]) / 2
-    tags = dets.xyxy[dets.class_id == CLASS_PRICE_TAG].astype(np.float64)
     rows: list[ShelfRow] = []
-    candidates: list[tuple[Gap, Bay]] = []
+    candidates: list[Gap] = []
+    kept_bays: list[Bay] = []
     for bay in bays:
-        in_bay = np.flatnonzero((cx >= bay.x_left) & (cx < bay.x_right))
-        if len(in_bay) == 0:
+        in_bay = on_shelf[(cx >= bay.x_left) & (cx < bay.x_right)]
+        bay_rows = _bay_rows(dets, in_bay, bay, len(rows))
+        if not bay_rows:
             continue
-        sub = boxes[in_bay]
-        th = float(np.median(sub[:, 3] - sub[:, 1]))
-        members_rows = merge_untagged(rows_on_lines(sub, th), sub, tags, th)
-        for members in sorted(
-            members_rows, key=lambda m: float(np.median(boxes[in_bay[m], 3]))
-        ):
-            ids = on_shelf[in_bay[members]]
-            products = ids[dets.class_id[ids] == CLASS_PRODUCT]
-            empties = ids[dets.class_id[ids] == CLASS_EMPTY]
-            if len(products) == 0:
-                continue
-            b = dets.xyxy[ids]
-            pb = dets.xyxy[products]
-            span = float(pb[:, 2].max() - pb[:, 0].min())
-            if len(products) < MIN_ROW_FACINGS and span < MIN_ROW_SPAN * bay.width:
-                continue
-            r = len(rows)
-            row_col[ids] = r
-            y_top = float(np.percentile(b[:, 1], 10))
-            y_bottom = float(np.percentile(b[:, 3], 90))
-            typical = float(np.median(dets.width[products])) if len(products) else 0.0
-            rows.append(
-                ShelfRow(
-                    index=r,
-                    y_top=y_top,
-                    y_bottom=y_bottom,
-                    x_left=float(b[:, 0].min()),
-                    x_right=float(b[:, 2].max()),
-                    facing_ids=tuple(int(i) for i in products),
-                    typical_width=typical,
-                )
-            )
-            for g in _row_gaps(dets, r, products, empties, (y_top, y_bottom), bay, min_gap_facings):
-                candidates.append((g, bay))
+        bay = _bay_extent(bay, [r for r, _ in bay_rows])
+        kept_bays.append(bay)
+        for row, empties in bay_rows:
+            rows.append(row)
+            row_col[list(row.facing_ids)] = row.index
+            row_col[empties] = row.index
+            products = np.asarray(row.facing_ids, np.int64)
+            band = (row.y_top, row.y_bottom)
+            candidates += _row_gaps(dets, row.index, products, empties, band, bay, min_gap_facings)
     evidence: GapEvidence = score_gaps(dets, rows, candidates, image, image_size)
     layout = ShelfLayout(
         tuple(rows),
@@ -145,7 +182,7 @@ def build_layout(
         image_size,
         (time.perf_counter() - t0) * 1000,
         weak_gaps=evidence.weak,
-        bays=tuple((b.x_left, b.x_right) for b in bays),
+        bays=tuple((b.x_left, b.x_right) for b in kept_bays),
         slope=slope,
         dropped=dict(cleaned.dropped),
     )

@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from shelfscan.layout.structure import Bay
 from shelfscan.types import CLASS_EMPTY, Detections, Gap, ShelfRow
 
 Image = npt.NDArray[np.uint8]
@@ -57,7 +56,7 @@ def texture_map(image: Image, long_side: int = WORK_SIDE) -> tuple[npt.NDArray[n
 
 
 def _region_mean(tex: npt.NDArray[np.float32], box: tuple[float, float, float, float]) -> float:
-    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    x1, y1, x2, y2 = (round(v) for v in box)
     h, w = tex.shape
     x1, x2 = max(0, x1), min(w, x2)
     y1, y2 = max(0, y1), min(h, y2)
@@ -121,7 +120,7 @@ def gap_confidence(
 def score_gaps(
     dets: Detections,
     rows: list[ShelfRow],
-    candidates: list[tuple[Gap, Bay]],
+    candidates: list[Gap],
     image: Image | None,
     image_size: tuple[int, int],
 ) -> GapEvidence:
@@ -137,7 +136,7 @@ def score_gaps(
     by_index = {r.index: r for r in rows}
     confident: list[Gap] = []
     weak: list[Gap] = []
-    for gap, bay in candidates:
+    for gap in candidates:
         row = by_index[gap.row]
         facing_boxes = dets.xyxy[list(row.facing_ids)] if row.facing_ids else np.zeros((0, 4))
         x1, x2 = gap.xyxy[0], gap.xyxy[2]
