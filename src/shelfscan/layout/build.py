@@ -80,27 +80,60 @@ def _row_gaps(
     return sorted(gaps, key=lambda g: g.xyxy[0])
 
 
+def _is_row(
+    dets: Detections, group: npt.NDArray[np.int64], n_products: int, bay: Bay, typical_h: float
+) -> bool:
+    """A shelf row: enough products over enough of the bay, or an empty shelf (empty-slot
+    boxes over enough of the bay, no taller than 1.5 facings: not the floor or a wall)."""
+    if n_products == 0:
+        empty = dets.xyxy[group]
+        return bool(
+            covered(empty) >= MIN_ROW_SPAN * bay.width
+            and float(np.median(empty[:, 3] - empty[:, 1])) <= 1.5 * typical_h
+        )
+    products = dets.xyxy[group[dets.class_id[group] == CLASS_PRODUCT]]
+    return n_products >= MIN_ROW_FACINGS and covered(products) >= MIN_ROW_SPAN * bay.width
+
+
 def _bay_rows(
     dets: Detections, ids: npt.NDArray[np.int64], bay: Bay, first_index: int
 ) -> list[tuple[ShelfRow, npt.NDArray[np.int64]]]:
     """Rows of one bay (with the empty-slot boxes on each), top row first.
 
     ``ids`` index the bay's product and empty boxes in ``dets``. A row needs
-    ``MIN_ROW_FACINGS`` products whose boxes cover ``MIN_ROW_SPAN`` of the bay's width.
+    ``MIN_ROW_FACINGS`` products whose boxes cover ``MIN_ROW_SPAN`` of the bay's width;
+    the boxes of a shorter line (a sign, clutter, a level of stacked units) join the
+    nearest row instead, so their facings still count. A bay whose every line is short
+    keeps its longest.
     """
     if len(ids) == 0:
         return []
     sub = dets.xyxy[ids].astype(np.float64)
     typical_h = float(np.median(sub[:, 3] - sub[:, 1]))
+    groups = [ids[m] for m in rows_on_lines(sub, typical_h)]
+    if not groups:
+        return []
+    n_products = [int((dets.class_id[g] == CLASS_PRODUCT).sum()) for g in groups]
+    ok = [_is_row(dets, g, n, bay, typical_h) for g, n in zip(groups, n_products, strict=True)]
+    if not any(ok):
+        if max(n_products) == 0:
+            return []
+        ok[int(np.argmax(n_products))] = True
+    lines = np.array([float(np.median(dets.xyxy[g, 3])) for g in groups])
+    kept = [i for i, good in enumerate(ok) if good]
+    members: dict[int, list[int]] = {i: list(groups[i]) for i in kept}
+    for i, good in enumerate(ok):
+        if not good:
+            nearest = min(kept, key=lambda k: abs(lines[k] - lines[i]))
+            members[nearest] += list(groups[i])
     out: list[tuple[ShelfRow, npt.NDArray[np.int64]]] = []
-    for members in rows_on_lines(sub, typical_h):
-        row_ids = ids[members]
+    for i in kept:
+        row_ids = np.asarray(members[i], np.int64)
+        row_ids = row_ids[np.argsort(dets.xyxy[row_ids, 0], kind="stable")]
         products = row_ids[dets.class_id[row_ids] == CLASS_PRODUCT]
-        empties = row_ids[dets.class_id[row_ids] == CLASS_EMPTY]
-        pb = dets.xyxy[products]
-        if len(products) < MIN_ROW_FACINGS or covered(pb) < MIN_ROW_SPAN * bay.width:
-            continue
-        b = dets.xyxy[row_ids]
+        own = groups[i]
+        b = dets.xyxy[own]  # the row's band comes from its own line, not the joiners
+        pb = dets.xyxy[products] if len(products) else b
         row = ShelfRow(
             index=first_index + len(out),
             y_top=float(np.percentile(b[:, 1], 10)),
@@ -108,9 +141,9 @@ def _bay_rows(
             x_left=float(pb[:, 0].min()),
             x_right=float(pb[:, 2].max()),
             facing_ids=tuple(int(i) for i in products),
-            typical_width=float(np.median(dets.width[products])),
+            typical_width=float(np.median(pb[:, 2] - pb[:, 0])),
         )
-        out.append((row, empties))
+        out.append((row, row_ids[dets.class_id[row_ids] == CLASS_EMPTY]))
     return out
 
 

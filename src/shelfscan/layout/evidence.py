@@ -104,10 +104,10 @@ def gap_confidence(
         if ratio == ratio and ratio > BUSY:
             base -= 0.3
         return float(np.clip(base, 0.0, 1.0))
-    if row_facings < MIN_ROW_FACINGS:
-        return 0.0
+    if row_facings < MIN_ROW_FACINGS and not inside:
+        return 0.0  # one or two boxes never make the rest of the shelf a gap
     if ratio != ratio:  # no image: the boxes alone
-        return 0.6 if inside else 0.3
+        return 0.6 if inside else 0.5
     if ratio <= FLAT:
         conf = 0.9
     elif ratio >= BUSY:
