@@ -95,7 +95,7 @@ class Pipeline:
         dets = self.detector(image)
         timings["detect"] = (time.perf_counter() - t0) * 1000
         dets, layout = build_layout(
-            dets, (photo.width, photo.height), self.settings.min_gap_facings
+            dets, (photo.width, photo.height), self.settings.min_gap_facings, image=image
         )
         timings["layout"] = layout.elapsed_ms
         if self.recognizer is not None:

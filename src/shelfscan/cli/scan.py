@@ -60,6 +60,7 @@ def outcome_json(outcome: PhotoOutcome) -> dict[str, Any]:
                 "row": g.row,
                 "xyxy": [round(v, 1) for v in g.xyxy],
                 "width_facings": round(g.width_facings, 2),
+                "confidence": round(g.confidence, 3),
             }
             for g in r.layout.gaps
         ],

@@ -161,6 +161,7 @@ def build_layout(
     min_gap_facings: float = MIN_GAP_FACINGS,
     rules: tuple[str, ...] = RULES,
     image: Image | None = None,
+    side_bays: bool = True,
 ) -> tuple[Detections, ShelfLayout]:
     """Clean the facings, find the bays and their rows, and the gaps on each row.
 
@@ -172,7 +173,8 @@ def build_layout(
     (``layout.evidence``); ``layout.gaps`` holds the confident ones.
 
     ``image`` (H, W, 3) at any scale of ``image_size`` gives the gaps their texture
-    evidence; without it, gaps are judged on the boxes alone.
+    evidence; without it, gaps are judged on the boxes alone. ``side_bays=False`` takes
+    all boxes as one bay (a bay stitched from several shots is the whole run).
 
     Returns the cleaned detections with a ``row`` column and the layout.
     """
@@ -187,9 +189,10 @@ def build_layout(
     boxes = dets.xyxy[on_shelf].astype(np.float64)
     width = float(image_size[0])
     rows_all, slope = _rows_of(boxes, width)
-    bays = find_bays(deslant(boxes, slope, width / 2), rows_all, width) or [
-        Bay(float(boxes[:, 0].min()), float(boxes[:, 2].max()), True)
-    ]
+    whole = [Bay(float(boxes[:, 0].min()), float(boxes[:, 2].max()), True)]
+    bays = (
+        find_bays(deslant(boxes, slope, width / 2), rows_all, width) if side_bays else []
+    ) or whole
     cx = (boxes[:, 0] + boxes[:, 2]) / 2
     rows: list[ShelfRow] = []
     candidates: list[Gap] = []

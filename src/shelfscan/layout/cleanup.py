@@ -121,9 +121,7 @@ def clean_facings(dets: Detections, rules: tuple[str, ...] = RULES) -> Cleanup:
     """
     unknown = set(rules) - set(ALL_RULES)
     if unknown:
-        raise ValueError(
-            f"unknown clean-up rules {sorted(unknown)}; valid: {', '.join(ALL_RULES)}"
-        )
+        raise ValueError(f"unknown clean-up rules {sorted(unknown)}; valid: {', '.join(ALL_RULES)}")
     keep = np.ones(len(dets), bool)
     cls = dets.class_id.copy()
     dropped = {r: 0 for r in rules}

@@ -47,9 +47,8 @@ def texture_map(image: Image, long_side: int = WORK_SIDE) -> tuple[npt.NDArray[n
     The copy is taken by striding (no resampling cost on a 12 MP photo).
     """
     step = max(1, int(np.ceil(max(image.shape[:2]) / long_side)))
-    small = image[::step, ::step]
-    gray = small.mean(axis=2) if small.ndim == 3 else small.astype(np.float32)
-    gray = gray.astype(np.float32)
+    small = np.ascontiguousarray(image[::step, ::step]).astype(np.float32)
+    gray = small.mean(axis=2) if small.ndim == 3 else small
     gx = np.abs(np.diff(gray, axis=1))[:-1, :]
     gy = np.abs(np.diff(gray, axis=0))[:, :-1]
     return gx + gy, 1.0 / step

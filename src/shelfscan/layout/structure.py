@@ -21,7 +21,7 @@ import numpy.typing as npt
 Boxes = npt.NDArray[np.float64]
 
 BIN_FACINGS = 1.0  # bay columns are about one median facing wide
-SAME_BAY = 0.5  # Jaccard of the row sets of two columns above which they are one bay
+SAME_BAY = 0.5  # share of a column's rows the bay holds, from which the column is in the bay
 SECOND_BAY = 0.6  # a bay at least this share of the widest bay's width is kept as a bay
 
 
@@ -73,9 +73,11 @@ def deslant(boxes: Boxes, slope: float, x_mid: float) -> Boxes:
     return out
 
 
-def _jaccard(a: npt.NDArray[np.bool_], b: npt.NDArray[np.bool_]) -> float:
-    union = int((a | b).sum())
-    return int((a & b).sum()) / union if union else 1.0
+def _contained(bay: npt.NDArray[np.bool_], column: npt.NDArray[np.bool_]) -> float:
+    """Share of a column's rows that the bay already holds (1.0 for an empty column):
+    a column missing some of the bay's rows (a gap, a tall product) stays in the bay."""
+    own = int(column.sum())
+    return int((bay & column).sum()) / own if own else 1.0
 
 
 def find_bays(boxes: Boxes, rows: list[list[int]], width: float) -> list[Bay]:
@@ -83,8 +85,9 @@ def find_bays(boxes: Boxes, rows: list[list[int]], width: float) -> list[Bay]:
 
     ``boxes`` (N, 4) facings; ``rows`` box indices per row; ``width`` the photo width.
     The photo is cut into columns about one median facing wide; each column's signature
-    is the set of rows with a facing centred in it. Neighbouring columns with similar
-    signatures (Jaccard >= ``SAME_BAY`` to the bay's running signature) form one bay.
+    is the set of rows with a facing centred in it. A column joins the bay on its left
+    when at least ``SAME_BAY`` of its rows are rows of that bay; one with two or more
+    new rows (shelves at other heights) starts a new bay.
     Returns the bays left to right (empty when there are no boxes); the widest is
     ``main``; others narrower than ``SECOND_BAY`` of it are dropped (side bays).
     """
@@ -107,7 +110,7 @@ def find_bays(boxes: Boxes, rows: list[list[int]], width: float) -> list[Bay]:
             continue
         if current is None:
             current, start = sig[i].copy(), i
-        elif _jaccard(current, sig[i]) >= SAME_BAY or _jaccard(sig[i - 1], sig[i]) >= SAME_BAY:
+        elif _contained(current, sig[i]) >= SAME_BAY or int((sig[i] & ~current).sum()) < 2:
             current |= sig[i]
         else:
             segments.append((start, i))
