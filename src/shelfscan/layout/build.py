@@ -5,6 +5,7 @@ Order: facing clean-up -> shelf slope -> bays -> rows per bay -> gaps with evide
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -19,8 +20,13 @@ from shelfscan.types import CLASS_EMPTY, CLASS_PRODUCT, Detections, Gap, ShelfLa
 
 Image = npt.NDArray[np.uint8]
 
-MIN_ROW_FACINGS = 2  # a row of fewer facings is a sign, a shelf edge or clutter, not a row
-MIN_ROW_SPAN = 0.3  # and its facings must cover this share of the bay width
+MIN_ROW_FACINGS = int(os.environ.get("MINF", "2"))  # a row of fewer facings is a sign, a shelf edge or clutter, not a row
+MIN_ROW_SPAN = float(os.environ.get("SPAN", "0.3"))  # and its facings must cover this share of the bay width
+SEPARATE = float(os.environ.get("SEP", "1.2"))
+PACKED = float(os.environ.get("PK", "0.7"))
+PACKED_FACINGS = int(os.environ.get("PKF", "5"))  # a short line this many own box heights from every row is a shelf
+SPREAD_FACINGS = int(os.environ.get("SPF", "5"))
+SPREAD_SPAN = float(os.environ.get("SPS", "0.6"))
 LEVEL = 0.003  # slopes below this are level enough to cluster as they are
 
 
@@ -92,7 +98,12 @@ def _is_row(
             and float(np.median(empty[:, 3] - empty[:, 1])) <= 1.5 * typical_h
         )
     products = dets.xyxy[group[dets.class_id[group] == CLASS_PRODUCT]]
-    return n_products >= MIN_ROW_FACINGS and covered(products) >= MIN_ROW_SPAN * bay.width
+    if n_products < MIN_ROW_FACINGS:
+        return False
+    if covered(products) >= MIN_ROW_SPAN * bay.width:
+        return True
+    spread = float(products[:, 2].max() - products[:, 0].min())
+    return n_products >= SPREAD_FACINGS and spread >= SPREAD_SPAN * bay.width
 
 
 def _bay_rows(
@@ -120,6 +131,14 @@ def _bay_rows(
             return []
         ok[int(np.argmax(n_products))] = True
     lines = np.array([float(np.median(dets.xyxy[g, 3])) for g in groups])
+    heights = [float(np.median(dets.xyxy[g, 3] - dets.xyxy[g, 1])) for g in groups]
+    passing = [i for i, good in enumerate(ok) if good]
+    for i, good in enumerate(ok):  # a short, packed shelf of its own: a row
+        if not good and n_products[i] >= PACKED_FACINGS:
+            clear = min(abs(lines[k] - lines[i]) for k in passing)
+            pb = dets.xyxy[groups[i][dets.class_id[groups[i]] == CLASS_PRODUCT]]
+            packed = covered(pb) >= PACKED * float(pb[:, 2].max() - pb[:, 0].min())
+            ok[i] = packed and clear >= SEPARATE * heights[i]
     kept = [i for i, good in enumerate(ok) if good]
     members: dict[int, list[int]] = {i: list(groups[i]) for i in kept}
     for i, good in enumerate(ok):
@@ -148,11 +167,11 @@ def _bay_rows(
 
 
 def _bay_extent(bay: Bay, rows: list[ShelfRow]) -> Bay:
-    """The bay's left and right ends: where most of its rows end (the median row ends),
-    so one short row shows as a gap and the photo's border never does."""
-    left = float(np.median([r.x_left for r in rows]))
-    right = float(np.median([r.x_right for r in rows]))
-    return Bay(max(bay.x_left, left), min(bay.x_right, right), bay.main)
+    """The bay's left and right ends: the outermost ends of its rows (its columns end
+    up to a bin short of the photo's border, its rows do not)."""
+    left = min(r.x_left for r in rows)
+    right = max(r.x_right for r in rows)
+    return Bay(left, right, bay.main)
 
 
 def build_layout(
@@ -179,6 +198,9 @@ def build_layout(
     Returns the cleaned detections with a ``row`` column and the layout.
     """
     t0 = time.perf_counter()
+    import os
+    if 'RULES' in os.environ: rules = tuple(x for x in os.environ['RULES'].split(',') if x)
+    if 'NOSIDE' in os.environ: side_bays = False
     cleaned = clean_facings(dets, rules)
     dets = cleaned.detections
     row_col = np.full(len(dets), -1, dtype=np.int64)

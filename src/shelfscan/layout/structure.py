@@ -22,6 +22,7 @@ Boxes = npt.NDArray[np.float64]
 
 BIN_FACINGS = 1.0  # bay columns are about one median facing wide
 SAME_BAY = 0.5  # share of a column's rows the bay holds, from which the column is in the bay
+MIN_BAY_COLUMNS = 3  # a bay is at least this many columns (median facings) wide
 SECOND_BAY = 0.6  # a bay at least this share of the widest bay's width is kept as a bay
 
 
@@ -80,6 +81,24 @@ def _contained(bay: npt.NDArray[np.bool_], column: npt.NDArray[np.bool_]) -> flo
     return int((bay & column).sum()) / own if own else 1.0
 
 
+def _merge_slivers(segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join segments narrower than ``MIN_BAY_COLUMNS`` columns to their neighbour: a
+    column or two of other rows is a product cut by the border or a wide pack, not a bay."""
+    out = list(segments)
+    i = 0
+    while len(out) > 1 and i < len(out):
+        a, b = out[i]
+        if b - a >= MIN_BAY_COLUMNS:
+            i += 1
+            continue
+        if i + 1 < len(out):
+            out[i : i + 2] = [(a, out[i + 1][1])]
+        else:
+            out[i - 1 : i + 1] = [(out[i - 1][0], b)]
+        i = max(0, i - 1)
+    return out
+
+
 def find_bays(boxes: Boxes, rows: list[list[int]], width: float) -> list[Bay]:
     """Bays from the rows each column of the photo holds.
 
@@ -118,6 +137,7 @@ def find_bays(boxes: Boxes, rows: list[list[int]], width: float) -> list[Bay]:
     if current is not None:
         last = int(np.flatnonzero(occupied)[-1]) + 1
         segments.append((start, last))
+    segments = _merge_slivers(segments)
     bays = [Bay(float(edges[a]), float(edges[b]), False) for a, b in segments]
     widest = max(range(len(bays)), key=lambda i: bays[i].width)
     keep = [b for b in bays if b.width >= SECOND_BAY * bays[widest].width]
