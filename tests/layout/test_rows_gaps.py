@@ -76,11 +76,31 @@ def test_build_layout_rows_gaps_and_row_column() -> None:
 
 
 def test_build_layout_empty_slot_alone_on_a_row_is_a_gap() -> None:
-    boxes = [*shelf_row_boxes(0, 100, [(0, 40), (42, 82)]), [0, 200, 82, 300]]
-    _, layout = build_layout(dets(boxes, [CLASS_PRODUCT, CLASS_PRODUCT, CLASS_EMPTY]), (100, 300))
-    assert len(layout.rows) == 2
+    top = shelf_row_boxes(0, 100, [(0, 40), (42, 82)])
+    bottom = shelf_row_boxes(400, 100, [(0, 40), (42, 82)])
+    boxes = [*top, [0, 200, 82, 300], *bottom]
+    classes = [CLASS_PRODUCT, CLASS_PRODUCT, CLASS_EMPTY, CLASS_PRODUCT, CLASS_PRODUCT]
+    _, layout = build_layout(dets(boxes, classes), (100, 500))
+    assert len(layout.rows) == 3
     assert layout.rows[1].facings == 0
     assert [g.row for g in layout.gaps] == [1]
+
+
+@pytest.mark.parametrize(
+    ("empty_box", "why"),
+    [
+        ([0, 300, 82, 380], "below the bottom shelf: the floor"),
+        ([0, -150, 82, -60], "above the top shelf: the wall"),
+    ],
+)
+def test_build_layout_empty_box_off_the_shelves_is_no_gap(empty_box: list[int], why: str) -> None:
+    top = shelf_row_boxes(0, 100, [(0, 40), (42, 82)])
+    bottom = shelf_row_boxes(150, 100, [(0, 40), (42, 82)])
+    boxes = [[b[0], b[1] + 200, b[2], b[3] + 200] for b in [*top, *bottom, empty_box]]
+    classes = [CLASS_PRODUCT] * 4 + [CLASS_EMPTY]
+    _, layout = build_layout(dets(boxes, classes), (100, 700))
+    assert len(layout.rows) == 2, why
+    assert layout.gaps == (), why
 
 
 def test_build_layout_no_detections() -> None:

@@ -5,14 +5,13 @@ Order: facing clean-up -> shelf slope -> bays -> rows per bay -> gaps with evide
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
 import numpy.typing as npt
 
 from shelfscan.layout.cleanup import RULES, clean_facings
-from shelfscan.layout.evidence import GapEvidence, score_gaps
+from shelfscan.layout.evidence import score_gaps
 from shelfscan.layout.gaps import MIN_GAP_FACINGS, find_row_gaps
 from shelfscan.layout.rows import cluster_rows, rows_on_lines
 from shelfscan.layout.structure import Bay, deslant, find_bays, shelf_slope
@@ -20,13 +19,14 @@ from shelfscan.types import CLASS_EMPTY, CLASS_PRODUCT, Detections, Gap, ShelfLa
 
 Image = npt.NDArray[np.uint8]
 
-MIN_ROW_FACINGS = int(os.environ.get("MINF", "2"))  # a row of fewer facings is a sign, a shelf edge or clutter, not a row
-MIN_ROW_SPAN = float(os.environ.get("SPAN", "0.3"))  # and its facings must cover this share of the bay width
-SEPARATE = float(os.environ.get("SEP", "1.2"))
-PACKED = float(os.environ.get("PK", "0.7"))
-PACKED_FACINGS = int(os.environ.get("PKF", "5"))  # a short line this many own box heights from every row is a shelf
-SPREAD_FACINGS = int(os.environ.get("SPF", "5"))
-SPREAD_SPAN = float(os.environ.get("SPS", "0.6"))
+MIN_ROW_FACINGS = 2  # a row of fewer facings is a sign, a shelf edge or clutter, not a row
+MIN_ROW_SPAN = 0.3  # and its facings must cover this share of the bay width
+SEPARATE = 1.2  # ... or a packed line this many own box heights from every row
+PACKED = 0.8  # packed: boxes cover this share of the line's own extent
+PACKED_FACINGS = 8  # ... with at least this many facings  # a short line this many own box heights from every row is a shelf
+SPREAD_FACINGS = 8  # ... or this many facings spread over
+SPREAD_SPAN = 0.6  # ... this share of the bay (a shelf with gaps)
+STANDS = 0.35  # an empty slot's bottom is this close to its row's shelf line (band heights)
 LEVEL = 0.003  # slopes below this are level enough to cluster as they are
 
 
@@ -57,6 +57,23 @@ def _rows_of(boxes: npt.NDArray[np.float64], width: float) -> tuple[list[list[in
     if abs(slope) >= LEVEL:
         rows = cluster_rows(deslant(boxes, slope, width / 2).astype(np.float32))
     return rows, slope
+
+
+def _on_row(
+    box: npt.NDArray[np.float32], products: npt.NDArray[np.float32], band: tuple[float, float]
+) -> bool:
+    """An empty-slot box is a slot of the row when it stands on the row's shelf (its bottom
+    within ``STANDS`` band heights of the shelf line, no taller than 1.5 bands) and
+    products cover at most a third of it (a box over standing products, the wall above
+    the bay or the floor is not an empty slot)."""
+    top, bottom = band
+    height = bottom - top
+    if abs(float(box[3]) - bottom) > STANDS * height or float(box[3] - box[1]) > 1.5 * height:
+        return False
+    ix = np.clip(np.minimum(products[:, 2], box[2]) - np.maximum(products[:, 0], box[0]), 0, None)
+    iy = np.clip(np.minimum(products[:, 3], box[3]) - np.maximum(products[:, 1], box[1]), 0, None)
+    area = max(float((box[2] - box[0]) * (box[3] - box[1])), 1e-6)
+    return float((ix * iy).sum()) <= area / 3
 
 
 def _row_gaps(
@@ -126,6 +143,10 @@ def _bay_rows(
         return []
     n_products = [int((dets.class_id[g] == CLASS_PRODUCT).sum()) for g in groups]
     ok = [_is_row(dets, g, n, bay, typical_h) for g, n in zip(groups, n_products, strict=True)]
+    stocked = [i for i, n in enumerate(n_products) if n > 0]
+    for i, n in enumerate(n_products):  # "empty" above the top shelf or below the bottom
+        if n == 0 and (not stocked or i < stocked[0] or i > stocked[-1]):  # one: wall, floor
+            ok[i] = False
     if not any(ok):
         if max(n_products) == 0:
             return []
@@ -151,7 +172,9 @@ def _bay_rows(
         row_ids = row_ids[np.argsort(dets.xyxy[row_ids, 0], kind="stable")]
         products = row_ids[dets.class_id[row_ids] == CLASS_PRODUCT]
         own = groups[i]
-        b = dets.xyxy[own]  # the row's band comes from its own line, not the joiners
+        own_products = own[dets.class_id[own] == CLASS_PRODUCT]
+        # the row's band comes from its own line's products, not the joiners or empties
+        b = dets.xyxy[own_products if len(own_products) else own]
         pb = dets.xyxy[products] if len(products) else b
         row = ShelfRow(
             index=first_index + len(out),
@@ -198,9 +221,6 @@ def build_layout(
     Returns the cleaned detections with a ``row`` column and the layout.
     """
     t0 = time.perf_counter()
-    import os
-    if 'RULES' in os.environ: rules = tuple(x for x in os.environ['RULES'].split(',') if x)
-    if 'NOSIDE' in os.environ: side_bays = False
     cleaned = clean_facings(dets, rules)
     dets = cleaned.detections
     row_col = np.full(len(dets), -1, dtype=np.int64)
@@ -229,11 +249,14 @@ def build_layout(
         for row, empties in bay_rows:
             rows.append(row)
             row_col[list(row.facing_ids)] = row.index
-            row_col[empties] = row.index
             products = np.asarray(row.facing_ids, np.int64)
             band = (row.y_top, row.y_bottom)
+            if len(products):
+                slots = [_on_row(dets.xyxy[e], dets.xyxy[products], band) for e in empties]
+                empties = empties[np.asarray(slots, bool)] if len(empties) else empties
+            row_col[empties] = row.index  # empty boxes off the shelf stay on no row
             candidates += _row_gaps(dets, row.index, products, empties, band, bay, min_gap_facings)
-    evidence: GapEvidence = score_gaps(dets, rows, candidates, image, image_size)
+    evidence = score_gaps(dets.with_data(row=row_col), rows, candidates, image, image_size)
     layout = ShelfLayout(
         tuple(rows),
         evidence.confident,

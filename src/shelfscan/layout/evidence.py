@@ -31,6 +31,7 @@ WORK_SIDE = 640  # long side of the gray copy the texture is measured on
 FLAT = 0.55  # region texture / row product texture below this looks like an empty slot
 BUSY = 0.9  # ... above this looks like a product the detector missed
 MIN_ROW_FACINGS = 3  # rows with fewer facings give no hole evidence
+END_FACINGS = 2.5  # empty ends of rows wider than this are the shelf run's end, not OOS
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def gap_confidence(
     inside: bool,
     ratio: float,
     empty_score: float | None,
+    width_facings: float = 1.0,
 ) -> float:
     """Confidence of one gap candidate (table-tested).
 
@@ -97,6 +99,9 @@ def gap_confidence(
         inside: facings stand on both sides of the gap within the bay.
         ratio: region texture / row facing texture (nan: no image).
         empty_score: the detector's score where it boxed the slot ``empty``, else None.
+        width_facings: the gap's width in typical facings; an empty stretch at the end of
+            a row wider than ``END_FACINGS`` is more likely the end of the shelf run or a
+            bay beside it than products out of stock.
     """
     if empty_score is not None:
         base = 0.5 + 0.5 * empty_score
@@ -105,6 +110,8 @@ def gap_confidence(
         return float(np.clip(base, 0.0, 1.0))
     if row_facings < MIN_ROW_FACINGS and not inside:
         return 0.0  # one or two boxes never make the rest of the shelf a gap
+    if not inside and width_facings > END_FACINGS:
+        return 0.2
     if ratio != ratio:  # no image: the boxes alone
         return 0.6 if inside else 0.5
     if ratio <= FLAT:
@@ -130,8 +137,10 @@ def score_gaps(
     if image is not None:
         tex, s = texture_map(image)
         scale = s * image.shape[1] / max(image_size[0], 1)
-    empties = dets.xyxy[dets.class_id == CLASS_EMPTY]
-    empty_conf = dets.confidence[dets.class_id == CLASS_EMPTY]
+    is_empty = dets.class_id == CLASS_EMPTY
+    empties = dets.xyxy[is_empty]
+    empty_conf = dets.confidence[is_empty]
+    empty_row = dets.column("row", -1)[is_empty]
     by_index = {r.index: r for r in rows}
     confident: list[Gap] = []
     weak: list[Gap] = []
@@ -152,10 +161,10 @@ def score_gaps(
         score = None
         if len(empties):
             ov = np.minimum(empties[:, 2], x2) - np.maximum(empties[:, 0], x1)
-            hit = ov > 0.5 * (empties[:, 2] - empties[:, 0])
+            hit = (ov > 0.5 * (empties[:, 2] - empties[:, 0])) & (empty_row == gap.row)
             if hit.any():
                 score = float(empty_conf[hit].max())
-        conf = gap_confidence(row.facings, inside, ratio, score)
+        conf = gap_confidence(row.facings, inside, ratio, score, gap.width_facings)
         scored = replace(gap, confidence=round(conf, 3))
         (confident if conf >= CONFIDENT else weak).append(scored)
     return GapEvidence(tuple(confident), tuple(weak))
