@@ -106,3 +106,43 @@ def test_build_layout_empty_box_off_the_shelves_is_no_gap(empty_box: list[int], 
 def test_build_layout_no_detections() -> None:
     out, layout = build_layout(dets([]), (640, 480))
     assert layout.rows == () and layout.gaps == () and len(out) == 0
+
+
+def _bay(x0: float, n: int, ys: tuple[float, ...]) -> list[list[float]]:
+    return [
+        b
+        for y in ys
+        for b in shelf_row_boxes(y, 100, [(x0 + i * 42, x0 + i * 42 + 40) for i in range(n)])
+    ]
+
+
+def test_build_layout_leaves_a_narrow_side_bay_out_and_measures_gaps_on_the_bay() -> None:
+    main = _bay(0, 20, (0, 150, 300))
+    side = _bay(900, 5, (70, 220))  # shelves at other heights: a side bay
+    out, layout = build_layout(dets(main + side), (2000, 450))
+    assert [r.facings for r in layout.rows] == [20, 20, 20]
+    assert len(layout.bays) == 1 and layout.bays[0][1] < 900
+    assert layout.gaps == ()  # the photo's empty right half is not a gap
+    assert (out.data["row"][len(main) :] == -1).all()
+
+
+@pytest.mark.parametrize(
+    ("texture", "confident"),
+    [
+        (False, True),  # the hole shows a flat back panel: an empty slot
+        (True, False),  # the hole is as busy as the facings: a product the detector missed
+    ],
+)
+def test_build_layout_gap_confidence_follows_the_look_of_the_hole(
+    texture: bool, confident: bool
+) -> None:
+    rng = np.random.default_rng(0)
+    image = np.full((300, 900, 3), 60, np.uint8)
+    xs = [(i * 42, i * 42 + 40) for i in range(20) if i != 10]
+    for x1, x2 in xs:
+        image[0:100, x1:x2] = rng.integers(0, 255, (100, x2 - x1, 3))
+    if texture:
+        image[0:100, 420:460] = rng.integers(0, 255, (100, 40, 3))
+    _, layout = build_layout(dets(shelf_row_boxes(0, 100, xs)), (900, 300), image=image)
+    assert (len(layout.gaps) == 1) == confident
+    assert len(layout.gaps) + len(layout.weak_gaps) == 1

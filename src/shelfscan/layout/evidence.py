@@ -25,6 +25,7 @@ import numpy.typing as npt
 from shelfscan.types import CLASS_EMPTY, Detections, Gap, ShelfRow
 
 Image = npt.NDArray[np.uint8]
+Box = tuple[float, float, float, float]
 
 CONFIDENT = 0.5  # gaps at or above this confidence count in KPIs and actions
 WORK_SIDE = 640  # long side of the gray copy the texture is measured on
@@ -55,7 +56,7 @@ def texture_map(image: Image, long_side: int = WORK_SIDE) -> tuple[npt.NDArray[n
     return gx + gy, 1.0 / step
 
 
-def _region_mean(tex: npt.NDArray[np.float32], box: tuple[float, float, float, float]) -> float:
+def _region_mean(tex: npt.NDArray[np.float32], box: Box) -> float:
     x1, y1, x2, y2 = (round(v) for v in box)
     h, w = tex.shape
     x1, x2 = max(0, x1), min(w, x2)
@@ -65,11 +66,11 @@ def _region_mean(tex: npt.NDArray[np.float32], box: tuple[float, float, float, f
     return float(tex[y1:y2, x1:x2].mean())
 
 
-def _inner(box: tuple[float, float, float, float], scale: float) -> tuple[float, ...]:
+def _inner(box: Box, scale: float) -> Box:
     """The middle of a gap region (shelf edges, tags and neighbours' borders left out)."""
     x1, y1, x2, y2 = box
     dx, dy = 0.15 * (x2 - x1), 0.2 * (y2 - y1)
-    return tuple(v * scale for v in (x1 + dx, y1 + dy, x2 - dx, y2 - dy))
+    return ((x1 + dx) * scale, (y1 + dy) * scale, (x2 - dx) * scale, (y2 - dy) * scale)
 
 
 def texture_ratio(
@@ -77,8 +78,9 @@ def texture_ratio(
 ) -> float:
     """Texture of the gap's region over the median texture of its row's facings (boxes
     (M, 4) in photo pixels); nan when either cannot be measured."""
-    own = _region_mean(tex, _inner(gap.xyxy, scale))  # type: ignore[arg-type]
-    ref = [_region_mean(tex, _inner(tuple(map(float, b)), scale)) for b in facings]  # type: ignore[arg-type]
+    own = _region_mean(tex, _inner(gap.xyxy, scale))
+    boxes: list[Box] = [(float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in facings]
+    ref = [_region_mean(tex, _inner(b, scale)) for b in boxes]
     ref = [v for v in ref if v == v]
     if not ref or own != own:
         return float("nan")
@@ -146,7 +148,9 @@ def score_gaps(
     weak: list[Gap] = []
     for gap in candidates:
         row = by_index[gap.row]
-        facing_boxes = dets.xyxy[list(row.facing_ids)] if row.facing_ids else np.zeros((0, 4))
+        facing_boxes = (
+            dets.xyxy[list(row.facing_ids)] if row.facing_ids else np.zeros((0, 4), np.float32)
+        )
         x1, x2 = gap.xyxy[0], gap.xyxy[2]
         inside = bool(
             len(facing_boxes)

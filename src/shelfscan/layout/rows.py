@@ -62,8 +62,9 @@ def shelf_lines(bottoms: npt.NDArray[np.float64], typical_height: float) -> list
     if len(bottoms) == 0 or typical_height <= 0:
         return []
     step = LINE_BIN * typical_height
-    lo = float(bottoms.min()) - 3 * typical_height * LINE_SIGMA
-    n = int((float(bottoms.max()) - lo) / step) + 4
+    pad = 4 * typical_height * LINE_SIGMA  # wider than the smoothing kernel's reach
+    lo = float(bottoms.min()) - pad
+    n = int((float(bottoms.max()) + pad - lo) / step) + 1
     hist = np.bincount(((bottoms - lo) / step).astype(np.int64), minlength=n).astype(np.float64)
     dens = _smooth(hist, LINE_SIGMA / LINE_BIN)
     is_peak = (dens > 0) & (dens >= np.roll(dens, 1)) & (dens > np.roll(dens, -1))

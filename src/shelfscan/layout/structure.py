@@ -120,7 +120,7 @@ def find_bays(boxes: Boxes, rows: list[list[int]], width: float) -> list[Bay]:
     sig = np.zeros((n_bins, len(rows)), bool)
     for r, members in enumerate(rows):
         sig[col[members], r] = True
-    occupied = sig.any(axis=1)
+    occupied: npt.NDArray[np.bool_] = np.asarray(sig.any(axis=1), bool)
     segments: list[tuple[int, int]] = []
     current: npt.NDArray[np.bool_] | None = None
     start = 0
