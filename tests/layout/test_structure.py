@@ -80,7 +80,8 @@ def test_find_bays_keeps_one_bay_across_a_gap() -> None:
         (10, True, 1.2, None, 1.0, False),  # as busy as the facings: a missed product
         (2, False, 0.3, None, 5.0, False),  # a two-box row never makes the rest a gap
         (2, True, 0.3, None, 1.0, True),  # ... but the hole between its boxes may be one
-        (10, False, 0.3, None, 4.0, False),  # a wide empty end: the end of the shelf run
+        (10, False, 0.3, None, 4.0, False),  # a wide empty end in a photo: the run's end
+        (10, False, math.nan, None, 4.0, True),  # ... from boxes alone: lost facings
         (10, False, 0.3, None, 1.5, True),  # a short empty end: out of stock
         (10, True, math.nan, None, 1.0, True),  # no image: a hole between facings counts
         (10, True, 0.3, 0.9, 1.0, True),  # the detector's empty box, flat
