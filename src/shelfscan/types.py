@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:  # stage result types, named for annotations only (no import at run time)
+    from shelfscan.imaging.quality import QualityReport
+    from shelfscan.planogram.result import PlanogramMatch
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -226,6 +230,76 @@ class KpiReport:
 
 
 @dataclass(frozen=True)
+class PriceTag:
+    """One price tag of a photo: what was read on it and the facings it prices.
+
+    ``status`` is ``read`` or ``unreadable`` (then ``price`` is None). ``price`` is the
+    main price as printed (a multi-buy tag's bundle price, for ``multi_qty`` units);
+    ``kind`` is ``shelf_edge`` or ``peg``; ``facing_ids`` index the photo's Detections.
+    """
+
+    det_index: int
+    xyxy: tuple[float, float, float, float]
+    status: str
+    price: float | None = None
+    second_price: float | None = None
+    second_role: str | None = None  # "regular" (was-price) or "promo"
+    multi_qty: int | None = None
+    unit_price: float | None = None
+    unit: str | None = None
+    currency: str | None = None
+    ean: str | None = None
+    text: str = ""
+    confidence: float = 0.0
+    kind: str = "shelf_edge"
+    row: int = -1
+    facing_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class PriceCheck:
+    """A read tag compared with the price list for the SKU of the facings it prices."""
+
+    tag: int  # index into PriceReadings.tags
+    sku: str
+    name: str
+    shown: float
+    expected: float
+    promo_expected: float | None
+    ok: bool
+    promo_ok: bool | None  # None: no promo running for the SKU
+
+    @property
+    def action(self) -> str | None:
+        """What the rep should do, or None when the tag is right."""
+        if not self.ok:
+            return f"Tag for {self.name} shows {self.shown:.2f}, the price list says {self.expected:.2f}"
+        if self.promo_ok is False and self.promo_expected is not None:
+            return (
+                f"Tag for {self.name} shows {self.shown:.2f}, the promo price"
+                f" {self.promo_expected:.2f} is not on the tag"
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class PriceReadings:
+    """The pricing stage's result: every tag read, facing links, list checks."""
+
+    tags: tuple[PriceTag, ...]
+    facing_tag: Mapping[int, int]  # facing det index -> index into ``tags``
+    untagged: tuple[int, ...]  # product facings that no tag prices
+    checks: tuple[PriceCheck, ...] = ()
+    has_price_list: bool = False
+    ocr_ms: float = 0.0
+    elapsed_ms: float = 0.0
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return tuple(a for c in self.checks if (a := c.action) is not None)
+
+
+@dataclass(frozen=True)
 class PhotoInfo:
     """What the store keeps about a photo file."""
 
@@ -241,8 +315,14 @@ class PhotoInfo:
 class ScanResult:
     """Everything the pipeline found on one photo (or one stitched bay).
 
-    ``extras`` carries the results of optional stages (quality gate, planogram match)
-    keyed by stage name, so adding a stage never changes this signature.
+    Optional stages each have their own typed field (None when the stage did not run);
+    a new stage appends its field at the end.
+
+    Attributes:
+        quality: the quality gate's report, the post-detection distance check included.
+        planogram: the match with the best-fitting planogram.
+        source: where the photo came from when not a file (capture: camera / stream name).
+        prices: the price tags read, their facings and the price-list checks.
     """
 
     photo: PhotoInfo
@@ -251,7 +331,10 @@ class ScanResult:
     kpis: KpiReport
     model: str = ""
     timings_ms: Mapping[str, float] = field(default_factory=dict)
-    extras: Mapping[str, Any] = field(default_factory=dict)
+    quality: QualityReport | None = None
+    planogram: PlanogramMatch | None = None
+    source: str | None = None
+    prices: PriceReadings | None = None
 
     @property
     def elapsed_ms(self) -> float:

@@ -9,21 +9,11 @@ from typing import Any
 import sqlite_utils
 
 from shelfscan.imaging.phash import DUPLICATE_BITS, find_duplicate, from_hex, to_hex
-from shelfscan.imaging.quality import Check, QualityReport
 from shelfscan.types import ScanResult
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def quality_of(scan: ScanResult) -> QualityReport | None:
-    """The scan's gate report, with the post-detection distance check when present."""
-    report = scan.extras.get("quality")
-    if not isinstance(report, QualityReport):
-        return None
-    distance = scan.extras.get("quality_distance")
-    return report.with_checks(distance) if isinstance(distance, Check) else report
 
 
 def save_quality(
@@ -35,7 +25,7 @@ def save_quality(
     result gets no row. Any earlier photo, in this visit or another, whose perceptual hash
     is within ``max_bits`` bits makes this one a duplicate.
     """
-    report = quality_of(scan)
+    report = scan.quality
     if report is None:
         return None
     duplicate: tuple[int, int] | None = None
@@ -67,7 +57,7 @@ def save_quality(
             None if report.phash is None else to_hex(report.phash),
             None if duplicate is None else duplicate[0],
             None if duplicate is None else duplicate[1],
-            scan.extras.get("source"),
+            scan.source,
         ],
     )
     return None if duplicate is None else duplicate[0]
@@ -136,3 +126,25 @@ def quality_notes(db: sqlite_utils.Database, photo_id: int) -> list[str]:
             " apart): flagged as a duplicate, its KPIs are not counted"
         )
     return notes
+
+
+def photo_bays(db: sqlite_utils.Database, visit_id: str) -> dict[int, int]:
+    """photo id -> id of the (latest) merged bay it belongs to, for one visit."""
+    rows = db.execute(
+        "SELECT bp.photo_id, MAX(bp.bay_id) FROM bay_photos bp JOIN bays b ON b.id = bp.bay_id"
+        " WHERE b.visit_id = ? GROUP BY bp.photo_id",
+        [visit_id],
+    ).fetchall()
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+def bay_kpis(db: sqlite_utils.Database, visit_id: str) -> dict[int, dict[str, float]]:
+    """bay id -> its KPI totals (facings counted once across overlaps), for one visit."""
+    out: dict[int, dict[str, float]] = {}
+    for r in db.execute(
+        "SELECT k.bay_id, k.name, k.value FROM bay_kpis k JOIN bays b ON b.id = k.bay_id"
+        " WHERE b.visit_id = ? AND k.bay_id IN (SELECT MAX(bay_id) FROM bay_photos GROUP BY photo_id)",
+        [visit_id],
+    ).fetchall():
+        out.setdefault(int(r[0]), {})[str(r[1])] = float(r[2])
+    return out
