@@ -81,6 +81,27 @@ def _contained(bay: npt.NDArray[np.bool_], column: npt.NDArray[np.bool_]) -> flo
     return int((bay & column).sum()) / own if own else 1.0
 
 
+def _merge_alike(
+    segments: list[tuple[int, int]], sig: npt.NDArray[np.bool_]
+) -> list[tuple[int, int]]:
+    """Join neighbouring segments when the rows of one are mostly rows of the other: a
+    segment started on a column or two with few rows (the photo's border, a gap) is the
+    same bay as the long segment beside it."""
+    out = list(segments)
+    merged = True
+    while merged and len(out) > 1:
+        merged = False
+        for i in range(len(out) - 1):
+            a = sig[out[i][0] : out[i][1]].any(axis=0)
+            b = sig[out[i + 1][0] : out[i + 1][1]].any(axis=0)
+            small, big = (a, b) if a.sum() <= b.sum() else (b, a)
+            if _contained(big, small) >= SAME_BAY:
+                out[i : i + 2] = [(out[i][0], out[i + 1][1])]
+                merged = True
+                break
+    return out
+
+
 def _merge_slivers(segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Join segments narrower than ``MIN_BAY_COLUMNS`` columns to their neighbour: a
     column or two of other rows is a product cut by the border or a wide pack, not a bay."""
@@ -137,7 +158,7 @@ def find_bays(boxes: Boxes, rows: list[list[int]], width: float) -> list[Bay]:
     if current is not None:
         last = int(np.flatnonzero(occupied)[-1]) + 1
         segments.append((start, last))
-    segments = _merge_slivers(segments)
+    segments = _merge_slivers(_merge_alike(segments, sig))
     bays = [Bay(float(edges[a]), float(edges[b]), False) for a, b in segments]
     widest = max(range(len(bays)), key=lambda i: bays[i].width)
     keep = [b for b in bays if b.width >= SECOND_BAY * bays[widest].width]
