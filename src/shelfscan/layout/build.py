@@ -21,9 +21,9 @@ Image = npt.NDArray[np.uint8]
 
 MIN_ROW_FACINGS = 2  # a row of fewer facings is a sign, a shelf edge or clutter, not a row
 MIN_ROW_SPAN = 0.3  # and its facings must cover this share of the bay width
-SEPARATE = 1.2  # ... or a packed line this many own box heights from every row
-PACKED = 0.8  # packed: boxes cover this share of the line's own extent
-PACKED_FACINGS = 8  # ... with at least this many facings  # a short line this many own box heights from every row is a shelf
+OWN_FACINGS = 3  # ... or this many facings on a line clear of the rows above and below
+OWN_HEIGHT = 0.8  # ... whose boxes are at least this share of the bay's median height
+CLEAR = 0.15  # ... by this share of its box height (a shelf board between; stacked units touch)
 SPREAD_FACINGS = 8  # ... or this many facings spread over
 SPREAD_SPAN = 0.6  # ... this share of the bay (a shelf with gaps)
 STANDS = 0.35  # an empty slot's bottom is this close to its row's shelf line (band heights)
@@ -125,14 +125,17 @@ def _is_row(
 
 def _bay_rows(
     dets: Detections, ids: npt.NDArray[np.int64], bay: Bay, first_index: int
-) -> list[tuple[ShelfRow, npt.NDArray[np.int64]]]:
+) -> list[tuple[ShelfRow, npt.NDArray[np.int64], bool]]:
     """Rows of one bay (with the empty-slot boxes on each), top row first.
 
     ``ids`` index the bay's product and empty boxes in ``dets``. A row needs
-    ``MIN_ROW_FACINGS`` products whose boxes cover ``MIN_ROW_SPAN`` of the bay's width;
-    the boxes of a shorter line (a sign, clutter, a level of stacked units) join the
-    nearest row instead, so their facings still count. A bay whose every line is short
-    keeps its longest.
+    ``MIN_ROW_FACINGS`` products whose boxes cover ``MIN_ROW_SPAN`` of the bay's width
+    (or ``SPREAD_FACINGS`` spread over ``SPREAD_SPAN`` of it). A shorter line is still
+    a row (a short shelf, measured against itself: flag False) when it holds
+    ``OWN_FACINGS`` full-height facings clear of the rows above and below; the boxes of
+    any other short line (a sign, clutter, a level of stacked units) join the nearest
+    row, so their facings still count. A bay whose every line is short keeps its longest.
+    Returns (row, its empty-slot boxes, whether the row spans the bay) top row first.
     """
     if len(ids) == 0:
         return []
@@ -153,20 +156,23 @@ def _bay_rows(
         ok[int(np.argmax(n_products))] = True
     lines = np.array([float(np.median(dets.xyxy[g, 3])) for g in groups])
     heights = [float(np.median(dets.xyxy[g, 3] - dets.xyxy[g, 1])) for g in groups]
+    tops = [float(np.median(dets.xyxy[g, 1])) for g in groups]
     passing = [i for i, good in enumerate(ok) if good]
-    for i, good in enumerate(ok):  # a short, packed shelf of its own: a row
-        if not good and n_products[i] >= PACKED_FACINGS:
-            clear = min(abs(lines[k] - lines[i]) for k in passing)
-            pb = dets.xyxy[groups[i][dets.class_id[groups[i]] == CLASS_PRODUCT]]
-            packed = covered(pb) >= PACKED * float(pb[:, 2].max() - pb[:, 0].min())
-            ok[i] = packed and clear >= SEPARATE * heights[i]
+    for i, good in enumerate(ok):  # a short shelf of its own, clear of the rows beside it
+        if good or n_products[i] < OWN_FACINGS or heights[i] < OWN_HEIGHT * typical_h:
+            continue
+        below = [k for k in passing if lines[k] > lines[i]]
+        above = [k for k in passing if lines[k] < lines[i]]
+        gap_below = min((tops[k] - lines[i] for k in below), default=np.inf)
+        gap_above = min((tops[i] - lines[k] for k in above), default=np.inf)
+        ok[i] = min(gap_below, gap_above) >= CLEAR * heights[i]
     kept = [i for i, good in enumerate(ok) if good]
     members: dict[int, list[int]] = {i: list(groups[i]) for i in kept}
     for i, good in enumerate(ok):
         if not good:
             nearest = min(kept, key=lambda k: abs(lines[k] - lines[i]))
             members[nearest] += list(groups[i])
-    out: list[tuple[ShelfRow, npt.NDArray[np.int64]]] = []
+    out: list[tuple[ShelfRow, npt.NDArray[np.int64], bool]] = []
     for i in kept:
         row_ids = np.asarray(members[i], np.int64)
         row_ids = row_ids[np.argsort(dets.xyxy[row_ids, 0], kind="stable")]
@@ -185,7 +191,7 @@ def _bay_rows(
             facing_ids=tuple(int(i) for i in products),
             typical_width=float(np.median(pb[:, 2] - pb[:, 0])),
         )
-        out.append((row, row_ids[dets.class_id[row_ids] == CLASS_EMPTY]))
+        out.append((row, row_ids[dets.class_id[row_ids] == CLASS_EMPTY], i in passing))
     return out
 
 
@@ -244,9 +250,9 @@ def build_layout(
         bay_rows = _bay_rows(dets, in_bay, bay, len(rows))
         if not bay_rows:
             continue
-        bay = _bay_extent(bay, [r for r, _ in bay_rows])
+        bay = _bay_extent(bay, [r for r, _, _ in bay_rows])
         kept_bays.append(bay)
-        for row, empties in bay_rows:
+        for row, empties, full in bay_rows:
             rows.append(row)
             row_col[list(row.facing_ids)] = row.index
             products = np.asarray(row.facing_ids, np.int64)
@@ -255,7 +261,11 @@ def build_layout(
                 slots = [_on_row(dets.xyxy[e], dets.xyxy[products], band) for e in empties]
                 empties = empties[np.asarray(slots, bool)] if len(empties) else empties
             row_col[empties] = row.index  # empty boxes off the shelf stay on no row
-            candidates += _row_gaps(dets, row.index, products, empties, band, bay, min_gap_facings)
+            # a short shelf of its own is measured against itself: holes only, no ends
+            reach = bay if full else Bay(row.x_left, row.x_right, bay.main)
+            candidates += _row_gaps(
+                dets, row.index, products, empties, band, reach, min_gap_facings
+            )
     evidence = score_gaps(dets.with_data(row=row_col), rows, candidates, image, image_size)
     layout = ShelfLayout(
         tuple(rows),

@@ -92,8 +92,8 @@ def _merge_alike(
     while merged and len(out) > 1:
         merged = False
         for i in range(len(out) - 1):
-            a = sig[out[i][0] : out[i][1]].any(axis=0)
-            b = sig[out[i + 1][0] : out[i + 1][1]].any(axis=0)
+            a = np.asarray(sig[out[i][0] : out[i][1]].any(axis=0), bool)
+            b = np.asarray(sig[out[i + 1][0] : out[i + 1][1]].any(axis=0), bool)
             small, big = (a, b) if a.sum() <= b.sum() else (b, a)
             if _contained(big, small) >= SAME_BAY:
                 out[i : i + 2] = [(out[i][0], out[i + 1][1])]
