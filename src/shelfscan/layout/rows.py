@@ -48,6 +48,7 @@ LINE_BIN = 0.05  # histogram bin of box bottoms, in median facing heights
 LINE_SIGMA = 0.12  # smoothing of that histogram, in median facing heights
 LINE_SEPARATION = 0.5  # two shelf lines are at least this many median heights apart
 LINE_REACH = 0.45  # a box stands on a line when its bottom is this close (median heights)
+STACK_REACH = 1.0  # ... or sits on its row's units: the line at most one own height below
 
 
 def _smooth(values: npt.NDArray[np.float64], sigma_bins: float) -> npt.NDArray[np.float64]:
@@ -84,7 +85,8 @@ def rows_on_lines(
     Lines start level at the peaks of ``shelf_lines``; each is then refitted as a straight
     line (y = a + b x) through its boxes' bottoms, so rows follow sloped shelf edges and
     converging ones in an oblique photo. A box whose bottom is farther than
-    ``LINE_REACH`` median heights from every line stays on no row.
+    ``LINE_REACH`` median heights from every line joins the first line below it within
+    ``STACK_REACH`` of its own heights (a stacked unit), else stays on no row.
     """
     boxes = np.asarray(xyxy, np.float64).reshape(-1, 4)
     if len(boxes) == 0:
@@ -113,6 +115,15 @@ def rows_on_lines(
                 a = float(np.median(bottom[m] - b * (cx[m] - x_mid)))
             new.append((a, b))
         lines = new
+    # a box above every line's reach (a stacked unit, an item set up on a riser) belongs
+    # to the first line below it, when that line is within one own height of its bottom
+    above = pred - bottom[:, None]  # (N, L) > 0: the line is below the box's bottom
+    heights = boxes[:, 3] - boxes[:, 1]
+    below = np.where(above > 0, above, np.inf)
+    nearest = below.argmin(axis=1)
+    lift = below.min(axis=1)
+    stacked = (assign < 0) & (lift <= STACK_REACH * heights)
+    assign = np.where(stacked, nearest, assign)
     out = [np.flatnonzero(assign == k) for k in range(len(lines))]
     out = [m for m in out if len(m)]
     out.sort(key=lambda m: float(np.median(bottom[m])))
