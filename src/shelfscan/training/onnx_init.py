@@ -53,6 +53,8 @@ def conv_weights(path: Path) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
         node = producer.get(name)
         if node is not None and node.op_type == "DequantizeLinear":
             return _dequantize(node, inits)
+        if node is not None and node.op_type == "Identity":  # a de-duplicated initializer
+            return value(node.input[0])
         raise ModelError(f"{path}: cannot resolve convolution input {name!r}")
 
     out = []
