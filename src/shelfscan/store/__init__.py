@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from shelfscan.store.db import default_db_path, open_db, transaction
 from shelfscan.store.queries import list_visits, visit_detail
-from shelfscan.store.scans import ensure_visit, save_scan
+from shelfscan.store.scans import batch_visit, ensure_visit, finish_batch, save_scan
 
 __all__ = [
+    "batch_visit",
     "default_db_path",
     "ensure_visit",
+    "finish_batch",
     "list_visits",
     "open_db",
     "save_scan",

@@ -16,6 +16,7 @@ import sqlite_utils
 from shelfscan.errors import CatalogError
 from shelfscan.recognition.records import RefImage, SkuInfo
 from shelfscan.store.db import transaction
+from shelfscan.store.outbox import queue_kpis
 from shelfscan.types import Detections, FloatArray
 
 UNKNOWN_OPEN = "open"
@@ -258,24 +259,6 @@ def visit_photos(db: sqlite_utils.Database, visit_id: str) -> list[dict[str, Any
     )
 
 
-def photo_detections(db: sqlite_utils.Database, photo_id: int) -> Detections:
-    """The stored boxes of a photo, in stored order (class names mapped back to ids)."""
-    from shelfscan.types import CLASS_NAMES
-
-    rows = db.execute(
-        "SELECT x1, y1, x2, y2, confidence, class_name FROM detections WHERE photo_id = ?"
-        " ORDER BY idx",
-        [photo_id],
-    ).fetchall()
-    ids = {name: i for i, name in enumerate(CLASS_NAMES)}
-    classes = [ids.get(r[5], int(r[5]) if str(r[5]).isdigit() else -1) for r in rows]
-    return Detections.from_boxes(
-        np.array([r[:4] for r in rows], np.float32).reshape(-1, 4),
-        np.array([r[4] for r in rows], np.float32),
-        np.array(classes, np.int64),
-    )
-
-
 def save_rescore(
     db: sqlite_utils.Database,
     visit_id: str,
@@ -287,8 +270,6 @@ def save_rescore(
     """One transaction: new SKU columns on the photo's detections, its unknown facings,
     and its KPIs named in ``kpi_names`` replaced by ``kpis`` (with their outbox rows).
     Other KPIs of the photo (shelf, planogram) are left as they are."""
-    from shelfscan.store.scans import _upsert_outbox
-
     sku, brand, score = (dets.column(k, None) for k in ("sku", "brand", "match_score"))
     with transaction(db):
         db.conn.executemany(
@@ -319,14 +300,10 @@ def save_rescore(
             " WHERE p.id = ?",
             [photo_id],
         ).fetchone()
-        for name, scope, value in kpis:
-            key = f"{visit_uuid}:{sha[:16]}:{name}" + (f":{scope}" if scope else "")
-            payload = {
-                "visit_uuid": visit_uuid,
-                "visit_id": visit_id,
-                "photo_sha256": sha,
-                "kpi": name,
-                "scope": scope,
-                "value": value,
-            }
-            _upsert_outbox(db, key, "kpi", visit_id, payload)
+        queue_kpis(db, visit_id, visit_uuid, sha, kpis, replaces=kpi_names)
+
+
+def unknown_status(db: sqlite_utils.Database, unknown_id: int) -> str | None:
+    """The review status of an unknown facing; None when there is no such facing."""
+    row = db.execute("SELECT status FROM unknown_facings WHERE id = ?", [unknown_id]).fetchone()
+    return None if row is None else str(row[0])
