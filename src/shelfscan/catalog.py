@@ -11,9 +11,10 @@ the pure parts live in ``recognition.catalog``, the SQL in ``store.catalog``.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sqlite_utils
@@ -41,12 +42,17 @@ from shelfscan.recognition.records import RefImage, SkuInfo
 from shelfscan.recognition.settings import RecognitionSettings
 from shelfscan.recognition.spec import CatalogSpec, match_config, verify_config
 from shelfscan.recognition.verify import Cues, Verifier, VerifyConfig, image_cues
+from shelfscan.report.review_page import ReviewCandidate, ReviewItem
 from shelfscan.store import catalog as store
 from shelfscan.store import references as ref_store
+from shelfscan.store import review as reviewed
 from shelfscan.store.db import transaction
 from shelfscan.types import FloatArray
 
 __all__ = ["parse_box"]  # re-exported for the CLI
+
+# progress(stage, done, total): "reading" then "embedding", one call per SKU
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -63,6 +69,7 @@ def add_skus(
     embedder: Embedder,
     entries: Sequence[tuple[SkuInfo, Sequence[Path]]],
     append: bool = False,
+    progress: Progress | None = None,
 ) -> AddReport:
     """Add SKUs with their reference photos, all or nothing (one transaction).
 
@@ -71,8 +78,12 @@ def add_skus(
     anything is written.
     """
     known = _check_entries(db, [(info, len(paths)) for info, paths in entries], append)
-    loaded = [(info, [read_reference(p) for p in paths]) for info, paths in entries]
-    return _store(db, embedder, loaded, known)
+    loaded = []
+    for n, (info, paths) in enumerate(entries, start=1):
+        loaded.append((info, [read_reference(p) for p in paths]))
+        if progress is not None:
+            progress("reading", n, len(entries))
+    return _store(db, embedder, loaded, known, progress)
 
 
 def add_loaded(
@@ -112,12 +123,15 @@ def _store(
     embedder: Embedder,
     loaded: Sequence[tuple[SkuInfo, list[tuple[Image, RefImage]]]],
     known: set[str],
+    progress: Progress | None = None,
 ) -> AddReport:
     report = AddReport()
     embedded: list[tuple[SkuInfo, list[RefImage]]] = []
     fresh: list[tuple[str, str, FloatArray]] = []
     extra: dict[str, Cues] = {}
-    for info, pairs in loaded:
+    for n, (info, pairs) in enumerate(loaded, start=1):
+        if progress is not None:
+            progress("embedding", n, len(loaded))
         cues = image_cues(embedder, [img for img, _ in pairs])
         refs = [replace(ref, embedding=v) for (_, ref), v in zip(pairs, cues.full, strict=True)]
         embedded.append((info, refs))
@@ -239,10 +253,14 @@ def label_facing(
 
 
 def import_folder(
-    db: sqlite_utils.Database, embedder: Embedder, folder: Path, append: bool = False
+    db: sqlite_utils.Database,
+    embedder: Embedder,
+    folder: Path,
+    append: bool = False,
+    progress: Progress | None = None,
 ) -> AddReport:
     """Import a catalog folder in one transaction: all SKUs or none."""
-    return add_skus(db, embedder, scan_folder(folder), append)
+    return add_skus(db, embedder, scan_folder(folder), append, progress)
 
 
 def export_folder(db: sqlite_utils.Database, out: Path) -> int:
@@ -434,7 +452,87 @@ def create_sku(
 
 
 def not_product(db: sqlite_utils.Database, unknown_id: int) -> None:
-    """Label a facing as not a product (a false detection); nothing joins the catalog."""
+    """Label a facing as not a product (a false detection): nothing joins the catalog and
+    its box stops counting as a facing (``rescore`` then recomputes the photo's KPIs)."""
     _open_unknown(db, unknown_id)
     with transaction(db):
         store.mark_unknown(db, unknown_id, "not_product", None)
+        reviewed.reject_detection(db, unknown_id)
+
+
+def undo(db: sqlite_utils.Database, unknown_id: int) -> str:
+    """Take back a review decision; the facing is open again. Returns the status undone."""
+    with transaction(db):
+        return reviewed.undo_review(db, unknown_id)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A catalog SKU a crop resembles, best first."""
+
+    sku: str
+    score: float
+    name: str = ""
+    brand: str = ""
+
+
+def review_candidates(
+    recognizer: CatalogRecognizer, crops: Sequence[bytes], k: int = 3
+) -> list[list[Candidate]]:
+    """The ``k`` most similar catalog SKUs of each crop (JPEG bytes)."""
+    if not crops:
+        return []
+    images = [crop_reference(c, "review")[0] for c in crops]
+    scores, labels = recognizer.index.search(recognizer.embedder(images), k=k)
+    out = []
+    for row_s, row_l in zip(scores, labels, strict=True):
+        found = []
+        for score, sku in zip(row_s, row_l, strict=True):
+            if sku and np.isfinite(score):
+                info = recognizer.info.get(str(sku))
+                found.append(
+                    Candidate(
+                        str(sku),
+                        float(score),
+                        info.name if info else "",
+                        info.brand if info else "",
+                    )
+                )
+        out.append(found)
+    return out
+
+
+def review_items(
+    db: sqlite_utils.Database,
+    rows: Sequence[Mapping[str, Any]],
+    recognizer: CatalogRecognizer | None,
+    k: int = 3,
+) -> list[ReviewItem]:
+    """The page's items for ``rows`` of ``store.catalog.list_unknowns``: crops from the
+    store, the ``k`` closest catalog SKUs (when a recognizer is given) with a reference
+    thumbnail each."""
+    crops = [store.unknown_crop(db, int(r["id"])) for r in rows]
+    found = review_candidates(recognizer, crops, k) if recognizer is not None else []
+    first_ref: dict[str, int] = {}
+    for ref in store.references(db):
+        first_ref.setdefault(str(ref["sku"]), int(ref["id"]))
+    wanted = {first_ref[c.sku] for cands in found for c in cands if c.sku in first_ref}
+    thumbs = store.reference_jpegs(db, sorted(wanted))
+    items = []
+    for n, (r, crop) in enumerate(zip(rows, crops, strict=True)):
+        cands = [
+            ReviewCandidate(c.sku, c.name, c.brand, c.score, thumbs.get(first_ref.get(c.sku, -1)))
+            for c in (found[n] if n < len(found) else [])
+        ]
+        items.append(
+            ReviewItem(
+                int(r["id"]),
+                str(r["visit_id"]),
+                Path(str(r["path"])).name,
+                crop,
+                None if r.get("nearest_sku") in (None, "") else str(r["nearest_sku"]),
+                None if r.get("score") is None else float(r["score"]),
+                cands,
+            )
+        )
+    return items
