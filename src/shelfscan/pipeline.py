@@ -239,8 +239,13 @@ class Pipeline:
         timings["share"] = (time.perf_counter() - t0) * 1000
         return dets, share, timings
 
-    def layout(self, dets: Detections, photo: PhotoInfo) -> tuple[Detections, ShelfLayout]:
-        return build_layout(dets, (photo.width, photo.height), self.spec.settings.min_gap_facings)
+    def layout(
+        self, dets: Detections, photo: PhotoInfo, image: Image | None = None
+    ) -> tuple[Detections, ShelfLayout]:
+        """Rows and gaps; the photo (when given) lends the gaps its texture evidence."""
+        return build_layout(
+            dets, (photo.width, photo.height), self.spec.settings.min_gap_facings, image=image
+        )
 
     def scan_image(
         self, image: Image, photo: PhotoInfo, context: ScanContext | None = None
@@ -256,7 +261,7 @@ class Pipeline:
         t0 = time.perf_counter()
         dets = self.detector(image)
         timings["detect"] = (time.perf_counter() - t0) * 1000
-        dets, layout = self.layout(dets, photo)
+        dets, layout = self.layout(dets, photo, image)
         timings["layout"] = layout.elapsed_ms
         if quality is not None and self.quality_gate is not None:
             t0 = time.perf_counter()
@@ -297,7 +302,7 @@ class Pipeline:
     ) -> tuple[Detections, ShelfLayout, KpiReport]:
         """Recognition and share KPIs again on stored boxes (after the catalog changed):
         the same layout and recognition stages as ``scan_image``."""
-        dets, layout = self.layout(stored, photo)
+        dets, layout = self.layout(stored, photo, image)
         dets, share, _ = self.recognise(image, dets, layout, context.store_id)
         if share is None:
             raise CatalogError("the catalog is empty: add SKUs with `shelfscan catalog add`")
