@@ -5,6 +5,7 @@ import pytest
 
 from helpers import dets, shelf_row_boxes
 from shelfscan.layout import build_layout, cluster_rows, find_row_gaps
+from shelfscan.layout.build import inside_rows, slight_rows
 from shelfscan.types import CLASS_EMPTY, CLASS_PRICE_TAG, CLASS_PRODUCT
 
 
@@ -146,3 +147,59 @@ def test_build_layout_gap_confidence_follows_the_look_of_the_hole(
     _, layout = build_layout(dets(shelf_row_boxes(0, 100, xs)), (900, 300), image=image)
     assert (len(layout.gaps) == 1) == confident
     assert len(layout.gaps) + len(layout.weak_gaps) == 1
+
+
+@pytest.mark.parametrize(
+    ("bands", "n_products", "rows", "expected"),
+    [
+        # a level of stacked units inside the fuller middle row's band joins it
+        ([(0, 100), (150, 300), (160, 240), (350, 450)], [20, 20, 8, 20], [0, 1, 2, 3], [2]),
+        # shelves that only touch (stacked bands overlap a little) are all rows
+        ([(0, 100), (90, 200), (190, 300)], [20, 20, 20], [0, 1, 2], []),
+        # the fuller row is never inside the emptier one, even when its band is smaller
+        ([(100, 200), (90, 260)], [20, 5], [0, 1], []),
+        # equal products: the row listed first keeps its band
+        ([(0, 100), (5, 100)], [10, 10], [0, 1], [1]),
+        # only rows listed are compared: an unlisted band takes in nothing
+        ([(0, 100), (10, 90)], [30, 10], [1], []),
+    ],
+)
+def test_inside_rows(
+    bands: list[tuple[float, float]], n_products: list[int], rows: list[int], expected: list[int]
+) -> None:
+    assert inside_rows(bands, n_products, rows) == expected
+
+
+@pytest.mark.parametrize(
+    ("bands", "n_products", "rows", "expected"),
+    [
+        # a line of short boxes, few of them, among full rows
+        ([(0, 100), (150, 250), (300, 400), (420, 450)], [20, 20, 20, 6], [0, 1, 2, 3], [3]),
+        # short but full: a shelf of low packs stays a row
+        ([(0, 100), (150, 250), (300, 400), (420, 450)], [20, 20, 20, 25], [0, 1, 2, 3], []),
+        # few but full height: a sparse shelf stays a row
+        ([(0, 100), (150, 250), (300, 400)], [20, 20, 4], [0, 1, 2], []),
+        # two rows have no median to compare against
+        ([(0, 100), (150, 170)], [20, 2], [0, 1], []),
+    ],
+)
+def test_slight_rows(
+    bands: list[tuple[float, float]], n_products: list[int], rows: list[int], expected: list[int]
+) -> None:
+    assert slight_rows(bands, n_products, rows) == expected
+
+
+def test_build_layout_a_level_of_stacked_units_is_part_of_its_shelf() -> None:
+    tall = [shelf_row_boxes(y, 200, [(i * 42, i * 42 + 40) for i in range(20)]) for y in (0, 500)]
+    middle = shelf_row_boxes(250, 200, [(i * 42, i * 42 + 40) for i in range(12)])
+    stacks = [(504 + i * 42, 504 + i * 42 + 40) for i in range(8)]
+    lower, upper = shelf_row_boxes(345, 105, stacks), shelf_row_boxes(250, 95, stacks)
+    _, layout = build_layout(dets(tall[0] + middle + lower + upper + tall[1]), (900, 750))
+    assert [r.facings for r in layout.rows] == [20, 28, 20]
+
+
+def test_build_layout_a_line_of_short_boxes_on_the_lip_is_no_row() -> None:
+    shelves = _bay(0, 20, (0, 150, 300))
+    lip = shelf_row_boxes(420, 40, [(i * 105, i * 105 + 40) for i in range(8)])
+    _, layout = build_layout(dets(shelves + lip), (900, 500))
+    assert [r.facings for r in layout.rows] == [20, 20, 28]

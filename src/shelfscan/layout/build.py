@@ -28,6 +28,8 @@ SPREAD_FACINGS = 8  # ... or this many facings spread over
 SPREAD_SPAN = 0.6  # ... this share of the bay (a shelf with gaps)
 STANDS = 0.35  # an empty slot's bottom is this close to its row's shelf line (band heights)
 LEVEL = 0.003  # slopes below this are level enough to cluster as they are
+INSIDE = 0.9  # a row whose band lies this much inside a fuller row's band is a level of it
+SLIGHT = 0.6  # a row under this share of the bay's median row height and facings is clutter
 
 
 def covered(xyxy: npt.NDArray[np.float32]) -> float:
@@ -123,6 +125,52 @@ def _is_row(
     return n_products >= SPREAD_FACINGS and spread >= SPREAD_SPAN * bay.width
 
 
+def _band(dets: Detections, group: npt.NDArray[np.int64]) -> tuple[float, float]:
+    """A line's band (10th percentile top, 90th percentile bottom) from its own products
+    (its empty-slot boxes when it has none), not from boxes that join it later."""
+    own_products = group[dets.class_id[group] == CLASS_PRODUCT]
+    b = dets.xyxy[own_products if len(own_products) else group]
+    return float(np.percentile(b[:, 1], 10)), float(np.percentile(b[:, 3], 90))
+
+
+def inside_rows(
+    bands: list[tuple[float, float]], n_products: list[int], rows: list[int]
+) -> list[int]:
+    """Of ``rows`` (indices into ``bands`` (top, bottom) and ``n_products``), those whose
+    band lies at least ``INSIDE`` of its height inside the band of another of ``rows``
+    with more products (ties: the row listed first wins). Two shelves cannot share one
+    band: a line inside a fuller row's band is a level of stacked or set-back units on
+    that shelf."""
+    out: list[int] = []
+    for i in rows:
+        top, bottom = bands[i]
+        height = max(bottom - top, 1e-6)
+        for k in rows:
+            if k == i or (n_products[k], -k) <= (n_products[i], -i):
+                continue
+            if _overlap_1d((top, bottom), bands[k]) >= INSIDE * height:
+                out.append(i)
+                break
+    return out
+
+
+def slight_rows(
+    bands: list[tuple[float, float]], n_products: list[int], rows: list[int]
+) -> list[int]:
+    """Of ``rows`` (indices into ``bands`` (top, bottom) and ``n_products``), those both
+    lower than ``SLIGHT`` of the median band height of ``rows`` and with fewer than
+    ``SLIGHT`` of their median products: a line of short boxes, few of them (labels,
+    items on the shelf lip, a cut row), not a shelf. Needs three rows to have a median."""
+    if len(rows) < 3:
+        return []
+    heights = np.array([bands[i][1] - bands[i][0] for i in rows])
+    counts = np.array([n_products[i] for i in rows], float)
+    low = (heights < SLIGHT * float(np.median(heights))) & (
+        counts < SLIGHT * float(np.median(counts))
+    )
+    return [i for i, flag in zip(rows, low, strict=True) if flag]
+
+
 def _bay_rows(
     dets: Detections, ids: npt.NDArray[np.int64], bay: Bay, first_index: int
 ) -> list[tuple[ShelfRow, npt.NDArray[np.int64], bool]]:
@@ -166,6 +214,11 @@ def _bay_rows(
         gap_below = min((tops[k] - lines[i] for k in below), default=np.inf)
         gap_above = min((tops[i] - lines[k] for k in above), default=np.inf)
         ok[i] = min(gap_below, gap_above) >= CLEAR * heights[i]
+    bands = [_band(dets, g) for g in groups]
+    for i in slight_rows(bands, n_products, [i for i, good in enumerate(ok) if good]):
+        ok[i] = False  # short boxes, few of them: shelf-edge clutter, joins the nearest row
+    for i in inside_rows(bands, n_products, [i for i, good in enumerate(ok) if good]):
+        ok[i] = False  # a level of stacked units inside a fuller row's band: joins it
     kept = [i for i, good in enumerate(ok) if good]
     members: dict[int, list[int]] = {i: list(groups[i]) for i in kept}
     for i, good in enumerate(ok):
@@ -177,15 +230,12 @@ def _bay_rows(
         row_ids = np.asarray(members[i], np.int64)
         row_ids = row_ids[np.argsort(dets.xyxy[row_ids, 0], kind="stable")]
         products = row_ids[dets.class_id[row_ids] == CLASS_PRODUCT]
-        own = groups[i]
-        own_products = own[dets.class_id[own] == CLASS_PRODUCT]
-        # the row's band comes from its own line's products, not the joiners or empties
-        b = dets.xyxy[own_products if len(own_products) else own]
+        b = dets.xyxy[groups[i]]
         pb = dets.xyxy[products] if len(products) else b
         row = ShelfRow(
             index=first_index + len(out),
-            y_top=float(np.percentile(b[:, 1], 10)),
-            y_bottom=float(np.percentile(b[:, 3], 90)),
+            y_top=bands[i][0],
+            y_bottom=bands[i][1],
             x_left=float(pb[:, 0].min()),
             x_right=float(pb[:, 2].max()),
             facing_ids=tuple(int(i) for i in products),
