@@ -5,7 +5,7 @@ import pytest
 
 from helpers import dets, shelf_row_boxes
 from shelfscan.layout import build_layout, cluster_rows, find_row_gaps
-from shelfscan.layout.build import inside_rows, slight_rows
+from shelfscan.layout.build import inside_rows, shelf_space, slight_rows
 from shelfscan.types import CLASS_EMPTY, CLASS_PRICE_TAG, CLASS_PRODUCT
 
 
@@ -203,3 +203,31 @@ def test_build_layout_a_line_of_short_boxes_on_the_lip_is_no_row() -> None:
     lip = shelf_row_boxes(420, 40, [(i * 105, i * 105 + 40) for i in range(8)])
     _, layout = build_layout(dets(shelves + lip), (900, 500))
     assert [r.facings for r in layout.rows] == [20, 20, 28]
+
+
+@pytest.mark.parametrize(
+    ("bands", "expected"),
+    [
+        # headroom between shelves: each row's space reaches up to the shelf line above
+        ([(10, 100), (150, 250), (300, 400)], [10, 100, 250]),
+        # stacked bands (products reach above the line above) keep their products' top
+        ([(0, 100), (90, 200)], [0, 90]),
+        # a band ending less than half a row height up is no shelf above: the space
+        # reaches the line above that
+        ([(0, 100), (100, 300), (160, 320)], [0, 100, 100]),
+        # the lowest line well above counts, not the highest
+        ([(0, 100), (150, 250), (300, 400)], [0, 100, 250]),
+        ([], []),
+    ],
+)
+def test_shelf_space(bands: list[tuple[float, float]], expected: list[float]) -> None:
+    assert shelf_space(bands) == expected
+
+
+def test_build_layout_a_row_reaches_up_to_the_shelf_line_above() -> None:
+    _, layout = build_layout(dets(_bay(0, 20, (0, 150, 300))), (900, 450))
+    assert [(round(r.y_top), round(r.y_bottom)) for r in layout.rows] == [
+        (0, 100),
+        (100, 250),
+        (250, 400),
+    ]

@@ -30,6 +30,7 @@ STANDS = 0.35  # an empty slot's bottom is this close to its row's shelf line (b
 LEVEL = 0.003  # slopes below this are level enough to cluster as they are
 INSIDE = 0.9  # a row whose band lies this much inside a fuller row's band is a level of it
 SLIGHT = 0.6  # a row under this share of the bay's median row height and facings is clutter
+HEADROOM = 0.5  # a row's space reaches up to the shelf line above, when that is this far up
 
 
 def covered(xyxy: npt.NDArray[np.float32]) -> float:
@@ -171,9 +172,25 @@ def slight_rows(
     return [i for i, flag in zip(rows, low, strict=True) if flag]
 
 
+def shelf_space(bands: list[tuple[float, float]]) -> list[float]:
+    """The top of each row's shelf space, for bands (top, bottom) of one bay's rows: the
+    shelf line above (the lowest band bottom at least ``HEADROOM`` of the row's height
+    above the row's bottom; a nearer one is a level or a side bay's shelf, not the
+    shelf above) when that is higher than the row's products; else the products' top.
+    The top row keeps its products' top."""
+    out = []
+    for top, bottom in bands:
+        above = [b for _, b in bands if b < bottom - HEADROOM * (bottom - top)]
+        out.append(min(top, max(above)) if above else top)
+    return out
+
+
 def _bay_rows(
-    dets: Detections, ids: npt.NDArray[np.int64], bay: Bay, first_index: int
-) -> list[tuple[ShelfRow, npt.NDArray[np.int64], bool]]:
+    dets: Detections,
+    ids: npt.NDArray[np.int64],
+    bay: Bay,
+    first_index: int,
+) -> list[tuple[ShelfRow, npt.NDArray[np.int64], bool, tuple[float, float]]]:
     """Rows of one bay (with the empty-slot boxes on each), top row first.
 
     ``ids`` index the bay's product and empty boxes in ``dets``. A row needs
@@ -183,7 +200,10 @@ def _bay_rows(
     ``OWN_FACINGS`` full-height facings clear of the rows above and below; the boxes of
     any other short line (a sign, clutter, a level of stacked units) join the nearest
     row, so their facings still count. A bay whose every line is short keeps its longest.
-    Returns (row, its empty-slot boxes, whether the row spans the bay) top row first.
+    A row's ``y_top`` reaches up to the shelf line above it (``shelf_space``); its
+    products' band stays for the gaps.
+    Returns (row, its empty-slot boxes, whether the row spans the bay, its products'
+    band) top row first.
     """
     if len(ids) == 0:
         return []
@@ -194,7 +214,7 @@ def _bay_rows(
         return []
     n_products = [int((dets.class_id[g] == CLASS_PRODUCT).sum()) for g in groups]
     ok = [_is_row(dets, g, n, bay, typical_h) for g, n in zip(groups, n_products, strict=True)]
-    stocked = [i for i, n in enumerate(n_products) if n > 0]
+    stocked = [i for i, n in enumerate(n_products) if n > 0 and ok[i]]
     for i, n in enumerate(n_products):  # "empty" above the top shelf or below the bottom
         if n == 0 and (not stocked or i < stocked[0] or i > stocked[-1]):  # one: wall, floor
             ok[i] = False
@@ -225,8 +245,9 @@ def _bay_rows(
         if not good:
             nearest = min(kept, key=lambda k: abs(lines[k] - lines[i]))
             members[nearest] += list(groups[i])
-    out: list[tuple[ShelfRow, npt.NDArray[np.int64], bool]] = []
-    for i in kept:
+    out: list[tuple[ShelfRow, npt.NDArray[np.int64], bool, tuple[float, float]]] = []
+    space = shelf_space([bands[i] for i in kept])
+    for j, i in enumerate(kept):
         row_ids = np.asarray(members[i], np.int64)
         row_ids = row_ids[np.argsort(dets.xyxy[row_ids, 0], kind="stable")]
         products = row_ids[dets.class_id[row_ids] == CLASS_PRODUCT]
@@ -234,14 +255,14 @@ def _bay_rows(
         pb = dets.xyxy[products] if len(products) else b
         row = ShelfRow(
             index=first_index + len(out),
-            y_top=bands[i][0],
+            y_top=space[j],
             y_bottom=bands[i][1],
             x_left=float(pb[:, 0].min()),
             x_right=float(pb[:, 2].max()),
             facing_ids=tuple(int(i) for i in products),
             typical_width=float(np.median(pb[:, 2] - pb[:, 0])),
         )
-        out.append((row, row_ids[dets.class_id[row_ids] == CLASS_EMPTY], i in passing))
+        out.append((row, row_ids[dets.class_id[row_ids] == CLASS_EMPTY], i in passing, bands[i]))
     return out
 
 
@@ -300,13 +321,12 @@ def build_layout(
         bay_rows = _bay_rows(dets, in_bay, bay, len(rows))
         if not bay_rows:
             continue
-        bay = _bay_extent(bay, [r for r, _, _ in bay_rows])
+        bay = _bay_extent(bay, [r for r, _, _, _ in bay_rows])
         kept_bays.append(bay)
-        for row, empties, full in bay_rows:
+        for row, empties, full, band in bay_rows:
             rows.append(row)
             row_col[list(row.facing_ids)] = row.index
             products = np.asarray(row.facing_ids, np.int64)
-            band = (row.y_top, row.y_bottom)
             if len(products):
                 slots = [_on_row(dets.xyxy[e], dets.xyxy[products], band) for e in empties]
                 empties = empties[np.asarray(slots, bool)] if len(empties) else empties
