@@ -231,3 +231,12 @@ def test_build_layout_a_row_reaches_up_to_the_shelf_line_above() -> None:
         (100, 250),
         (250, 400),
     ]
+
+
+def test_build_layout_empty_slots_below_the_bottom_shelf_are_no_row() -> None:
+    shelves = _bay(0, 20, (0, 150, 300))
+    floor = [[0, 450, 280, 550], [280, 450, 560, 550], [560, 450, 840, 550]]
+    clutter = [[400, 600, 440, 700]]  # one box further down is no shelf the empties lie on
+    classes = [CLASS_PRODUCT] * 60 + [CLASS_EMPTY] * 3 + [CLASS_PRODUCT]
+    _, layout = build_layout(dets(shelves + floor + clutter, classes), (900, 750))
+    assert len(layout.rows) == 3
