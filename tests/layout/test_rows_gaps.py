@@ -173,10 +173,13 @@ def test_inside_rows(
 @pytest.mark.parametrize(
     ("bands", "n_products", "rows", "expected"),
     [
-        # a line of short boxes, few of them, among full rows
-        ([(0, 100), (150, 250), (300, 400), (420, 450)], [20, 20, 20, 6], [0, 1, 2, 3], [3]),
+        # a line of short boxes, few of them, against a full row
+        ([(0, 100), (150, 250), (300, 400), (405, 435)], [20, 20, 20, 6], [0, 1, 2, 3], [3]),
+        ([(0, 100), (150, 250), (300, 400), (380, 420)], [20, 20, 20, 6], [0, 1, 2, 3], [3]),
+        # the same line clear of the rows (a shelf board between): a short, sparse shelf
+        ([(0, 100), (150, 250), (300, 400), (450, 480)], [20, 20, 20, 6], [0, 1, 2, 3], []),
         # short but full: a shelf of low packs stays a row
-        ([(0, 100), (150, 250), (300, 400), (420, 450)], [20, 20, 20, 25], [0, 1, 2, 3], []),
+        ([(0, 100), (150, 250), (300, 400), (405, 435)], [20, 20, 20, 25], [0, 1, 2, 3], []),
         # few but full height: a sparse shelf stays a row
         ([(0, 100), (150, 250), (300, 400)], [20, 20, 4], [0, 1, 2], []),
         # two rows have no median to compare against
@@ -200,7 +203,7 @@ def test_build_layout_a_level_of_stacked_units_is_part_of_its_shelf() -> None:
 
 def test_build_layout_a_line_of_short_boxes_on_the_lip_is_no_row() -> None:
     shelves = _bay(0, 20, (0, 150, 300))
-    lip = shelf_row_boxes(420, 40, [(i * 105, i * 105 + 40) for i in range(8)])
+    lip = shelf_row_boxes(405, 50, [(i * 105, i * 105 + 40) for i in range(8)])
     _, layout = build_layout(dets(shelves + lip), (900, 500))
     assert [r.facings for r in layout.rows] == [20, 20, 28]
 

@@ -158,10 +158,12 @@ def inside_rows(
 def slight_rows(
     bands: list[tuple[float, float]], n_products: list[int], rows: list[int]
 ) -> list[int]:
-    """Of ``rows`` (indices into ``bands`` (top, bottom) and ``n_products``), those both
-    lower than ``SLIGHT`` of the median band height of ``rows`` and with fewer than
-    ``SLIGHT`` of their median products: a line of short boxes, few of them (labels,
-    items on the shelf lip, a cut row), not a shelf. Needs three rows to have a median."""
+    """Of ``rows`` (indices into ``bands`` (top, bottom) and ``n_products``), those lower
+    than ``SLIGHT`` of the median band height of ``rows``, with fewer than ``SLIGHT`` of
+    their median products, and closer than ``CLEAR`` median heights to another row's
+    band (or overlapping it): a line of short boxes, few of them, against a row (labels,
+    items on the shelf lip), not a shelf. A short, sparse shelf clear of its neighbours
+    (a shelf board between) stays. Needs three rows to have a median."""
     if len(rows) < 3:
         return []
     heights = np.array([bands[i][1] - bands[i][0] for i in rows])
@@ -169,7 +171,17 @@ def slight_rows(
     low = (heights < SLIGHT * float(np.median(heights))) & (
         counts < SLIGHT * float(np.median(counts))
     )
-    return [i for i, flag in zip(rows, low, strict=True) if flag]
+    typical = float(np.median(heights))
+    out = []
+    for i, flag in zip(rows, low, strict=True):
+        top, bottom = bands[i]
+        apart = min(
+            (max(top - b, t - bottom) for t, b in (bands[k] for k in rows if k != i)),
+            default=np.inf,
+        )
+        if flag and apart < CLEAR * typical:
+            out.append(i)
+    return out
 
 
 def shelf_space(bands: list[tuple[float, float]]) -> list[float]:
