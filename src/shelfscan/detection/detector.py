@@ -56,10 +56,11 @@ def letterbox(
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     resized = cv2.resize(image, (nw, nh), interpolation=interp)
     th, tw = -(-nh // STRIDE) * STRIDE, -(-nw // STRIDE) * STRIDE
-    canvas = np.full((th, tw, 3), PAD_VALUE, dtype=np.uint8)
-    canvas[:nh, :nw] = resized
-    tensor = canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) * (1.0 / 255.0)
-    return np.ascontiguousarray(tensor), Letterbox(scale, nw, nh)
+    pad = (0, th - nh, 0, tw - nw)
+    canvas = cv2.copyMakeBorder(resized, *pad, cv2.BORDER_CONSTANT, value=(PAD_VALUE,) * 3)
+    # one C++ pass: BGR -> RGB, HWC -> NCHW, uint8 -> float32 / 255 (4x the numpy steps)
+    tensor = cv2.dnn.blobFromImage(canvas, 1.0 / 255.0, swapRB=True)
+    return np.asarray(tensor, np.float32), Letterbox(scale, nw, nh)
 
 
 class Detector:
@@ -147,8 +148,18 @@ class Detector:
         inner = suppress_contained(boxes[kept], score[kept], self.contained_threshold, cls[kept])
         return kept[inner]
 
-    def __call__(self, image: npt.NDArray[np.uint8]) -> Detections:
-        """Detect products in a BGR uint8 photo of any size."""
+    @property
+    def min_long_side(self) -> int:
+        """The smallest photo long side (pixels) that still fills the model input on
+        every tile: a bigger photo can be decoded reduced to this size first."""
+        return self.input_size * max(self.tiles)
+
+    def __call__(self, image: npt.NDArray[np.uint8], scale: float = 1.0) -> Detections:
+        """Detect products in a BGR uint8 photo of any size.
+
+        ``scale``: image pixels per photo pixel when ``image`` is a reduced copy of the
+        photo; the boxes come back in photo pixels.
+        """
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(
                 f"expected a BGR uint8 image (H, W, 3), got {image.dtype} {image.shape}"
@@ -158,9 +169,11 @@ class Detector:
         tiles = plan_tiles(w, h, self.tiles)
         parts = [drop_cut_boxes(self._run_tile(image, t), t, w, h) for t in tiles]
         if len(parts) == 1:
-            return parts[0]
-        t0 = time.perf_counter()
-        merged = Detections.merge(parts)
-        kept = self._suppress(merged.xyxy, merged.confidence, merged.class_id)
-        self.last_timings["postprocess"] += (time.perf_counter() - t0) * 1000
-        return merged[kept]
+            found = parts[0]
+        else:
+            t0 = time.perf_counter()
+            merged = Detections.merge(parts)
+            kept = self._suppress(merged.xyxy, merged.confidence, merged.class_id)
+            self.last_timings["postprocess"] += (time.perf_counter() - t0) * 1000
+            found = merged[kept]
+        return found if scale == 1.0 else found.with_boxes(found.xyxy / np.float32(scale))

@@ -16,7 +16,7 @@ import functools
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -448,11 +448,12 @@ class DistanceStage:
 
     settings: QualitySettings = field(default_factory=QualitySettings)
     name: str = "quality_distance"
+    needs_image: ClassVar[bool] = False  # reads the photo width from the layout
 
     def __call__(
         self, image: Image, dets: Detections, layout: ShelfLayout, context: dict[str, Any]
     ) -> tuple[Check, KpiReport]:
-        return check_distance(dets, image.shape[1], self.settings), KpiReport({})
+        return check_distance(dets, layout.image_size[0], self.settings), KpiReport({})
 
 
 def gate_for(settings: QualitySettings) -> QualityGate:

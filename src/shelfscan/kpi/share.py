@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -119,6 +119,7 @@ class ShareAnalysis:
 
     must_have: Collection[str] = field(default_factory=frozenset)
     name: str = "share"
+    needs_image: ClassVar[bool] = False
 
     def __call__(
         self,

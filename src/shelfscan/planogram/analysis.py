@@ -9,7 +9,7 @@ store; the matchers themselves stay pure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,7 @@ class PlanogramAnalysis:
     planograms: list[Planogram]
     matcher: str = DEFAULT_MATCHER
     name: str = "planogram"
+    needs_image: ClassVar[bool] = False  # matches boxes and SKUs, never pixels
     _by_id: dict[str, Planogram] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
