@@ -93,12 +93,16 @@ class Pipeline:
         return cls(detector, settings, model_name=settings.detector_path.name)
 
     @property
-    def working_long_side(self) -> int:
+    def working_long_side(self) -> int | None:
         """The long side (pixels) a reduced decode must keep for the detector and the
-        quality gate (its analysed copy's ``work_size``, default ``QUALITY_WORK_SIDE``)."""
+        quality gate (its analysed copy's ``work_size``, default ``QUALITY_WORK_SIDE``);
+        None (decode at full size) for a detector that does not say what it needs."""
+        need = getattr(self.detector, "min_long_side", None)
+        if not isinstance(need, int):
+            return None
         settings = getattr(self.quality_gate, "settings", None)
         quality = getattr(settings, "work_size", QUALITY_WORK_SIDE) if self.quality_gate else 0
-        return WORKING_MARGIN * max(self.detector.min_long_side, quality)
+        return WORKING_MARGIN * max(need, quality)
 
     def scan_image(
         self, image: Image, photo: PhotoInfo, context: dict[str, Any] | None = None
@@ -119,7 +123,7 @@ class Pipeline:
             extras["quality"] = self.quality_gate(image)
             timings["quality"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
-        dets = self.detector(image, loaded.scale)
+        dets = self.detector(image) if loaded.scale == 1 else self.detector(image, loaded.scale)
         timings["detect"] = (time.perf_counter() - t0) * 1000
         dets, layout = build_layout(
             dets, (photo.width, photo.height), self.settings.min_gap_facings

@@ -17,13 +17,15 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import sqlite_utils
 
 from shelfscan.errors import CatalogError, ImageError
 from shelfscan.imaging import IMAGE_SUFFIXES, load_image
 from shelfscan.kpi.share import ShareAnalysis
+from shelfscan.recognition import index_cache
 from shelfscan.recognition.embedder import Embedder, Image
-from shelfscan.recognition.index import make_index
+from shelfscan.recognition.index import CatalogIndex, NumpyIndex, make_index
 from shelfscan.recognition.matcher import UNKNOWN, MatchConfig
 from shelfscan.recognition.recognizer import CatalogRecognizer
 from shelfscan.recognition.records import RefImage, SkuInfo
@@ -38,6 +40,8 @@ MIN_REF_SIDE = 32  # reference photos narrower than this (pixels) are refused
 MIN_REF_LONG_SIDE = 64  # ... or whose long side is shorter than this
 REF_MAX_SIDE = 384  # reference photos are stored downscaled to this long side
 NEAR_DUPLICATE = 0.97  # two SKUs' references this similar will be confused
+IMPORT_CHUNK_SKUS = 64  # SKUs decoded and embedded together during an import
+NEAR_DUPLICATE_BLOCK = 256  # new references searched per block in the duplicate check
 
 
 @dataclass
@@ -106,11 +110,7 @@ def near_duplicates(
         key = (min(pair), max(pair))
         if sims[j] >= limit and float(sims[j]) > worst.get(key, (-1.0, ""))[0]:
             worst[key] = (float(sims[j]), f"{source} ({sku})")
-    return [
-        f"{what} is nearly identical to a reference of {b if what.endswith(f'({a})') else a} "
-        f"(similarity {sim:.3f}): these two SKUs will be confused"
-        for (a, b), (sim, what) in sorted(worst.items())
-    ]
+    return _duplicate_warnings(worst)
 
 
 def _check_id(sku: str, where: str) -> None:
@@ -145,37 +145,77 @@ def add_skus(
         if not paths:
             raise CatalogError(f"SKU {info.sku!r}: no reference images given")
         seen.add(info.sku)
-    loaded = [(info, [read_reference(p) for p in paths]) for info, paths in entries]
-    return _store(db, embedder, loaded, known)
+    return _store(db, embedder, entries, known)
 
 
 def _store(
     db: sqlite_utils.Database,
     embedder: Embedder,
-    loaded: Sequence[tuple[SkuInfo, list[tuple[Image, RefImage]]]],
+    entries: Sequence[tuple[SkuInfo, Sequence[Path]]],
     known: set[str],
 ) -> AddReport:
+    """Stream the entries into the store in one transaction: a chunk of SKUs at a time is
+    decoded, embedded in batches and written, so memory holds one chunk's images plus
+    the vectors (a 20,000-SKU import stays well under 1 GB). A bad photo anywhere rolls
+    the whole import back. The near-duplicate check then searches the new references
+    against the whole catalog through the index (k-NN), not every pair in Python."""
     report = AddReport()
-    embedded: list[tuple[SkuInfo, list[RefImage]]] = []
-    fresh: list[tuple[str, str, FloatArray]] = []
-    for info, pairs in loaded:
-        vecs = embedder([img for img, _ in pairs])
-        refs = [replace(ref, embedding=v) for (_, ref), v in zip(pairs, vecs, strict=True)]
-        embedded.append((info, refs))
-        fresh.extend((info.sku, r.source, r.embedding) for r in refs)
-    existing = [
-        (r["sku"], store.from_blob(r["embedding"], r["dim"]))
-        for r in store.references(db)
-        if r["model"] == embedder.name
-    ]
-    report.warnings.extend(near_duplicates(fresh, existing))
+    index = catalog_index(db, embedder) or make_index("numpy", embedder.dim)
+    fresh: list[tuple[str, str]] = []
+    fresh_vecs: list[FloatArray] = []
     with transaction(db):
-        for info, refs in embedded:
-            if info.sku not in known:
-                store.insert_sku(db, info)
-            report.images += store.insert_references(db, info.sku, refs, embedder.name)
-            report.skus.append(info.sku)
+        for start in range(0, len(entries), IMPORT_CHUNK_SKUS):
+            chunk = entries[start : start + IMPORT_CHUNK_SKUS]
+            loaded = [(info, [read_reference(p) for p in paths]) for info, paths in chunk]
+            vecs = embedder([img for _, pairs in loaded for img, _ in pairs])
+            at = 0
+            for info, pairs in loaded:
+                refs = [replace(ref, embedding=vecs[at + k]) for k, (_, ref) in enumerate(pairs)]
+                at += len(pairs)
+                if info.sku not in known:
+                    store.insert_sku(db, info)
+                report.images += store.insert_references(db, info.sku, refs, embedder.name)
+                report.skus.append(info.sku)
+                index.add(info.sku, np.stack([r.embedding for r in refs]))
+                fresh.extend((info.sku, r.source) for r in refs)
+            fresh_vecs.append(vecs)
+    if fresh:
+        report.warnings.extend(indexed_near_duplicates(index, fresh, np.concatenate(fresh_vecs)))
     return report
+
+
+def indexed_near_duplicates(
+    index: CatalogIndex,
+    new: Sequence[tuple[str, str]],
+    vectors: FloatArray,
+    limit: float = NEAR_DUPLICATE,
+) -> list[str]:
+    """``near_duplicates`` through the index: each new reference's nearest reference of
+    another SKU is the best SKU among its top two that is not its own (a SKU's score is
+    its best reference's). ``index`` holds every reference, old and new; ``new`` gives
+    (sku, source) per row of ``vectors``; searched in blocks to bound memory."""
+    worst: dict[tuple[str, str], tuple[float, str]] = {}
+    for start in range(0, len(new), NEAR_DUPLICATE_BLOCK):
+        scores, labels = index.search(vectors[start : start + NEAR_DUPLICATE_BLOCK], k=2)
+        for (sku, source), row_s, row_l in zip(
+            new[start : start + NEAR_DUPLICATE_BLOCK], scores, labels, strict=True
+        ):
+            j = 1 if row_l[0] == sku else 0
+            other, sim = str(row_l[j]), float(row_s[j])
+            if not other or sim < limit:
+                continue
+            key = (min(sku, other), max(sku, other))
+            if sim > worst.get(key, (-1.0, ""))[0]:
+                worst[key] = (sim, f"{source} ({sku})")
+    return _duplicate_warnings(worst)
+
+
+def _duplicate_warnings(worst: dict[tuple[str, str], tuple[float, str]]) -> list[str]:
+    return [
+        f"{what} is nearly identical to a reference of {b if what.endswith(f'({a})') else a} "
+        f"(similarity {sim:.3f}): these two SKUs will be confused"
+        for (a, b), (sim, what) in sorted(worst.items())
+    ]
 
 
 def add_crop_reference(
@@ -184,13 +224,10 @@ def add_crop_reference(
     """Inside a transaction: a stored crop joins ``sku``'s references; returns warnings."""
     image, ref = crop_reference(jpeg, source)
     vec = embedder([image])[0]
-    existing = [
-        (r["sku"], store.from_blob(r["embedding"], r["dim"]))
-        for r in store.references(db)
-        if r["model"] == embedder.name
-    ]
+    index = _built_index(db, embedder) or make_index("numpy", embedder.dim)
     store.insert_references(db, sku, [replace(ref, embedding=vec)], embedder.name)
-    return near_duplicates([(sku, source, vec)], existing)
+    index.add(sku, vec[None])
+    return indexed_near_duplicates(index, [(sku, source)], vec[None])
 
 
 def read_catalog_csv(path: Path) -> dict[str, SkuInfo]:
@@ -305,26 +342,70 @@ def export_folder(db: sqlite_utils.Database, out: Path) -> int:
     return len(refs)
 
 
+def _refresh_stale(db: sqlite_utils.Database, embedder: Embedder) -> None:
+    """Re-embed (and save) the references embedded by another model, from their JPEG."""
+    stale = store.stale_references(db, embedder.name, embedder.dim)
+    if not stale:
+        return
+    jpegs = store.reference_jpegs(db, stale)
+    for start in range(0, len(stale), IMPORT_CHUNK_SKUS):
+        ids = stale[start : start + IMPORT_CHUNK_SKUS]
+        images = [crop_reference(jpegs[i], f"reference #{i}")[0] for i in ids]
+        store.update_embeddings(db, dict(zip(ids, embedder(images), strict=True)), embedder.name)
+
+
+def _grouped_vectors(
+    db: sqlite_utils.Database, embedder: Embedder
+) -> tuple[list[str], npt.NDArray[np.int64], FloatArray]:
+    """(SKU ids, references per SKU, vectors grouped by SKU) of the current model."""
+    labels, vectors = store.reference_vectors(db, embedder.name, embedder.dim)
+    if not labels:
+        return [], np.zeros(0, np.int64), vectors
+    arr = np.asarray(labels, dtype=object)
+    starts = np.flatnonzero(np.r_[True, arr[1:] != arr[:-1]])
+    counts = np.diff(np.r_[starts, len(arr)]).astype(np.int64)
+    return [str(arr[i]) for i in starts], counts, vectors
+
+
 def load_index_vectors(
     db: sqlite_utils.Database, embedder: Embedder
 ) -> list[tuple[str, FloatArray]]:
     """(sku, (M, D) vectors) of every SKU; references embedded by another model are
     re-embedded from their stored JPEG (and saved) first."""
-    refs = store.references(db)
-    stale = [r["id"] for r in refs if r["model"] != embedder.name or r["dim"] != embedder.dim]
-    fixed: dict[int, FloatArray] = {}
-    if stale:
-        jpegs = store.reference_jpegs(db, stale)
-        images = [crop_reference(jpegs[i], f"reference #{i}")[0] for i in stale]
-        fixed = dict(zip(stale, embedder(images), strict=True))
-        store.update_embeddings(db, fixed, embedder.name)
-    groups: dict[str, list[FloatArray]] = {}
-    for r in refs:
-        vec = fixed.get(r["id"])
-        groups.setdefault(r["sku"], []).append(
-            vec if vec is not None else store.from_blob(r["embedding"], r["dim"])
-        )
-    return [(sku, np.stack(v)) for sku, v in groups.items()]
+    _refresh_stale(db, embedder)
+    skus, counts, vectors = _grouped_vectors(db, embedder)
+    return list(zip(skus, np.split(vectors, np.cumsum(counts)[:-1]), strict=True)) if skus else []
+
+
+def _built_index(db: sqlite_utils.Database, embedder: Embedder) -> NumpyIndex | None:
+    """The catalog's exact index, from the cache file when it is current (see
+    ``index_cache``), else from the store (then cached); None for an empty catalog."""
+    _refresh_stale(db, embedder)
+    path = index_cache.cache_path(db, embedder.name)
+    version = store.catalog_version(db)
+    cached = index_cache.load_cached(path, version, embedder.dim)
+    if cached is not None:
+        return cached if len(cached.skus) else None
+    skus, counts, vectors = _grouped_vectors(db, embedder)
+    index = NumpyIndex.from_arrays(embedder.dim, skus, counts, vectors)
+    if store.catalog_version(db) == version:  # nothing changed while reading
+        index_cache.save_cached(path, version, index)
+    return index if skus else None
+
+
+def catalog_index(
+    db: sqlite_utils.Database, embedder: Embedder, index_name: str = "numpy"
+) -> CatalogIndex | None:
+    """The search index over the store's catalog (the named kind); None when empty."""
+    built = _built_index(db, embedder)
+    if built is None or index_name == "numpy":
+        make_index(index_name, embedder.dim)  # ConfigError on a bad name, as before
+        return built
+    index = make_index(index_name, embedder.dim)
+    skus, counts, vectors = built.arrays()
+    for sku, vecs in zip(skus, np.split(vectors, np.cumsum(counts)[:-1]), strict=True):
+        index.add(sku, vecs)
+    return index
 
 
 def build_recognizer(
@@ -335,14 +416,11 @@ def build_recognizer(
     keep_crops: bool = True,
 ) -> CatalogRecognizer | None:
     """A recognizer over the store's catalog; None when the catalog is empty."""
-    vectors = load_index_vectors(db, embedder)
-    if not vectors:
+    index = catalog_index(db, embedder, index_name)
+    if index is None:
         return None
-    index = make_index(index_name, embedder.dim)
-    for sku, vecs in vectors:
-        index.add(sku, vecs)
     return CatalogRecognizer(
-        embedder, index, store.sku_infos(db), config or embedder.match_config, keep_crops
+        embedder, index, store.SkuInfoLookup(db), config or embedder.match_config, keep_crops
     )
 
 
@@ -351,7 +429,7 @@ def recognizer_for(
 ) -> CatalogRecognizer | None:
     """The scan's recognizer per ``settings``; None (no embedder loaded) when the catalog
     has no SKUs."""
-    if not store.sku_ids(db):
+    if not store.has_skus(db):
         return None
     embedder = Embedder.from_path(settings.embedder_path, settings.threads)
     return build_recognizer(
