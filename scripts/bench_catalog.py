@@ -68,20 +68,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--embedder", type=Path, default=ROOT / "models" / "embedder.onnx")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=6)
+    parser.add_argument("--db", type=Path, help="keep the store here (reused if present)")
     args = parser.parse_args(argv)
     folder = args.folder or Path(tempfile.gettempdir()) / f"shelfscan_catalog_{args.skus}x{args.refs}"
     make_folder(folder, args.skus, args.refs)
     embedder = Embedder.from_path(args.embedder, args.threads)
     with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "catalog.db"
+        db_path = args.db or Path(tmp) / "catalog.db"
+        reuse = db_path.exists()
         db = open_db(db_path)
         before = peak_rss_mb()
-        report, wall, cpu = timed(lib.import_folder, db, embedder, folder)
-        print(
-            f"import {len(report.skus)} SKUs / {report.images} images: wall={wall / 1000:.1f} s"
-            f"  cpu={cpu / 1000:.1f} s  peak_rss={peak_rss_mb():.0f} MB (before {before:.0f} MB)"
-            f"  warnings={len(report.warnings)}"
-        )
+        if not reuse:
+            report, wall, cpu = timed(lib.import_folder, db, embedder, folder)
+            print(
+                f"import {len(report.skus)} SKUs / {report.images} images: wall={wall / 1000:.1f}"
+                f" s  cpu={cpu / 1000:.1f} s  peak_rss={peak_rss_mb():.0f} MB"
+                f" (before {before:.0f} MB)  warnings={len(report.warnings)}"
+            )
         db.close()
         loads = []
         rec = None
