@@ -380,12 +380,12 @@ def load_index_vectors(
 def _built_index(db: sqlite_utils.Database, embedder: Embedder) -> NumpyIndex | None:
     """The catalog's exact index, from the cache file when it is current (see
     ``index_cache``), else from the store (then cached); None for an empty catalog."""
-    _refresh_stale(db, embedder)
     path = index_cache.cache_path(db, embedder.name)
-    version = store.catalog_version(db)
-    cached = index_cache.load_cached(path, version, embedder.dim)
-    if cached is not None:
+    cached = index_cache.load_cached(path, store.catalog_version(db), embedder.dim)
+    if cached is not None:  # built for this embedder after its refresh, nothing changed since
         return cached if len(cached.skus) else None
+    _refresh_stale(db, embedder)
+    version = store.catalog_version(db)
     skus, counts, vectors = _grouped_vectors(db, embedder)
     index = NumpyIndex.from_arrays(embedder.dim, skus, counts, vectors)
     if store.catalog_version(db) == version:  # nothing changed while reading

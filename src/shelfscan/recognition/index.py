@@ -51,6 +51,9 @@ class NumpyIndex:
     def __init__(self, dim: int) -> None:
         self.dim = dim
         self._vectors: dict[str, FloatArray] = {}
+        # (skus, counts, grouped vectors) as loaded from a cache: the per-SKU dict is
+        # only built when the index changes (splitting 20,000 SKUs costs ~60 ms)
+        self._loaded: tuple[list[str], npt.NDArray[np.int64], FloatArray] | None = None
         self._matrix: FloatArray | None = None  # see the class docstring
         self._labels: list[str] = []
         self._label_array: npt.NDArray[np.object_] = np.zeros(0, object)
@@ -70,13 +73,21 @@ class NumpyIndex:
                 f"{len(skus)} SKUs with {int(sizes.sum())} references, got {len(vecs)} vectors"
             )
         index = cls(dim)
-        bounds = np.cumsum(sizes)[:-1]
-        if len(skus):
-            index._vectors = dict(zip(skus, np.split(vecs, bounds), strict=True))
+        index._loaded = (list(skus), sizes, vecs)
         return index
+
+    def _dict(self) -> dict[str, FloatArray]:
+        if self._loaded is not None:
+            skus, sizes, vecs = self._loaded
+            bounds = np.cumsum(sizes)[:-1]
+            self._vectors = dict(zip(skus, np.split(vecs, bounds), strict=True)) if skus else {}
+            self._loaded = None
+        return self._vectors
 
     def arrays(self) -> tuple[list[str], npt.NDArray[np.int64], FloatArray]:
         """(SKU ids, references per SKU, (M, D) vectors grouped by SKU): for a cache."""
+        if self._loaded is not None:
+            return self._loaded
         skus = list(self._vectors)
         counts = np.array([len(self._vectors[s]) for s in skus], np.int64)
         parts = [self._vectors[s] for s in skus]
@@ -85,21 +96,24 @@ class NumpyIndex:
 
     @property
     def skus(self) -> list[str]:
-        return list(self._vectors)
+        return list(self._loaded[0]) if self._loaded is not None else list(self._vectors)
 
     def __len__(self) -> int:
+        if self._loaded is not None:
+            return int(self._loaded[1].sum())
         return sum(len(v) for v in self._vectors.values())
 
     def add(self, sku: str, vectors: FloatArray) -> None:
         """Add reference vectors (M, D) to ``sku`` (created if new)."""
         vecs = np.asarray(vectors, np.float32).reshape(-1, self.dim)
-        old = self._vectors.get(sku)
-        self._vectors[sku] = vecs if old is None else np.concatenate([old, vecs])
+        table = self._dict()
+        old = table.get(sku)
+        table[sku] = vecs if old is None else np.concatenate([old, vecs])
         self._matrix = None
 
     def remove(self, sku: str) -> int:
         """Drop a SKU; returns the number of vectors removed (0 if absent)."""
-        gone = self._vectors.pop(sku, None)
+        gone = self._dict().pop(sku, None)
         self._matrix = None
         return 0 if gone is None else len(gone)
 
@@ -131,6 +145,8 @@ class NumpyIndex:
         sims = q @ matrix.T
         if not self._slots:
             return np.maximum.reduceat(sims, self._starts, axis=1)
+        if self._slots == 1:
+            return sims
         best = np.array(sims[:, :n_skus])
         for r in range(1, self._slots):
             np.maximum(best, sims[:, r * n_skus : (r + 1) * n_skus], out=best)
@@ -157,13 +173,16 @@ def _top_k(scores: FloatArray, k: int) -> npt.NDArray[np.int64]:
         vals = np.take_along_axis(scores, part, axis=1)
         order = np.lexsort((part, -vals), axis=1)
         return np.take_along_axis(part, order, axis=1).astype(np.int64)
-    work = scores.copy() if k > 1 else scores
     rows = np.arange(len(scores))
     cols = np.empty((len(scores), k), np.int64)
-    for j in range(k):
-        cols[:, j] = np.argmax(work, axis=1)
+    taken = []
+    for j in range(k):  # mask each pick in place, then put the scores back
+        cols[:, j] = np.argmax(scores, axis=1)
         if j + 1 < k:
-            work[rows, cols[:, j]] = -np.inf
+            taken.append(scores[rows, cols[:, j]].copy())
+            scores[rows, cols[:, j]] = -np.inf
+    for j, values in enumerate(taken):
+        scores[rows, cols[:, j]] = values
     return cols
 
 
