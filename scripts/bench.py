@@ -18,7 +18,7 @@ from pathlib import Path
 
 from shelfscan.config import load_settings
 from shelfscan.imaging import iter_image_paths
-from shelfscan.pipeline import Pipeline
+from shelfscan.pipeline import PipelineSpec
 
 
 def peak_rss_mb() -> float:
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tiles", default=None)
     args = parser.parse_args(argv)
-    pipeline = Pipeline.from_settings(load_settings(threads=args.threads, tiles=args.tiles))
+    pipeline = PipelineSpec(load_settings(threads=args.threads, tiles=args.tiles)).build()
     print(f"threads={args.threads} runs={args.runs} model={pipeline.model_name}")
     for path in iter_image_paths(args.paths):
         pipeline.scan_file(path)  # warm-up

@@ -29,16 +29,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from shelfscan import catalog as lib
 from shelfscan.datasets.synthetic import SyntheticCatalog, render_packshot
 from shelfscan.datasets.synthetic.render import generate_scene
 from shelfscan.layout import build_layout
-from shelfscan.recognition import catalog as lib
 from shelfscan.recognition.embedder import Embedder, crop_boxes
 from shelfscan.recognition.index import NumpyIndex
 from shelfscan.recognition.recognizer import CatalogRecognizer
 from shelfscan.recognition.records import SkuInfo
+from shelfscan.recognition.verify import COLOUR_DIM, Verifier, image_cues
 from shelfscan.store import catalog as store
 from shelfscan.store import open_db, transaction
+from shelfscan.store import references as ref_store
 from shelfscan.types import CLASS_PRODUCT, Detections
 
 
@@ -61,19 +63,36 @@ def bench_photo(embedder: Embedder, repeats: int) -> dict[str, float]:
     catalog = SyntheticCatalog(200, seed=7)
     rng = np.random.default_rng(0)
     index = NumpyIndex(embedder.dim)
+    verifier = Verifier({s.sku: s.brand for s in catalog.skus})
     for spec in catalog.skus:
-        index.add(spec.sku, embedder([render_packshot(spec, rng, 192)[0] for _ in range(3)]))
-    rec = CatalogRecognizer(embedder, index, {}, embedder.match_config, keep_crops=True)
+        cues = image_cues(embedder, [render_packshot(spec, rng, 192)[0] for _ in range(3)])
+        index.add(spec.sku, cues.full)
+        verifier.add(spec.sku, cues)
+    info = {s.sku: SkuInfo(s.sku, brand=s.brand) for s in catalog.skus}
+    rec = CatalogRecognizer(embedder, index, info, embedder.match_config, True, verifier)
     image, dets = facings_150(catalog)
     dets, layout = build_layout(dets, (image.shape[1], image.shape[0]))
     rec(image, dets, layout)  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         rec(image, dets, layout)
         times.append((time.perf_counter() - t0) * 1000)
-    emb_times = []
+        cpu.append((time.process_time() - c0) * 1000)
+    rec.verifier = None
+    plain, plain_cpu = [], []
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        rec(image, dets, layout)
+        plain.append((time.perf_counter() - t0) * 1000)
+        plain_cpu.append((time.process_time() - c0) * 1000)
     crops = crop_boxes(image, dets.xyxy)
+    rec.verifier = verifier
+    emb = embedder(crops)
+    scores, _ = index.search(emb, 2)
+    close = (scores[:, 0] - scores[:, 1]) < verifier.config.gap
+    raw_unknown = rec.match(emb, [list(r.facing_ids) for r in layout.rows])[0] == "unknown"
+    emb_times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         embedder(crops)
@@ -82,6 +101,10 @@ def bench_photo(embedder: Embedder, repeats: int) -> dict[str, float]:
         "facings": len(dets),
         "recognize_150_median_ms": round(statistics.median(times), 1),
         "recognize_150_p90_ms": round(float(np.percentile(times, 90)), 1),
+        "recognize_150_cpu_median_ms": round(statistics.median(cpu), 1),
+        "recognize_150_no_verify_median_ms": round(statistics.median(plain), 1),
+        "recognize_150_no_verify_cpu_median_ms": round(statistics.median(plain_cpu), 1),
+        "verified_share": round(float((close | raw_unknown).mean()), 3),
         "embed_only_150_median_ms": round(statistics.median(emb_times), 1),
     }
 
@@ -113,8 +136,17 @@ def bench_large(embedder: Embedder, n_skus: int) -> dict[str, float]:
                         for k, v in enumerate(vecs)
                     ],
                 )
+        ids = [r[0] for r in db.execute("SELECT id FROM sku_images").fetchall()]
+        cue_vecs = rng.normal(size=(len(ids), embedder.dim)).astype(np.float32)
+        cue_vecs /= np.linalg.norm(cue_vecs, axis=1, keepdims=True)
+        colour = np.full(COLOUR_DIM, COLOUR_DIM**-0.5, np.float32)
+        ref_store.update_cues(
+            db, {i: (v, colour) for i, v in zip(ids, cue_vecs, strict=True)}, embedder.name
+        )
         fill_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
         rec = lib.build_recognizer(db, embedder)
+        build_s = time.perf_counter() - t0
         if rec is None:
             raise SystemExit("catalog unexpectedly empty")
         spec = SyntheticCatalog(1, seed=99).skus[0]
@@ -130,16 +162,17 @@ def bench_large(embedder: Embedder, n_skus: int) -> dict[str, float]:
         add_s = time.perf_counter() - t0
         queries = rng.normal(size=(150, embedder.dim)).astype(np.float32)
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-        rec.index.search(queries, 2)
+        rec.index.search(queries, 5)
         times = []
         for _ in range(10):
             t0 = time.perf_counter()
-            rec.index.search(queries, 2)
+            rec.index.search(queries, 5)
             times.append((time.perf_counter() - t0) * 1000 / len(queries))
         return {
             "catalog_skus": n_skus + 1,
             "catalog_references": len(rec.index),
             "fill_store_s": round(fill_s, 1),
+            "build_recognizer_s": round(build_s, 2),
             "add_one_sku_s": round(add_s, 3),
             "add_one_sku_images": report.images,
             "search_ms_per_facing": round(statistics.median(times), 4),

@@ -130,8 +130,7 @@ def stored_visit(
     import cv2
 
     from shelfscan.datasets.synthetic import SceneConfig, plan_scene, render_scene
-    from shelfscan.pipeline import Pipeline, scan_batch
-    from shelfscan.planogram.analysis import PlanogramAnalysis
+    from shelfscan.pipeline import PipelineSpec, ScanContext, scan_batch
     from shelfscan.store import ensure_visit, open_db
     from shelfscan.store.planogram import assign_planogram, save_planogram
     from shelfscan.types import CLASS_PRODUCT
@@ -161,9 +160,9 @@ def stored_visit(
     save_planogram(db, plan, "json")
     assign_planogram(db, "BAY", store_id="S1")
     visit = ensure_visit(db, "V1", "S1", "alice")
-    analyses = [PlanogramAnalysis([plan])] if with_planogram else []
-    pipeline = Pipeline(GroundTruthDetector(gt), analyses=analyses)  # type: ignore[arg-type]
-    outcomes = list(scan_batch(pipeline, [path], db, visit))
+    spec = PipelineSpec(planograms={"S1": (plan,)} if with_planogram else {})
+    pipeline = spec.build(GroundTruthDetector(gt))  # type: ignore[arg-type]
+    outcomes = list(scan_batch(pipeline, [path], db, visit, ScanContext("S1")))
     assert outcomes[0].error is None, outcomes[0].error
     return db, visit, plan
 

@@ -51,7 +51,7 @@ def test_bad_config_is_one_clear_error(tmp_path: Path, toml: str, message: str) 
     assert message in str(err.value)
 
 
-@pytest.mark.parametrize("tiles", ["2by2", "0x1"])
+@pytest.mark.parametrize("tiles", ["2by2", "0x1", "1000x1000", "9x1", "1x" + "9" * 5001])
 def test_bad_tiles(tiles: str) -> None:
     with pytest.raises(ConfigError, match="tiles"):
         _ = load_settings(Path("/nonexistent.toml"), tiles=tiles).tile_grid

@@ -29,6 +29,9 @@ def default_config_path() -> Path:
     return Path(base) / "shelfscan" / "config.toml"
 
 
+MAX_TILES_PER_SIDE = 8  # 64 detector runs per photo at most
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every tunable of a scan. Field names are the config file's keys (section ``[scan]``)."""
@@ -53,6 +56,11 @@ class Settings:
             raise ConfigError(f"tiles must look like 2x2, got {self.tiles!r}") from exc
         if cols < 1 or rows < 1:
             raise ConfigError(f"tiles must be at least 1x1, got {self.tiles!r}")
+        if cols > MAX_TILES_PER_SIDE or rows > MAX_TILES_PER_SIDE:
+            raise ConfigError(
+                f"tiles must be at most {MAX_TILES_PER_SIDE}x{MAX_TILES_PER_SIDE}, got "
+                f"{self.tiles!r} (each tile is a full detector run)"
+            )
         return cols, rows
 
 

@@ -1,18 +1,21 @@
-"""Compose the stages for one photo, and run batches of photos into the store.
+"""The composition root: one place builds the stages for every entry point.
 
-load -> [quality gate] -> detect -> layout (rows, gaps) -> [recognise] -> KPIs
-     -> [analyses such as planogram matching] -> store (one transaction per photo)
+load -> quality gate -> detect -> layout (rows, gaps) -> distance check -> recognise
+     -> planogram -> KPIs (shelf, share, planogram) -> ScanResult -> store
 
-Optional stages are plain callables given to ``Pipeline``; each returns its own result.
+``load_spec`` reads what the stages need from the settings and the store once (catalog
+vectors, planograms, must-have lists) into a ``PipelineSpec``: plain data that pickles,
+so worker processes and Ray actors build the very same ``Pipeline`` from it
+(``spec.build()``) without opening the database. ``build_pipeline`` does both for the
+one-process entry points (scan, capture, rescore, bays).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -20,45 +23,42 @@ import sqlite_utils
 
 from shelfscan.config import Settings
 from shelfscan.detection import Detector
-from shelfscan.errors import ShelfscanError
-from shelfscan.imaging import iter_image_paths
+from shelfscan.errors import CaptureError, CatalogError, ShelfscanError
+from shelfscan.imaging import iter_image_paths, load_image
 from shelfscan.imaging.load import LoadedPhoto, load_photo
-from shelfscan.kpi import shelf_kpis
+from shelfscan.imaging.quality import QualityGate, QualitySettings, check_distance, gate_for
+from shelfscan.imaging.stitch import register_bay
+from shelfscan.kpi.planogram import planogram_kpis
+from shelfscan.kpi.share import SHARE_KPIS, share_kpis
+from shelfscan.kpi.shelf import shelf_kpis
 from shelfscan.layout import build_layout
+from shelfscan.layout.bay import BayResult, build_bay
+from shelfscan.planogram.analysis import PlanogramAnalysis
+from shelfscan.planogram.match import DEFAULT_MATCHER
+from shelfscan.planogram.model import Planogram
+from shelfscan.planogram.result import PlanogramMatch
+from shelfscan.recognition.spec import CatalogSpec
+from shelfscan.store import catalog as store_catalog
+from shelfscan.store import planogram as store_planogram
 from shelfscan.store import save_scan
+from shelfscan.store.quality import save_bay
+from shelfscan.store.results import photo_detections
+from shelfscan.store.scans import kpi_rows, visit_store
 from shelfscan.types import Detections, KpiReport, PhotoInfo, ScanResult, ShelfLayout
 
 Image = npt.NDArray[np.uint8]
+DetectorFn = Callable[[Image], Detections]
 QUALITY_WORK_SIDE = 800  # the quality gate's analysed copy (QualitySettings.work_size)
 # The reduced decode keeps twice the size the stages resize to: they then area-average
 # from it as from a full decode. Decoding right at the detector's size (DCT-domain
 # scaling is sharper than area averaging) moved per-photo facing counts by up to 10%
 # on the real photos; at twice the size the scorecard stays within noise.
 WORKING_MARGIN = 2
-
-
-class Recognizer(Protocol):
-    """Adds ``sku``, ``brand`` and ``match_score`` columns to the detections."""
-
-    def __call__(self, image: Image, dets: Detections, layout: ShelfLayout) -> Detections: ...
-
-
-class Analysis(Protocol):
-    """A post-layout stage (e.g. planogram matching): returns its result and extra KPIs.
-
-    It gets the photo at full resolution; a stage that never reads the pixels may say so
-    with a class attribute ``needs_image = False`` and then gets a reduced working copy
-    (sparing a full-resolution decode).
-    """
-
-    name: str
-
-    def __call__(
-        self, image: Image, dets: Detections, layout: ShelfLayout, context: dict[str, Any]
-    ) -> tuple[Any, KpiReport]: ...
+Recognizer = Callable[[Image, Detections, ShelfLayout], Detections]
 
 
 def merge_kpis(reports: Iterable[KpiReport]) -> KpiReport:
+    """One report from several; a later report's value wins on a name clash."""
     values: dict[str, float] = {}
     breakdowns: dict[str, dict[str, float]] = {}
     elapsed = 0.0
@@ -70,96 +70,228 @@ def merge_kpis(reports: Iterable[KpiReport]) -> KpiReport:
     return KpiReport(values, breakdowns, elapsed)
 
 
+@dataclass(frozen=True)
+class ScanContext:
+    """Per photo: the store it was taken in (its planograms and must-have list apply)
+    and where it came from when not a file (a capture source)."""
+
+    store_id: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """Everything the stages need, as plain data (pickles to worker processes).
+
+    Attributes:
+        quality: the gate's settings; None runs no gate.
+        catalog: the recognizer's references; None (empty catalog) runs no recognition.
+        planograms: planograms by store id; a photo of a store not listed gets none.
+        planogram_id: force this planogram for every photo (it must be in ``planograms``).
+        must_have: must-have SKUs by store id (key "" for a photo without a store).
+    """
+
+    settings: Settings = field(default_factory=Settings)
+    quality: QualitySettings | None = None
+    catalog: CatalogSpec | None = None
+    planograms: Mapping[str, tuple[Planogram, ...]] = field(default_factory=dict)
+    planogram_id: str | None = None
+    matcher: str = DEFAULT_MATCHER
+    must_have: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def build(self, detector: DetectorFn | None = None, *, detect: bool = True) -> Pipeline:
+        """Load the models (ONNX sessions) once: the pipeline for this process. Without
+        ``detect`` no detector is loaded (re-scoring stored boxes needs none)."""
+        s = self.settings
+        if not detect:
+            detector = _no_detector
+        elif detector is None:
+            detector = Detector.from_path(
+                s.detector_path,
+                threads=s.threads,
+                score_threshold=s.score_threshold,
+                iou_threshold=s.iou_threshold,
+                tiles=s.tile_grid,
+            )
+        return Pipeline(
+            detector,
+            self,
+            quality_gate=None if self.quality is None else gate_for(self.quality),
+            recognizer=None if self.catalog is None else self.catalog.build(),
+            model_name=s.detector_path.name,
+        )
+
+
+def _no_detector(image: Image) -> Detections:
+    raise ShelfscanError("this pipeline was built without a detector (detect=False)")
+
+
+def load_spec(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    store_ids: Iterable[str | None] = (),
+    *,
+    quality: QualitySettings | None = None,
+    catalog: CatalogSpec | None = None,
+    planogram_id: str | None = None,
+    matcher: str = DEFAULT_MATCHER,
+) -> PipelineSpec:
+    """The spec for scanning photos of ``store_ids`` into ``db``: their planograms (or
+    only ``planogram_id``) and must-have lists, read once for the whole batch."""
+    stores = sorted({s or "" for s in store_ids})
+    forced = store_planogram.get_planogram(db, planogram_id) if planogram_id else None
+    planograms: dict[str, tuple[Planogram, ...]] = {}
+    for sid in stores:
+        found = (forced,) if forced else tuple(store_planogram.planograms_for_store(db, sid))
+        if found:
+            planograms[sid] = found
+    must = {sid: frozenset(store_catalog.must_have(db, sid or None)) for sid in stores}
+    enabled = quality if quality is not None and quality.enabled else None
+    return PipelineSpec(settings, enabled, catalog, planograms, planogram_id, matcher, must)
+
+
 @dataclass
 class Pipeline:
-    """One configured scanner: a detector plus optional stages."""
+    """One configured scanner: loaded models plus the spec they came from."""
 
-    detector: Detector
-    settings: Settings = field(default_factory=Settings)
+    detector: DetectorFn
+    spec: PipelineSpec = field(default_factory=PipelineSpec)
+    quality_gate: QualityGate | None = None
     recognizer: Recognizer | None = None
-    quality_gate: Callable[[Image], Any] | None = None
-    analyses: list[Analysis] = field(default_factory=list)
     model_name: str = ""
+    _analyses: dict[str, PlanogramAnalysis] = field(default_factory=dict, init=False, repr=False)
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Pipeline:
-        detector = Detector.from_path(
-            settings.detector_path,
-            threads=settings.threads,
-            score_threshold=settings.score_threshold,
-            iou_threshold=settings.iou_threshold,
-            tiles=settings.tile_grid,
-        )
-        return cls(detector, settings, model_name=settings.detector_path.name)
+    def _planogram(
+        self, dets: Detections, layout: ShelfLayout, store_id: str
+    ) -> tuple[PlanogramMatch, KpiReport] | None:
+        planograms = self.spec.planograms.get(store_id)
+        if not planograms:
+            return None
+        if store_id not in self._analyses:
+            self._analyses[store_id] = PlanogramAnalysis(list(planograms), self.spec.matcher)
+        match, planogram = self._analyses[store_id](dets, layout, self.spec.planogram_id)
+        return match, planogram_kpis(match, planogram, dets)
+
+    def recognise(
+        self, image: Image, dets: Detections, layout: ShelfLayout, store_id: str | None
+    ) -> tuple[Detections, KpiReport | None, dict[str, float]]:
+        """SKUs and share KPIs (None without a catalog), with their timings."""
+        if self.recognizer is None:
+            return dets, None, {}
+        t0 = time.perf_counter()
+        dets = self.recognizer(image, dets, layout)
+        timings = {"recognize": (time.perf_counter() - t0) * 1000}
+        t0 = time.perf_counter()
+        share = share_kpis(dets, layout, self.spec.must_have.get(store_id or "", frozenset()))
+        timings["share"] = (time.perf_counter() - t0) * 1000
+        return dets, share, timings
+
+    def layout(self, dets: Detections, photo: PhotoInfo) -> tuple[Detections, ShelfLayout]:
+        return build_layout(dets, (photo.width, photo.height), self.spec.settings.min_gap_facings)
 
     @property
     def working_long_side(self) -> int | None:
         """The long side (pixels) a reduced decode must keep for the detector and the
-        quality gate (its analysed copy's ``work_size``, default ``QUALITY_WORK_SIDE``);
-        None (decode at full size) for a detector that does not say what it needs."""
+        quality gate (its analysed copy's ``work_size``); None (decode at full size) for a
+        detector that does not say what it needs (``Detector.min_long_side``)."""
         need = getattr(self.detector, "min_long_side", None)
         if not isinstance(need, int):
             return None
-        settings = getattr(self.quality_gate, "settings", None)
-        quality = getattr(settings, "work_size", QUALITY_WORK_SIDE) if self.quality_gate else 0
+        gate = self.quality_gate
+        quality = gate.settings.work_size if gate is not None else 0
         return WORKING_MARGIN * max(need, quality)
 
     def scan_image(
-        self, image: Image, photo: PhotoInfo, context: dict[str, Any] | None = None
+        self, image: Image, photo: PhotoInfo, context: ScanContext | None = None
     ) -> ScanResult:
         """Run every stage on one photo decoded at full resolution."""
         return self.scan_photo(LoadedPhoto.from_array(image, photo), context)
 
-    def scan_photo(self, loaded: LoadedPhoto, context: dict[str, Any] | None = None) -> ScanResult:
-        """Run every stage on one loaded photo: the detector and the quality gate read
-        the working copy; the recogniser and analyses that read pixels get the full
+    def scan_photo(self, loaded: LoadedPhoto, context: ScanContext | None = None) -> ScanResult:
+        """Run every stage on one loaded photo: the quality gate and the detector read the
+        working copy (boxes come back in photo pixels); the recogniser gets the full
         resolution, decoded only then."""
         photo, image = loaded.info, loaded.working
+        context = context or ScanContext()
         timings: dict[str, float] = {}
-        extras: dict[str, Any] = {}
-        context = dict(context or {})
+        quality = None
         if self.quality_gate is not None:
             t0 = time.perf_counter()
-            extras["quality"] = self.quality_gate(image)
+            quality = self.quality_gate(image)
             timings["quality"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
-        dets = self.detector(image) if loaded.scale == 1 else self.detector(image, loaded.scale)
+        dets = self.detector(image)
+        if loaded.scale != 1.0:
+            dets = dets.with_boxes(dets.xyxy / np.float32(loaded.scale))
         timings["detect"] = (time.perf_counter() - t0) * 1000
-        dets, layout = build_layout(
-            dets, (photo.width, photo.height), self.settings.min_gap_facings
-        )
+        dets, layout = self.layout(dets, photo)
         timings["layout"] = layout.elapsed_ms
-        if self.recognizer is not None:
+        if quality is not None and self.quality_gate is not None:
             t0 = time.perf_counter()
-            dets = self.recognizer(loaded.full(), dets, layout)
-            timings["recognize"] = (time.perf_counter() - t0) * 1000
+            distance = check_distance(dets, photo.width, self.quality_gate.settings)
+            quality = quality.with_checks(distance)
+            timings["quality_distance"] = (time.perf_counter() - t0) * 1000
+        pixels = loaded.full() if self.recognizer is not None else image
+        dets, share, recognise_ms = self.recognise(pixels, dets, layout, context.store_id)
+        timings.update(recognise_ms)
         reports = [shelf_kpis(dets, layout)]
-        for analysis in self.analyses:
-            t0 = time.perf_counter()
-            pixels = loaded.full() if getattr(analysis, "needs_image", True) else image
-            result, report = analysis(pixels, dets, layout, context)
-            extras[analysis.name] = result
-            reports.append(report)
-            timings[analysis.name] = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        planned = self._planogram(dets, layout, context.store_id or "")
+        if planned is not None:
+            reports.append(planned[1])
+            timings["planogram"] = (time.perf_counter() - t0) * 1000
+        if share is not None:
+            reports.append(share)
         kpis = merge_kpis(reports)
         timings["kpi"] = kpis.elapsed_ms
-        return ScanResult(photo, dets, layout, kpis, self.model_name, timings, extras)
+        return ScanResult(
+            photo,
+            dets,
+            layout,
+            kpis,
+            self.model_name,
+            timings,
+            quality=quality,
+            planogram=None if planned is None else planned[0],
+            source=context.source,
+        )
 
-    def scan_file(self, path: Path, context: dict[str, Any] | None = None) -> ScanResult:
+    def rescore(
+        self, image: Image, photo: PhotoInfo, stored: Detections, context: ScanContext
+    ) -> tuple[Detections, ShelfLayout, KpiReport]:
+        """Recognition and share KPIs again on stored boxes (after the catalog changed):
+        the same layout and recognition stages as ``scan_image``."""
+        dets, layout = self.layout(stored, photo)
+        dets, share, _ = self.recognise(image, dets, layout, context.store_id)
+        if share is None:
+            raise CatalogError("the catalog is empty: add SKUs with `shelfscan catalog add`")
+        return dets, layout, share
+
+    def scan_file(self, path: Path, context: ScanContext | None = None) -> ScanResult:
         t0 = time.perf_counter()
         loaded = load_photo(path, self.working_long_side)
         load_ms = (time.perf_counter() - t0) * 1000
         result = self.scan_photo(loaded, context)
-        timings = {"load": load_ms, **result.timings_ms}
-        return ScanResult(
-            loaded.info,
-            result.detections,
-            result.layout,
-            result.kpis,
-            result.model,
-            timings,
-            result.extras,
-        )
+        return replace(result, timings_ms={"load": load_ms, **result.timings_ms})
+
+
+def build_pipeline(
+    settings: Settings,
+    db: sqlite_utils.Database,
+    visit_id: str,
+    *,
+    quality: QualitySettings | None = None,
+    catalog: CatalogSpec | None = None,
+    planogram_id: str | None = None,
+    detector: DetectorFn | None = None,
+    detect: bool = True,
+) -> tuple[Pipeline, ScanContext]:
+    """The pipeline for scanning into ``visit_id`` and the context of its photos."""
+    store_id = visit_store(db, visit_id)
+    spec = load_spec(
+        db, settings, [store_id], quality=quality, catalog=catalog, planogram_id=planogram_id
+    )
+    return spec.build(detector, detect=detect), ScanContext(store_id)
 
 
 @dataclass(frozen=True)
@@ -186,7 +318,7 @@ def scan_batch(
     paths: Iterable[PhotoOutcome | Path],
     db: sqlite_utils.Database,
     visit_id: str,
-    context: dict[str, Any] | None = None,
+    context: ScanContext | None = None,
 ) -> Iterator[PhotoOutcome]:
     """Scan and store photos one by one; a bad photo is reported and the batch goes on.
 
@@ -204,3 +336,97 @@ def scan_batch(
             yield PhotoOutcome(item, error=str(exc))
             continue
         yield PhotoOutcome(item, result, photo_id)
+
+
+def with_bay_kpis(bay: BayResult) -> BayResult:
+    """The bay with the shelf KPIs of its merged layout added to its own."""
+    return replace(bay, kpis=merge_kpis([shelf_kpis(bay.detections, bay.layout), bay.kpis]))
+
+
+def merge_bay(
+    outcomes: Iterable[PhotoOutcome],
+    db: sqlite_utils.Database,
+    visit_id: str,
+    min_gap_facings: float = 0.8,
+) -> tuple[int, BayResult]:
+    """Register the scanned photos (in the given order), merge their facings, store the bay.
+
+    Photos that failed to scan are left out (with a warning in the result). Each photo's
+    own results are already stored, so nothing is lost when the bay cannot be merged.
+    """
+    outcomes = list(outcomes)
+    done = [o for o in outcomes if o.result is not None and o.photo_id is not None]
+    if len(done) < 2:
+        raise CaptureError(
+            f"a bay needs at least 2 scanned photos, got {len(done)} of {len(outcomes)}"
+        )
+    if len(done) > 6:
+        raise CaptureError(f"a bay takes 2 to 6 photos, got {len(done)}")
+    images = [load_image(o.path)[0] for o in done]
+    pairs, method = register_bay(images)
+    bay = build_bay(
+        [o.result.detections for o in done if o.result is not None],
+        [(img.shape[1], img.shape[0]) for img in images],
+        pairs,
+        method,
+        min_gap_facings,
+    )
+    names = [o.path.name for o in done]
+    warnings = [
+        f"{names[i + 1]} does not overlap {names[i]}: placed after it and counted whole"
+        " (retake with about a third of each photo overlapping the previous one)"
+        for i, pair in enumerate(pairs)
+        if pair is None
+    ]
+    warnings += [
+        f"{o.path.name} failed to scan and is not in the bay" for o in outcomes if o not in done
+    ]
+    bay = replace(with_bay_kpis(bay), warnings=warnings)
+    bay_id = save_bay(db, visit_id, [int(o.photo_id or 0) for o in done], bay)
+    return bay_id, bay
+
+
+@dataclass(frozen=True)
+class RescoreOutcome:
+    """One photo of a re-scored visit."""
+
+    photo_id: int
+    path: str
+    recognized: int = 0
+    unknown: int = 0
+    error: str | None = None
+
+
+def rescore_visit(
+    pipeline: Pipeline, db: sqlite_utils.Database, visit_id: str, context: ScanContext
+) -> list[RescoreOutcome]:
+    """Re-run recognition on a stored visit from its photo files and stored boxes.
+
+    Each photo is updated in its own transaction (SKU columns, unknown facings, share
+    KPIs and their outbox rows); a photo whose file is gone or changed is reported and
+    the rest go on. Shelf and planogram KPIs are left as they are.
+    """
+    outcomes = []
+    for photo in store_catalog.visit_photos(db, visit_id):
+        path = Path(photo["path"])
+        try:
+            image, info = load_image(path)
+            if info.sha256 != photo["sha256"]:
+                raise CatalogError(f"{path}: file changed since it was scanned (SHA-256 differs)")
+            found = photo_detections(db, photo["id"])  # boxes only: the stages redo the rest
+            stored = Detections(found.xyxy, found.confidence, found.class_id)
+            dets, layout, report = pipeline.rescore(image, info, stored, context)
+        except ShelfscanError as exc:
+            outcomes.append(RescoreOutcome(photo["id"], str(path), error=str(exc)))
+            continue
+        rows = kpi_rows(ScanResult(info, dets, layout, report))
+        store_catalog.save_rescore(db, visit_id, photo["id"], dets, rows, SHARE_KPIS)
+        outcomes.append(
+            RescoreOutcome(
+                photo["id"],
+                str(path),
+                int(report.values.get("recognized_facings", 0)),
+                int(report.values.get("unknown_facings", 0)),
+            )
+        )
+    return outcomes

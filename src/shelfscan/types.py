@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:  # stage result types, named for annotations only (no import at run time)
+    from shelfscan.imaging.quality import QualityReport
+    from shelfscan.planogram.result import PlanogramMatch
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -236,8 +240,13 @@ class PhotoInfo:
 class ScanResult:
     """Everything the pipeline found on one photo (or one stitched bay).
 
-    ``extras`` carries the results of optional stages (quality gate, planogram match)
-    keyed by stage name, so adding a stage never changes this signature.
+    Optional stages each have their own typed field (None when the stage did not run);
+    a new stage appends its field at the end.
+
+    Attributes:
+        quality: the quality gate's report, the post-detection distance check included.
+        planogram: the match with the best-fitting planogram.
+        source: where the photo came from when not a file (capture: camera / stream name).
     """
 
     photo: PhotoInfo
@@ -246,7 +255,9 @@ class ScanResult:
     kpis: KpiReport
     model: str = ""
     timings_ms: Mapping[str, float] = field(default_factory=dict)
-    extras: Mapping[str, Any] = field(default_factory=dict)
+    quality: QualityReport | None = None
+    planogram: PlanogramMatch | None = None
+    source: str | None = None
 
     @property
     def elapsed_ms(self) -> float:

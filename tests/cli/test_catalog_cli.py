@@ -121,3 +121,23 @@ def test_scan_review_rescore(tmp_path: Path) -> None:
     assert json.loads(out)[0]["error"] is None
     code, _, err = run("rescore", "NOPE", "--db", db)
     assert code == 1 and "no visit 'NOPE'" in err
+
+
+def test_add_from_a_box_on_a_shelf_photo(tmp_path: Path) -> None:
+    embedder_path()
+    db = str(tmp_path / "c.db")
+    photo = scene_file(tmp_path, 5)
+    x1, y1, x2, y2 = (int(v) for v in scene(5).detections.xyxy[0])
+    box = f"{x1},{y1},{x2},{y2}"
+    args = ("catalog", "add", "SHELF1", "--from-photo", str(photo), "--box", box, "--db", db)
+    code, out, err = run(*args, "--json")
+    assert code == 0, err
+    assert json.loads(out)["images"] == 1
+    code, _, err = run("catalog", "add", "SHELF2", "--box", box, "--db", db)
+    assert code == 1 and "--from-photo and --box go together" in err
+    code, _, err = run("catalog", "add", "SHELF2", "--db", db)
+    assert code == 1 and "give reference photos" in err
+    code, _, err = run(
+        "catalog", "add", "SHELF2", "--from-photo", str(photo), "--box", "1,2,3", "--db", db
+    )
+    assert code == 1 and "x1,y1,x2,y2" in err

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from helpers import dets
-from shelfscan.kpi.share import SHARE_KPIS, ShareAnalysis, share_kpis
+from shelfscan.kpi.share import SHARE_KPIS, share_kpis
 from shelfscan.layout import build_layout
 from shelfscan.types import CLASS_EMPTY, CLASS_PRICE_TAG, CLASS_PRODUCT, Detections
 
@@ -75,7 +75,7 @@ def test_values_and_shares_sum_to_one() -> None:
 )
 def test_must_have(must: set[str], presence: float, missing: list[str]) -> None:
     d, layout = build_layout(recognised(), (600, 400))
-    report = ShareAnalysis(must)(np.zeros((1, 1, 3), np.uint8), d, layout, {})[1]
+    report = share_kpis(d, layout, must)
     assert report["assortment_presence"] == pytest.approx(presence)
     assert [k for k, v in report.breakdowns["must_have"].items() if v == 0] == missing
 

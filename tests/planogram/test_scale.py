@@ -14,8 +14,6 @@ from shelfscan.planogram.observe import MAX_GAP_TOKENS, observe
 from shelfscan.planogram.synthetic import build_bay, perturb, photograph, random_planogram
 from shelfscan.types import Gap
 
-IMAGE = np.zeros((8, 8, 3), np.uint8)
-
 
 def _decoy(i: int) -> Planogram:
     return Planogram.from_blocks(f"D{i}", [[(f"Z{i}a", 5, 80.0)], [(f"Z{i}b", 8, 60.0)]])
@@ -26,7 +24,7 @@ def test_shortlist_keeps_the_planogram_sharing_the_skus() -> None:
     many = [_decoy(i) for i in range(8)] + [PLAN] + [_decoy(i) for i in range(8, 12)]
     short = shortlist(many, dets, layout)
     assert len(short) == MAX_CANDIDATES and short[0].id == PLAN.id
-    match, _ = PlanogramAnalysis(many)(IMAGE, dets, layout, {})
+    match, _ = PlanogramAnalysis(many)(dets, layout)
     assert match.planogram_id == PLAN.id
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from catalog_builders import catalog, embedder, scene, write_catalog_folder, write_sku_folder
+from shelfscan import catalog as lib
 from shelfscan.errors import CatalogError, ImageError, ShelfscanError
 from shelfscan.layout import build_layout
-from shelfscan.recognition import catalog as lib
 from shelfscan.recognition.matcher import UNKNOWN
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.store import catalog as store

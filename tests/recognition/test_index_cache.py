@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from catalog_builders import embedder, write_catalog_folder, write_sku_folder
-from shelfscan.recognition import catalog as lib
+from shelfscan import catalog as lib
+from shelfscan.recognition import catalog as pure
 from shelfscan.recognition import index_cache
 from shelfscan.recognition.index import NumpyIndex
 from shelfscan.recognition.records import SkuInfo
@@ -20,7 +21,7 @@ from shelfscan.store import open_db
 def test_cache_is_used_while_current_and_rebuilt_after_a_change(tmp_path: Path) -> None:
     db = open_db(tmp_path / "a.db")
     lib.import_folder(db, embedder(), write_catalog_folder(tmp_path / "in", ["SKU0001", "SKU0002"]))
-    path = index_cache.cache_path(db, embedder().name)
+    path = index_cache.cache_path(store.db_file(db), embedder().name)
     assert path is not None and path.parent == tmp_path
     first = lib.build_recognizer(db, embedder())
     version = store.catalog_version(db)
@@ -49,7 +50,7 @@ def test_cache_is_used_while_current_and_rebuilt_after_a_change(tmp_path: Path) 
 def test_a_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
     db = open_db(tmp_path / "b.db")
     lib.import_folder(db, embedder(), write_catalog_folder(tmp_path / "in", ["SKU0001"]))
-    path = index_cache.cache_path(db, embedder().name)
+    path = index_cache.cache_path(store.db_file(db), embedder().name)
     assert path is not None
     path.write_bytes(b"half-written")
     assert index_cache.load_cached(path, store.catalog_version(db), embedder().dim) is None
@@ -80,5 +81,5 @@ def test_indexed_near_duplicates_match_all_pairs(
     index = NumpyIndex(6)
     for sku, v in old + [(s, v) for s, _, v in fresh]:
         index.add(sku, v[None])
-    got = lib.indexed_near_duplicates(index, [(s, src) for s, src, _ in fresh], new_vecs, limit)
-    assert got == lib.near_duplicates(fresh, old, limit)
+    got = pure.indexed_near_duplicates(index, [(s, src) for s, src, _ in fresh], new_vecs, limit)
+    assert got == pure.near_duplicates(fresh, old, limit)

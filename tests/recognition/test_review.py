@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 
 from catalog_builders import embedder, scene, scene_file, write_catalog_folder
+from shelfscan import catalog as lib
 from shelfscan.errors import CatalogError
 from shelfscan.imaging import load_image
 from shelfscan.kpi import share_kpis, shelf_kpis
 from shelfscan.layout import build_layout
-from shelfscan.pipeline import merge_kpis
-from shelfscan.recognition import catalog as lib
-from shelfscan.recognition import review
+from shelfscan.pipeline import PipelineSpec, ScanContext, merge_kpis, rescore_visit
 from shelfscan.recognition.matcher import UNKNOWN
 from shelfscan.recognition.records import SkuInfo
+from shelfscan.recognition.settings import load_recognition_settings
 from shelfscan.store import catalog as store
 from shelfscan.store import ensure_visit, open_db, save_scan
 from shelfscan.types import CLASS_PRODUCT, ScanResult
@@ -53,19 +53,28 @@ def test_review_actions(visit) -> None:  # type: ignore[no-untyped-def]
     if len(rows) < 3:
         pytest.skip("scene has fewer than 3 unknown facings")
     before = len(store.references(db))
-    review.assign(db, embedder(), rows[0]["id"], store.list_skus(db)[0]["sku"])
-    review.create_sku(db, embedder(), rows[1]["id"], SkuInfo("NEW1", brand="Fresh"))
-    review.not_product(db, rows[2]["id"])
+    lib.assign(db, embedder(), rows[0]["id"], store.list_skus(db)[0]["sku"])
+    lib.create_sku(db, embedder(), rows[1]["id"], SkuInfo("NEW1", brand="Fresh"))
+    lib.not_product(db, rows[2]["id"])
     assert len(store.references(db)) == before + 2  # labelled crops join the catalog
     assert store.sku_infos(db)["NEW1"].brand == "Fresh"
     statuses = {r["id"]: r["status"] for r in store.list_unknowns(db, status=None)}
     assert [statuses[r["id"]] for r in rows[:3]] == ["assigned", "new_sku", "not_product"]
     with pytest.raises(CatalogError, match="already reviewed"):
-        review.not_product(db, rows[0]["id"])
+        lib.not_product(db, rows[0]["id"])
     with pytest.raises(CatalogError, match="not in the catalog"):
-        review.assign(db, embedder(), rows[3]["id"] if len(rows) > 3 else rows[0]["id"], "NOPE")
+        lib.assign(db, embedder(), rows[3]["id"] if len(rows) > 3 else rows[0]["id"], "NOPE")
     with pytest.raises(CatalogError, match="no unknown facing with id 99999"):
-        review.not_product(db, 99999)
+        lib.not_product(db, 99999)
+
+
+def rescorer(db, must_have: dict[str, frozenset[str]] | None = None):  # type: ignore[no-untyped-def]
+    """The pipeline ``shelfscan rescore`` builds: the store's catalog, no detector."""
+    emb = embedder()
+    spec = lib.catalog_spec(db, load_recognition_settings(), emb)
+    assert spec is not None
+    pipeline = PipelineSpec(catalog=spec, must_have=must_have or {}).build(detect=False)
+    return pipeline
 
 
 def test_rescore_after_labelling(visit) -> None:  # type: ignore[no-untyped-def]
@@ -76,10 +85,9 @@ def test_rescore_after_labelling(visit) -> None:  # type: ignore[no-untyped-def]
     if target is None:
         pytest.skip("no unknown facing of an uncatalogued SKU in this scene")
     new_sku = str(truth[target["det_idx"]])
-    review.create_sku(db, embedder(), target["id"], SkuInfo(new_sku, brand="NewBrand"))
-    rec = lib.build_recognizer(db, embedder())
-    assert rec is not None
-    (outcome,) = review.rescore_visit(db, "V1", rec, must_have={new_sku})
+    lib.create_sku(db, embedder(), target["id"], SkuInfo(new_sku, brand="NewBrand"))
+    pipeline = rescorer(db, {"S1": frozenset({new_sku})})
+    (outcome,) = rescore_visit(pipeline, db, "V1", ScanContext("S1"))
     assert outcome.error is None
     sku = db.execute("SELECT sku FROM detections WHERE idx = ?", [target["det_idx"]]).fetchone()[0]
     assert sku == new_sku
@@ -93,9 +101,8 @@ def test_rescore_after_labelling(visit) -> None:  # type: ignore[no-untyped-def]
 def test_rescore_reports_a_changed_photo(visit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db, _ = visit
     (tmp_path / "scene5.png").write_bytes(b"changed")
-    rec = lib.build_recognizer(db, embedder())
-    assert rec is not None
-    (outcome,) = review.rescore_visit(db, "V1", rec)
+    pipeline = rescorer(db)
+    (outcome,) = rescore_visit(pipeline, db, "V1", ScanContext("S1"))
     assert outcome.error is not None and "scene5.png" in outcome.error
     with pytest.raises(CatalogError, match="no visit 'NOPE'"):
-        review.rescore_visit(db, "NOPE", rec)
+        rescore_visit(pipeline, db, "NOPE", ScanContext())

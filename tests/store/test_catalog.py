@@ -11,6 +11,7 @@ from shelfscan.errors import CatalogError
 from shelfscan.recognition.records import RefImage, SkuInfo
 from shelfscan.store import catalog as store
 from shelfscan.store import ensure_visit, open_db, save_scan, transaction
+from shelfscan.store.results import photo_detections
 from shelfscan.types import (
     CLASS_PRICE_TAG,
     CLASS_PRODUCT,
@@ -102,7 +103,7 @@ def test_references_and_must_have(db) -> None:  # type: ignore[no-untyped-def]
 def test_stored_detections_round_trip(db) -> None:  # type: ignore[no-untyped-def]
     s = scan([b"x", None, None])
     photo_id = save_scan(db, "V1", s)
-    got = store.photo_detections(db, photo_id)
+    got = photo_detections(db, photo_id)
     assert np.allclose(got.xyxy, s.detections.xyxy)
     assert got.class_id.tolist() == s.detections.class_id.tolist()
 

@@ -113,8 +113,7 @@ def test_match_stored_with_the_scan_and_replaced_on_rescan(tmp_path: Path, db_pa
     kpi = db.execute("SELECT value FROM kpis WHERE name = 'planogram_compliance'").fetchone()[0]
     assert kpi == pytest.approx(sum(r["status"] == "ok" for r in seen) / len(seen))
     # the same photo again: results replaced, not duplicated
-    from shelfscan.pipeline import Pipeline, scan_batch
-    from shelfscan.planogram.analysis import PlanogramAnalysis
+    from shelfscan.pipeline import PipelineSpec, ScanContext, scan_batch
 
     path = tmp_path / "shelf.jpg"
     prev = db.execute("SELECT COUNT(*) FROM planogram_results").fetchone()[0]
@@ -123,11 +122,10 @@ def test_match_stored_with_the_scan_and_replaced_on_rescan(tmp_path: Path, db_pa
     from bay_builders import GroundTruthDetector
     from shelfscan.types import Detections
 
-    pipeline = Pipeline(
-        GroundTruthDetector(Detections.empty()),  # type: ignore[arg-type]
-        analyses=[PlanogramAnalysis([plan])],
+    pipeline = PipelineSpec(planograms={"S1": (plan,)}).build(
+        GroundTruthDetector(Detections.empty())  # type: ignore[arg-type]
     )
-    list(scan_batch(pipeline, [path], db, visit))
+    list(scan_batch(pipeline, [path], db, visit, ScanContext("S1")))
     assert db.execute("SELECT COUNT(*) FROM planogram_results").fetchone()[0] == prev
     assert db.execute("SELECT COUNT(*) FROM planogram_matches").fetchone()[0] == 1
     assert (

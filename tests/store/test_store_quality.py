@@ -11,6 +11,7 @@ from shelfscan.imaging.quality import assess_quality
 from shelfscan.kpi import shelf_kpis
 from shelfscan.layout import build_layout
 from shelfscan.layout.bay import build_bay
+from shelfscan.pipeline import with_bay_kpis
 from shelfscan.store import ensure_visit, open_db, save_scan
 from shelfscan.store.quality import photo_quality, quality_notes, save_bay
 from shelfscan.types import Detections, PhotoInfo, ScanResult
@@ -23,7 +24,7 @@ def make_scan(sha: str, image: np.ndarray, n: int = 4) -> ScanResult:
     )
     photo = PhotoInfo(Path(f"/x/{sha}.jpg"), sha, 10, 400, 100, "2026-01-01T00:00:00")
     report = assess_quality(image)
-    return ScanResult(photo, dets, layout, shelf_kpis(dets, layout), extras={"quality": report})
+    return ScanResult(photo, dets, layout, shelf_kpis(dets, layout), quality=report)
 
 
 def shelf_image(seed: int) -> np.ndarray:
@@ -89,7 +90,7 @@ def test_save_bay(db_path: Path) -> None:
     ensure_visit(db, "V1")
     ids = [save_scan(db, "V1", make_scan(c * 64, shelf_image(i))) for i, c in enumerate("ef")]
     shot = Detections.from_boxes(np.array([[10.0, 10, 40, 60]]), np.ones(1), np.zeros(1, int))
-    bay = build_bay([shot, shot], [(200, 100), (200, 100)], [np.eye(3)])
+    bay = with_bay_kpis(build_bay([shot, shot], [(200, 100), (200, 100)], [np.eye(3)]))
     bay_id = save_bay(db, "V1", ids, bay)
     members = db.execute(
         "SELECT photo_id FROM bay_photos WHERE bay_id = ? ORDER BY position", [bay_id]

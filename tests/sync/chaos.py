@@ -44,7 +44,9 @@ def sync_env(url: str, db: Path, **extra: str) -> dict[str, str]:
 def pending(db: Path) -> int:
     con = sqlite3.connect(db, timeout=30)
     try:
-        return int(con.execute("SELECT COUNT(*) FROM outbox WHERE status != 'sent'").fetchone()[0])
+        return int(
+            con.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+        )
     finally:
         con.close()
 
@@ -76,7 +78,8 @@ def run_with_kills(
         proc.wait()
         err = proc.stderr.read().decode() if proc.stderr else ""
         proc.stderr and proc.stderr.close()
-        if proc.returncode not in (0, -signal.SIGKILL):
+        # 75: records still failing (the CRM was unreachable); 2: dead letters this run
+        if proc.returncode not in (0, 2, 75, -signal.SIGKILL):
             raise RuntimeError(f"sync exited {proc.returncode}: {err.strip()[-500:]}")
         if pending(db) == 0:
             break

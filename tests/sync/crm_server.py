@@ -12,6 +12,7 @@ It speaks the shelfscan webhook (``POST /hook``), OAuth2 client credentials
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -22,7 +23,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 FAULTS = ("500", "429", "slow", "drop")
 
@@ -50,6 +51,15 @@ class CrmState:
     expires_in: int = 3600
     injected: Counter[str] = field(default_factory=Counter)
     replays: int = 0  # requests answered from the idempotency cache
+    redirect: int | None = None  # answer data requests with this 3xx to an HTML page
+    html_ok: bool = False  # answer data requests 200 with an HTML page (a wrong URL)
+    poison: set[str] = field(default_factory=set)  # external ids whose batch always gets a 500
+    conflict_in_flight: bool = False  # 409 "request in progress" for a key being processed
+    in_flight: set[str] = field(default_factory=set)
+    lenient: bool = False  # a fixed server: accepts what it refused before (cache aside)
+    retracted: set[str] = field(default_factory=set)  # external ids deleted by a retraction
+    token_extra: str = ""  # appended to issued access tokens (e.g. "/x+y=" to test escaping)
+    echo_forms: bool = False  # error texts echo the token JSON-escaped, URL-encoded, base64
 
     @property
     def duplicates(self) -> int:
@@ -90,13 +100,19 @@ class CrmServer:
                 fault = self.rng.choice(self.state.fault_kinds)
             else:
                 fault = None
+            if fault == "none":  # a scripted pass: lets a fault land on a later request
+                return None
             if fault:
                 self.state.injected[fault] += 1
             return fault
 
 
-def validate_record(rec: dict[str, Any]) -> str | None:
+def validate_record(rec: dict[str, Any], lenient: bool = False) -> str | None:
     data = rec.get("data")
+    if isinstance(data, dict) and data.get("retracted") and data.get("value") is None:
+        return None
+    if lenient:
+        return None
     if not isinstance(data, dict) or not isinstance(data.get("value"), int | float):
         return "data.value must be a number"
     if not rec.get("external_id") or not isinstance(rec.get("version"), int):
@@ -122,6 +138,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
         return data
 
+    def _html(self, status: int) -> None:
+        data = b"<!doctype html><html><body>Welcome to our new site</body></html>"
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def do_POST(self) -> None:
         self._handle("POST")
 
@@ -146,6 +170,18 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/oauth/token":
             self._token(raw)
             return
+        if self.path == "/landing":
+            self._html(200)
+            return
+        if st.redirect and method != "GET":
+            self.send_response(st.redirect)
+            self.send_header("Location", f"{self.crm.url}/landing")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if st.html_ok:
+            self._html(200)
+            return
         if st.token is not None or st.issued:
             auth = self.headers.get("Authorization", "")
             tokens = ([st.token] if st.token else []) + [
@@ -159,12 +195,27 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "500":
             self._reply(500, {"error": "internal error"})
             return
+        if fault == "503":
+            self._reply(503, {"error": "service unavailable"})
+            return
         if fault == "429":
             self._reply(429, {"error": "slow down"}, {"Retry-After": st.retry_after})
             return
-        if fault == "slow":
-            time.sleep(st.slow_s)  # the client gives up; the server still commits
-        status, body = self._commit(method, raw)
+        key = self.headers.get("Idempotency-Key") or ""
+        with self.crm.lock:
+            busy = st.conflict_in_flight and key in st.in_flight
+            if not busy and key:
+                st.in_flight.add(key)
+        if busy:
+            self._reply(409, {"error": "a request with this Idempotency-Key is in progress"})
+            return
+        try:
+            if fault == "slow":
+                time.sleep(st.slow_s)  # the client gives up; the server still commits
+            status, body = self._commit(method, raw)
+        finally:
+            with self.crm.lock:
+                st.in_flight.discard(key)
         if fault == "drop":
             self.close_connection = True  # committed, but the answer never leaves
             return
@@ -181,7 +232,9 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             return 400, {"error": "malformed JSON"}
         with self.crm.lock:
-            if key and key in self.crm.state.idem:
+            # Salesforce ignores Idempotency-Key: a ContentVersion POST is always a create.
+            cacheable = not self.path.endswith("/sobjects/ContentVersion")
+            if key and cacheable and key in self.crm.state.idem:
                 seen, first_status, first_answer = self.crm.state.idem[key]
                 if seen != digest:
                     return 422, {"error": "Idempotency-Key reused with another body"}
@@ -195,7 +248,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status, answer = self._content(body)
             else:
                 status, answer = 404, {"error": f"no route {method} {self.path}"}
-            if key and status < 500:
+            if key and cacheable and status < 500:
                 self.crm.state.idem[key] = (digest, status, json.dumps(answer).encode())
             return status, answer
 
@@ -204,16 +257,34 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("schema") != "shelfscan.webhook/v1":
             return 400, {"error": "unknown schema"}
         records = body.get("records", [])
-        bad = {r.get("external_id"): validate_record(r) for r in records}
+        if st.poison & {r.get("external_id") for r in records}:
+            return 500, {"error": "internal error: cannot apply record"}
+        bad = {r.get("external_id"): validate_record(r, st.lenient) for r in records}
         bad = {k: v for k, v in bad.items() if v}
         if st.echo_auth:
             bad = {k: f"{v} (request {self.headers.get('Authorization')})" for k, v in bad.items()}
+        if st.echo_forms:
+            header = self.headers.get("Authorization", "")
+            token = header.removeprefix("Bearer ")
+            forms = (
+                json.dumps({"t": token}).replace("/", "\\/")  # as PHP's json_encode writes it
+                + " "
+                + quote(token, safe="")
+                + " "
+                + base64.b64encode(header.encode()).decode()
+            )
+            bad = {k: f"{v} (echo {forms})" for k, v in bad.items()}
         if bad:  # the whole batch is refused, naming the bad records (or not)
             results = [{"external_id": k, "status": "error", "error": v} for k, v in bad.items()]
             if st.detail == "wrong":
                 results = [{"external_id": "not-in-this-batch", "status": "error", "error": "?"}]
             return 400, {"results": results} if st.detail != "none" else {"error": "invalid batch"}
         for r in records:
+            if r["data"].get("retracted") and r["data"].get("value") is None:
+                st.records.pop(r["external_id"], None)
+                st.retracted.add(r["external_id"])
+                st.applied[(r["external_id"], r["version"])] += 1
+                continue
             old = st.records.get(r["external_id"])
             if old is None or old["version"] <= r["version"]:
                 st.records[r["external_id"]] = r
@@ -276,7 +347,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not rec.get(ext_field):
             return f"{ext_field} is required"
         if sobject == "RetailVisitKpi":
-            if not isinstance(rec.get("ActualDecimalValue"), int | float):
+            value = rec.get("ActualDecimalValue")
+            if value is not None and not isinstance(value, int | float):
                 return "ActualDecimalValue must be a number"
             visit = rec.get("Visit", {}).get(ext_field)
             if visit not in self.crm.state.sobjects.get("Visit", {}):
@@ -293,6 +365,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(401, {"error": "invalid_client"})
             return
         token = f"tok{len(st.issued)}-" + hashlib.sha256(str(time.time()).encode()).hexdigest()[:16]
+        token += st.token_extra
         with self.crm.lock:
             st.issued.append(token)
         self._reply(

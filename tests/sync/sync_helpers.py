@@ -9,14 +9,14 @@ import sqlite_utils
 
 from shelfscan.store import ensure_visit
 from shelfscan.store.db import transaction
-from shelfscan.store.scans import _upsert_outbox
+from shelfscan.store.outbox import upsert_outbox
 from shelfscan.sync.config import SyncSettings
 
 
 def fill_outbox(
     db: sqlite_utils.Database, n: int, visits: int = 4, value: float = 1.0, bad: int = -1
 ) -> list[str]:
-    """``n`` KPI outbox rows over ``visits`` visits through the real ``_upsert_outbox``;
+    """``n`` KPI outbox rows over ``visits`` visits through the real ``upsert_outbox``;
     record ``bad`` gets a non-number value, which the CRM refuses."""
     ids = [ensure_visit(db, f"V{v}", f"S{v}", "alice") for v in range(visits)]
     keys = []
@@ -31,7 +31,7 @@ def fill_outbox(
                 "value": "oops" if i == bad else value + i,
                 "photo_sha256": f"{i:064x}",
             }
-            _upsert_outbox(db, key, "kpi", visit, payload)
+            upsert_outbox(db, key, "kpi", visit, payload)
             keys.append(key)
     return keys
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -36,7 +37,7 @@ def test_dry_run_sync_status_retry(crm: CrmServer, db_path: Path) -> None:
     plan = json.loads(dry.stdout)
     assert plan["records"] == 30 and not crm.state.requests and secret not in dry.output
     run = runner.invoke(app, ["sync"], env=env)
-    assert run.exit_code == 0 and "sent 29" in run.stdout
+    assert run.exit_code == 2 and "sent 29" in run.stdout  # a dead letter: exit 2
     status = runner.invoke(app, ["sync", "status"], env=env)
     assert "pending 0" in status.stdout and "dead 1" in status.stdout and keys[4] in status.stdout
     assert secret not in status.stdout + run.output
@@ -78,3 +79,28 @@ def test_every_loop_stops_cleanly_on_sigterm(crm: CrmServer, db_path: Path) -> N
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err.decode()
     assert out.decode().count("sent ") >= 2 and len(crm.state.records) == 20
+    lines = [line for line in out.decode().splitlines() if line.strip()]
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00 sent ", x) for x in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ([], 75),  # nothing could be delivered: non-zero, records pending
+        (["--cron"], 0),  # ...but a cron job offline is normal
+    ],
+)
+def test_undeliverable_exits_75_unless_cron(db_path: Path, args: list[str], code: int) -> None:
+    fill_outbox(open_db(db_path), 5)
+    env = {**sync_env("http://127.0.0.1:9", db_path), "SHELFSCAN_SYNC_MAX_RETRIES": "0"}
+    result = CliRunner().invoke(app, ["sync", *args], env=env)
+    assert result.exit_code == code, result.output
+    assert "to retry 5" in result.stdout
+    if code:
+        assert "could not be delivered" in result.output
+    assert (
+        open_db(db_path)
+        .execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+        .fetchone()[0]
+        == 5
+    )

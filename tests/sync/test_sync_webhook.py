@@ -10,7 +10,7 @@ from crm_server import CrmServer
 from sync_helpers import fill_outbox, hook_settings, statuses
 
 from shelfscan.store.db import transaction
-from shelfscan.store.scans import _upsert_outbox
+from shelfscan.store.outbox import upsert_outbox
 from shelfscan.sync import retry_dead, status_summary, sync_once
 
 
@@ -56,11 +56,11 @@ def test_out_of_retries_keeps_records_pending_with_the_error(
     crm: CrmServer, store: sqlite_utils.Database
 ) -> None:
     fill_outbox(store, 10)
-    crm.state.faults.extend(["500"] * 2)
+    crm.state.faults.extend(["503"] * 2)  # unavailable: no point splitting the batch
     report = sync_once(hook_settings(crm.url, max_retries=1, backoff_s=30.0), store)
     assert report.retry == 10 and statuses(store) == {"pending": 10}
     summary = status_summary(store)
-    assert summary["failing"] == 10 and "HTTP 500" in summary["last_error"]["error"]
+    assert summary["failing"] == 10 and "HTTP 503" in summary["last_error"]["error"]
     # not due yet (backoff): a second run now sends nothing
     assert sync_once(hook_settings(crm.url), store).sent == 0
 
@@ -104,7 +104,7 @@ def test_rescan_sends_an_update_not_a_duplicate(
                     0
                 ]
             )
-            _upsert_outbox(store, key, "kpi", payload["visit_id"], {**payload, "value": 99.0})
+            upsert_outbox(store, key, "kpi", payload["visit_id"], {**payload, "value": 99.0})
     assert statuses(store) == {"pending": 5, "sent": 15}
     assert sync_once(settings, store).sent == 5
     assert len(crm.state.records) == 20 and crm.state.duplicates == 0
@@ -182,7 +182,7 @@ def test_a_fixed_rescan_revives_a_dead_letter(crm: CrmServer, store: sqlite_util
     row = store.execute("SELECT payload, visit_id FROM outbox WHERE external_id = ?", [keys[2]])
     payload, visit = row.fetchone()
     with transaction(store):  # the re-scan now yields a number
-        _upsert_outbox(store, keys[2], "kpi", visit, {**json.loads(payload), "value": 3.0})
+        upsert_outbox(store, keys[2], "kpi", visit, {**json.loads(payload), "value": 3.0})
     state = store.execute(
         "SELECT status, version, attempts, last_error FROM outbox WHERE external_id = ?", [keys[2]]
     ).fetchone()

@@ -19,7 +19,7 @@ import sqlite_utils
 from shelfscan.capture.auto import AutoCapture, Decision
 from shelfscan.capture.source import Frame, FrameSource
 from shelfscan.errors import CaptureError, ShelfscanError
-from shelfscan.pipeline import PhotoOutcome, Pipeline
+from shelfscan.pipeline import PhotoOutcome, Pipeline, ScanContext
 from shelfscan.store import save_scan
 
 Listener = Callable[[Frame, Decision], None]
@@ -66,6 +66,7 @@ def run_capture(
     visit_id: str,
     folder: Path,
     listener: Listener | None = None,
+    context: ScanContext | None = None,
 ) -> CaptureSummary:
     """Read ``source`` until it ends, ``auto`` is done, or an error; scan each kept frame.
 
@@ -81,7 +82,7 @@ def run_capture(
                 listener(frame, decision)
             if decision.keep:
                 summary.outcomes.append(
-                    _scan_kept(frame, decision, source, pipeline, db, visit_id, folder)
+                    _scan_kept(frame, decision, source, pipeline, db, visit_id, folder, context)
                 )
             if auto.done:
                 break
@@ -98,11 +99,12 @@ def _scan_kept(
     db: sqlite_utils.Database,
     visit_id: str,
     folder: Path,
+    context: ScanContext | None = None,
 ) -> PhotoOutcome:
+    context = context or ScanContext()
     path = save_frame(frame, folder, source.name, decision)
     try:
-        result = pipeline.scan_file(path, {"source": source.name})
-        result = replace(result, extras={**result.extras, "source": source.name})
+        result = pipeline.scan_file(path, replace(context, source=source.name))
         photo_id = save_scan(db, visit_id, result)
     except ShelfscanError as exc:
         return PhotoOutcome(path, error=str(exc))

@@ -11,10 +11,9 @@ import cv2
 import typer
 
 from shelfscan.capture.auto import AutoCapture, CaptureSettings, Decision
-from shelfscan.capture.bay import merge_bay
 from shelfscan.capture.run import run_capture
 from shelfscan.capture.source import Frame, FrameSource
-from shelfscan.capture.stages import add_quality_stages
+from shelfscan.catalog import catalog_spec
 from shelfscan.cli._bay import bay_json, print_bay
 from shelfscan.cli._common import (
     DbOption,
@@ -33,7 +32,8 @@ from shelfscan.cli._common import (
 from shelfscan.cli.scan import outcome_json
 from shelfscan.config import load_settings
 from shelfscan.imaging.quality import load_quality_settings
-from shelfscan.pipeline import Pipeline
+from shelfscan.pipeline import build_pipeline, merge_bay
+from shelfscan.recognition.settings import load_recognition_settings
 from shelfscan.store import ensure_visit, open_db
 
 
@@ -94,25 +94,38 @@ def capture(
     ] = False,
     detector: DetectorOption = None,
     threads: ThreadsOption = None,
+    planogram: Annotated[
+        str | None,
+        typer.Option(help="Planogram id to check against (default: the store's planograms)."),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Capture shelf photos from a camera, stream or video: keep frames that pass the
     quality gate and hold still, and scan each into the store like `shelfscan scan`."""
     settings = load_settings(detector=detector, threads=threads)
     quality = load_quality_settings()
-    pipeline = add_quality_stages(Pipeline.from_settings(settings), quality)
     database = open_db(db)
     visit_id = ensure_visit(database, visit, store, rep)
+    pipeline, context = build_pipeline(  # the same stages as `shelfscan scan`
+        settings,
+        database,
+        visit_id,
+        quality=quality,
+        catalog=catalog_spec(database, load_recognition_settings()),
+        planogram_id=planogram,
+    )
     auto = AutoCapture(
         CaptureSettings(steady_s=steady, interval_s=interval, max_photos=max_photos), quality
     )
     folder = out or Path("captures") / visit_id
     with FrameSource(source, open_timeout, read_timeout) as frames:
         summary = run_capture(
-            frames, auto, pipeline, database, visit_id, folder, Guide(window, json_out)
+            frames, auto, pipeline, database, visit_id, folder, Guide(window, json_out), context
         )
     bay_result = (
-        merge_bay(summary.outcomes, database, visit_id) if bay and summary.kept >= 2 else None
+        merge_bay(summary.outcomes, database, visit_id, settings.min_gap_facings)
+        if bay and summary.kept >= 2
+        else None
     )
     if json_out:
         print_json(

@@ -10,11 +10,11 @@ import sqlite_utils
 import typer
 from rich.table import Table
 
+from shelfscan import catalog as lib
 from shelfscan.cli._common import DbOption, JsonOption, console, err_console, guard, print_json
 from shelfscan.config import load_settings
 from shelfscan.errors import CatalogError
-from shelfscan.recognition import catalog as lib
-from shelfscan.recognition import review as rev
+from shelfscan.pipeline import build_pipeline, rescore_visit
 from shelfscan.recognition.embedder import Embedder
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.recognition.settings import load_recognition_settings
@@ -51,7 +51,20 @@ def _report(report: lib.AddReport, json_out: bool) -> None:
 @guard
 def add(
     sku: Annotated[str, typer.Argument(help="SKU id (your own article number).")],
-    images: Annotated[list[Path], typer.Argument(help="One or more reference photos.")],
+    images: Annotated[
+        list[Path] | None, typer.Argument(help="Reference photos (packshots, photos in hand).")
+    ] = None,
+    from_photo: Annotated[
+        Path | None, typer.Option("--from-photo", help="Shelf photo to cut --box from.")
+    ] = None,
+    box: Annotated[
+        list[str] | None,
+        typer.Option("--box", help="x1,y1,x2,y2 in pixels of --from-photo (repeatable)."),
+    ] = None,
+    facing: Annotated[
+        list[int] | None,
+        typer.Option("--facing", help="Id of a stored product facing of a scan (repeatable)."),
+    ] = None,
     name: Annotated[str, typer.Option(help="Product name.")] = "",
     brand: Annotated[str, typer.Option(help="Brand.")] = "",
     category: Annotated[str, typer.Option(help="Category.")] = "",
@@ -62,9 +75,21 @@ def add(
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Add a SKU from one or more reference photos; recognised from the next scan on."""
+    """Add a SKU from reference photos, boxes on a shelf photo or stored facings (any
+    mix, several combine well); recognised from the next scan on.
+
+    Example: shelfscan catalog add WEST-RED --from-photo shelf.jpg --box 308,1108,632,1624
+    """
     info = SkuInfo(sku, ean, name, brand, category, width_mm)
-    _report(lib.add_skus(open_db(db), _embedder(embedder), [(info, images)], append), json_out)
+    if bool(from_photo) != bool(box):
+        raise CatalogError("--from-photo and --box go together")
+    boxes = [(from_photo, lib.parse_box(b)) for b in box or []] if from_photo else []
+    if not (images or boxes or facing):
+        raise CatalogError("give reference photos, --from-photo with --box, or --facing")
+    report = lib.add_sku(
+        open_db(db), _embedder(embedder), info, images or [], boxes, facing or [], append
+    )
+    _report(report, json_out)
 
 
 @app.command("import")
@@ -202,13 +227,13 @@ def _label(
     info: SkuInfo | None,
 ) -> None:
     if assign is None and info is None:
-        rev.not_product(database, uid)
+        lib.not_product(database, uid)
         return
     emb = _embedder(embedder)
     if assign is not None:
-        warnings = rev.assign(database, emb, uid, assign)
+        warnings = lib.assign(database, emb, uid, assign)
     elif info is not None:
-        warnings = rev.create_sku(database, emb, uid, info)
+        warnings = lib.create_sku(database, emb, uid, info)
     for warning in warnings:
         err_console.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
 
@@ -297,13 +322,13 @@ def rescore(
 ) -> None:
     """Re-run SKU recognition on a stored visit after the catalog changed."""
     database = open_db(db)
-    settings = load_recognition_settings(embedder=embedder)
-    recognizer = lib.recognizer_for(database, settings)
-    if recognizer is None:
+    catalog = lib.catalog_spec(database, load_recognition_settings(embedder=embedder))
+    if catalog is None:
         raise CatalogError("the catalog is empty: add SKUs with `shelfscan catalog add`")
-    store_id = database.execute("SELECT store_id FROM visits WHERE id = ?", [visit]).fetchone()
-    must = store.must_have(database, store_id[0] if store_id else None)
-    outcomes = rev.rescore_visit(database, visit, recognizer, must, load_settings().min_gap_facings)
+    pipeline, context = build_pipeline(
+        load_settings(), database, visit, catalog=catalog, detect=False
+    )
+    outcomes = rescore_visit(pipeline, database, visit, context)
     if json_out:
         print_json([o.__dict__ for o in outcomes])
     else:

@@ -9,8 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from shelfscan.capture.bay import merge_bay
-from shelfscan.capture.stages import add_quality_stages, quality_json
+from shelfscan.catalog import catalog_spec
 from shelfscan.cli._bay import bay_json, print_bay
 from shelfscan.cli._common import (
     DbOption,
@@ -27,10 +26,10 @@ from shelfscan.cli._common import (
 )
 from shelfscan.config import load_settings
 from shelfscan.imaging.quality import load_quality_settings
-from shelfscan.pipeline import PhotoOutcome, Pipeline, expand_paths, scan_batch
-from shelfscan.planogram.analysis import analysis_for_visit
-from shelfscan.recognition.catalog import scan_stages
-from shelfscan.store import ensure_visit, open_db
+from shelfscan.pipeline import PhotoOutcome, build_pipeline, expand_paths, merge_bay, scan_batch
+from shelfscan.recognition.settings import load_recognition_settings
+from shelfscan.store import batch_visit, ensure_visit, finish_batch, open_db
+from shelfscan.store.db import db_path
 from shelfscan.store.quality import quality_notes
 
 
@@ -64,7 +63,7 @@ def outcome_json(outcome: PhotoOutcome) -> dict[str, Any]:
             for g in r.layout.gaps
         ],
         "kpis": dict(r.kpis.values),
-        "quality": quality_json(r),
+        "quality": None if r.quality is None else r.quality.to_dict(),
         "timings_ms": {k: round(v, 1) for k, v in r.timings_ms.items()},
     }
 
@@ -118,16 +117,21 @@ def scan(
 ) -> None:
     """Detect facings, shelf rows and gaps on photos; store results and KPIs in SQLite."""
     settings = load_settings(detector=detector, threads=threads, tiles=tiles)
-    pipeline = Pipeline.from_settings(settings)
-    add_quality_stages(pipeline, load_quality_settings(strict=strict_quality or None))
     database = open_db(db)
-    visit_id = ensure_visit(database, visit, store, rep)
-    planogram_stage = analysis_for_visit(database, visit_id, planogram)
-    if planogram_stage is not None:
-        pipeline.analyses.append(planogram_stage)
-    pipeline.recognizer, share_stage = scan_stages(database, visit_id)  # None: empty catalog
-    if share_stage is not None:
-        pipeline.analyses.append(share_stage)
+    if visit is None:  # the same batch again after a kill resumes its visit (#17)
+        visit_id, resumed = batch_visit(database, paths, store, rep)
+        if resumed:
+            err_console.print(f"resuming visit {visit_id} (the same photos were being scanned)")
+    else:
+        visit_id = ensure_visit(database, visit, store, rep)
+    pipeline, context = build_pipeline(
+        settings,
+        database,
+        visit_id,
+        quality=load_quality_settings(strict=strict_quality or None),
+        catalog=catalog_spec(database, load_recognition_settings()),  # None: empty catalog
+        planogram_id=planogram,
+    )
     items = list(expand_paths(paths))
     outcomes: list[PhotoOutcome] = []
     with Progress(
@@ -139,7 +143,7 @@ def scan(
         disable=json_out or len(items) < 2,
     ) as bar:
         task = bar.add_task("scanning", total=len(items))
-        for outcome in scan_batch(pipeline, items, database, visit_id):
+        for outcome in scan_batch(pipeline, items, database, visit_id, context):
             outcomes.append(outcome)
             if outcome.error:
                 where = "" if str(outcome.path) in outcome.error else f"{outcome.path}: "
@@ -150,7 +154,8 @@ def scan(
             if outcome.photo_id is not None and not json_out:
                 for note in quality_notes(database, outcome.photo_id):
                     err_console.print(f"[yellow]{outcome.path.name}:[/yellow] {note}")
-    bay_result = merge_bay(outcomes, database, visit_id) if bay else None
+    finish_batch(database, visit_id)
+    bay_result = merge_bay(outcomes, database, visit_id, settings.min_gap_facings) if bay else None
     if json_out:
         print_json(
             {
@@ -163,9 +168,7 @@ def scan(
         console.print(_summary_table(outcomes))
         if bay_result:
             print_bay(*bay_result)
-        console.print(
-            f"visit [bold]{visit_id}[/bold] stored in {database.conn.execute('PRAGMA database_list').fetchone()[2]}"
-        )
+        console.print(f"visit [bold]{visit_id}[/bold] stored in {db_path(database)}")
     failed = sum(1 for o in outcomes if o.error)
     if failed or not outcomes:
         err_console.print(

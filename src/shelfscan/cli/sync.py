@@ -6,6 +6,7 @@ Endpoint, adapter and credentials come from the ``[sync]`` table of the config f
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +37,21 @@ ConfigOption = Annotated[
 ]
 
 
+EXIT_DEAD = 2  # records were refused for good in this run (dead letters)
+EXIT_UNDELIVERED = 75  # EX_TEMPFAIL: records still pending because delivery failed
+
+
+def exit_code(report: SyncReport, cron: bool) -> int:
+    """0 when everything due went; 2 when this run dead-lettered records; 75 when records
+    keep failing (nothing, or not everything, could be delivered). ``cron``: a CRM that
+    cannot be reached is normal offline, so 75 becomes 0 (records wait for the next run)."""
+    if report.dead:
+        return EXIT_DEAD
+    if report.retry:
+        return 0 if cron else EXIT_UNDELIVERED
+    return 0
+
+
 def _report_line(report: SyncReport) -> str:
     line = (
         f"sent {report.sent}, dead-lettered {report.dead}, to retry {report.retry}"
@@ -58,6 +74,14 @@ def sync(
     batch_size: Annotated[
         int | None, typer.Option("--batch-size", help="Records per request.")
     ] = None,
+    cron: Annotated[
+        bool,
+        typer.Option(
+            "--cron",
+            help="Exit 0 when the CRM cannot be reached (records wait for the next run); "
+            "dead letters (exit 2) and configuration errors (exit 1) still fail.",
+        ),
+    ] = False,
     config: ConfigOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
@@ -82,16 +106,38 @@ def sync(
         return
     every_s = parse_every(every) if every else None
 
+    def stamp() -> str:
+        return datetime.now(UTC).isoformat(timespec="seconds")
+
     def on_cycle(report: SyncReport) -> None:
         if json_out:
-            print_json(report.as_dict())
+            print_json({"at": stamp(), **report.as_dict()})
+        elif every_s is not None:  # a long-lived loop: every line says when
+            console.print(f"{stamp()} {_report_line(report)}", highlight=False)
         else:
             console.print(_report_line(report), highlight=False)
 
     def on_error(exc: Exception) -> None:
-        err_console.print(f"[red]sync cycle failed:[/red] {exc}", highlight=False)
+        err_console.print(f"{stamp()} [red]sync cycle failed:[/red] {exc}", highlight=False)
 
-    run_sync(db or default_db_path(), settings, every_s, on_cycle, on_error)
+    report = run_sync(db or default_db_path(), settings, every_s, on_cycle, on_error)
+    code = exit_code(report, cron) if every_s is None else 0
+    if code == EXIT_UNDELIVERED:
+        err_console.print(
+            f"[red]Error:[/red] {report.retry} records could not be delivered and stay pending"
+            " (use --cron to exit 0 when the CRM is unreachable)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif code == EXIT_DEAD:
+        err_console.print(
+            f"[red]Error:[/red] {report.dead} records were refused (dead letters: see "
+            "`shelfscan sync status`)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("status")

@@ -3,7 +3,8 @@
 Model contract (see ``models/README.md``): input ``images`` float32 [1, 3, H, W], RGB in
 [0, 1], H and W multiples of 32; output ``detections`` float32 [1, K, 4 + C] with boxes
 x1 y1 x2 y2 in input pixels and C per-class scores; metadata ``shelfscan.input_size``
-and ``shelfscan.classes``.
+and ``shelfscan.classes``; optional ``shelfscan.decoder`` names another output layout
+(``detection.decoders``, e.g. ``yolov8``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from shelfscan.detection.decoders import DEFAULT_DECODER, get_decoder
 from shelfscan.detection.nms import nms, suppress_contained
 from shelfscan.detection.session import load_session, metadata
 from shelfscan.detection.tiling import Tile, drop_cut_boxes, plan_tiles
@@ -87,6 +89,7 @@ class Detector:
         except ValueError as exc:
             raise ModelError(f"bad shelfscan.input_size metadata: {meta!r}") from exc
         self.classes = tuple(meta.get("shelfscan.classes", "product").split(","))
+        self.decoder = get_decoder(meta.get("shelfscan.decoder", DEFAULT_DECODER))
         self.session = session
         self.input_name = session.get_inputs()[0].name
         self.score_threshold = score_threshold
@@ -116,14 +119,7 @@ class Detector:
         return dets
 
     def _decode(self, raw: npt.NDArray[np.float32], lb: Letterbox, tile: Tile) -> Detections:
-        if raw.ndim != 3 or raw.shape[0] != 1 or raw.shape[2] < 5:
-            raise ModelError(f"detector output has shape {raw.shape}, expected [1, K, 4 + C]")
-        preds = raw[0]
-        class_scores = preds[:, 4:]
-        cls = class_scores.argmax(axis=1)
-        score = class_scores[np.arange(len(preds)), cls]
-        keep = score >= self.score_threshold
-        boxes, score, cls = preds[keep, :4], score[keep], cls[keep]
+        boxes, score, cls = self.decoder(raw, self.score_threshold)
         # Inside the resized photo only (drop anything that lies in the padding).
         boxes = boxes.copy()
         boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, lb.width)
@@ -154,12 +150,8 @@ class Detector:
         every tile: a bigger photo can be decoded reduced to this size first."""
         return self.input_size * max(self.tiles)
 
-    def __call__(self, image: npt.NDArray[np.uint8], scale: float = 1.0) -> Detections:
-        """Detect products in a BGR uint8 photo of any size.
-
-        ``scale``: image pixels per photo pixel when ``image`` is a reduced copy of the
-        photo; the boxes come back in photo pixels.
-        """
+    def __call__(self, image: npt.NDArray[np.uint8]) -> Detections:
+        """Detect products in a BGR uint8 photo of any size."""
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(
                 f"expected a BGR uint8 image (H, W, 3), got {image.dtype} {image.shape}"
@@ -169,11 +161,9 @@ class Detector:
         tiles = plan_tiles(w, h, self.tiles)
         parts = [drop_cut_boxes(self._run_tile(image, t), t, w, h) for t in tiles]
         if len(parts) == 1:
-            found = parts[0]
-        else:
-            t0 = time.perf_counter()
-            merged = Detections.merge(parts)
-            kept = self._suppress(merged.xyxy, merged.confidence, merged.class_id)
-            self.last_timings["postprocess"] += (time.perf_counter() - t0) * 1000
-            found = merged[kept]
-        return found if scale == 1.0 else found.with_boxes(found.xyxy / np.float32(scale))
+            return parts[0]
+        t0 = time.perf_counter()
+        merged = Detections.merge(parts)
+        kept = self._suppress(merged.xyxy, merged.confidence, merged.class_id)
+        self.last_timings["postprocess"] += (time.perf_counter() - t0) * 1000
+        return merged[kept]

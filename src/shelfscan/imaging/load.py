@@ -8,9 +8,16 @@ stage asks for them (``LoadedPhoto.full``). The hash is of the file bytes, not p
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import logging
 import os
+import stat
+import sys
+import tempfile
+import threading
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,8 +32,10 @@ from shelfscan.errors import ImageError
 from shelfscan.types import PhotoInfo
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+HEIC_SUFFIXES = frozenset({".heic", ".heif", ".hif", ".avif"})
 MIN_SIDE = 32  # smaller photos cannot show a shelf
-MAX_PIXELS = 120_000_000  # refuse decompression bombs well above any phone camera
+MAX_PIXELS = 120_000_000  # the one pixel limit, checked from the header before decoding
+MAX_FILE_BYTES = 256 * 1024 * 1024  # no photo file is larger; a bigger one is refused unread
 
 _EXIF_DATETIME_ORIGINAL = 0x9003
 _EXIF_DATETIME = 0x0132
@@ -35,6 +44,10 @@ _EXIF_ORIENTATION = 0x0112
 _TURNED = frozenset({5, 6, 7, 8})  # orientations that swap width and height
 _JPEG_END = b"\xff\xd9"
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif")
+HEIC_UNSUPPORTED = (
+    "HEIC is not supported, export as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)"
+)
 
 # OpenCV's reduced JPEG decodes: scale factor -> imdecode flag
 _REDUCED = (
@@ -44,6 +57,7 @@ _REDUCED = (
 )
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+log = logging.getLogger("shelfscan.imaging")
 
 BGR = npt.NDArray[np.uint8]
 
@@ -102,13 +116,113 @@ def _walk_images(folder: Path) -> list[Path]:
     def fail(exc: OSError) -> None:
         raise ImageError(f"{exc.filename or folder}: cannot read folder ({exc.strerror})") from exc
 
-    found = [
-        Path(root) / name
-        for root, _, files in os.walk(folder, onerror=fail)
-        for name in files
-        if Path(name).suffix.lower() in IMAGE_SUFFIXES
-    ]
+    found, heic = [], []
+    for root, _, files in os.walk(folder, onerror=fail):
+        for name in files:
+            suffix = Path(name).suffix.lower()
+            if suffix in IMAGE_SUFFIXES:
+                found.append(Path(root) / name)
+            elif suffix in HEIC_SUFFIXES:
+                heic.append(Path(root) / name)
+    for path in sorted(heic):  # listed, never skipped silently
+        log.warning("%s: skipped: %s", path, HEIC_UNSUPPORTED)
     return sorted(found)
+
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_photo_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of ``path``, which must be a regular file (through symlinks) of at most
+    ``limit`` bytes. A FIFO, device or socket is refused without blocking on it (opened
+    non-blocking, checked with ``fstat`` on the open file, so no race with a swap)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except IsADirectoryError as exc:
+        raise ImageError(f"{path}: is a folder, not an image") from exc
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot read file ({exc.strerror})") from exc
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ImageError(f"{path}: is a folder, not an image")
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((k for test, k in _FILE_KINDS if test(info.st_mode)), "not a file")
+            raise ImageError(f"{path}: not a regular file ({kind}); only photo files are read")
+        if info.st_size > limit:
+            raise ImageError(
+                f"{path}: file too large ({info.st_size / 2**20:.0f} MiB; limit {limit / 2**20:.0f} MiB)"
+            )
+        os.set_blocking(fd, True)
+        chunks, total = [], 0
+        while chunk := os.read(fd, min(1 << 22, limit + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # grew while being read
+                raise ImageError(f"{path}: file too large (over {limit / 2**20:.0f} MiB)")
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot read file ({exc.strerror})") from exc
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _is_heif(raw: bytes) -> bool:
+    return raw[4:8] == b"ftyp" and raw[8:12] in _HEIF_BRANDS
+
+
+_STDERR_LOCK = threading.Lock()
+_JPEG_DAMAGE = ("premature end", "bad huffman", "huffman table", "invalid")
+
+
+@contextlib.contextmanager
+def libjpeg_messages() -> Iterator[list[str]]:
+    """Collect what libjpeg (inside OpenCV) writes to stderr meanwhile, e.g. "Corrupt
+    JPEG data: premature end of data segment", instead of letting it leak unnamed."""
+    out: list[str] = []
+    with _STDERR_LOCK, tempfile.TemporaryFile() as tmp:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield out
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            out.extend(line for line in tmp.read().decode(errors="replace").splitlines() if line)
+
+
+def check_jpeg_complete(raw: bytes, path: Path) -> None:
+    """Refuse a JPEG whose scan data ends early, even where an end marker was appended:
+    libjpeg fills the missing part grey and only warns. A 1/8-scale decode (DC only, a
+    fraction of a full decode) reads every entropy-coded segment and reports it."""
+    with libjpeg_messages() as messages:
+        cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_8)
+    refuse_damaged_jpeg(messages, path)
+
+
+def refuse_damaged_jpeg(messages: list[str], path: Path) -> None:
+    """``ImageError`` if libjpeg's messages during a decode name damaged scan data."""
+    # Missing or garbled scan data; not the harmless "extraneous bytes before marker"
+    # that many cameras write.
+    bad = [m for m in messages if any(k in m.lower() for k in _JPEG_DAMAGE)]
+    if bad:
+        raise ImageError(f"{path}: corrupt or truncated image ({bad[0].strip().rstrip('.')})")
+
+
+def check_pixels(width: int, height: int, path: Path) -> None:
+    """The one pixel limit, from the header, before any decoding."""
+    if width * height > MAX_PIXELS:
+        raise ImageError(
+            f"{path}: image too large ({width}x{height} = {width * height / 1e6:.0f} MP; "
+            f"limit {MAX_PIXELS / 1e6:.0f} MP)"
+        )
 
 
 def iter_image_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -163,35 +277,43 @@ def load_photo(path: Path, min_long_side: int | None = None) -> LoadedPhoto:
     ``min_long_side`` is decoded reduced (see ``reduction_for``); the full resolution
     stays available through ``LoadedPhoto.full``. ``ImageError`` as for ``load_image``.
     """
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError as exc:
-        raise ImageError(f"{path}: is a folder, not an image") from exc
-    except OSError as exc:
-        raise ImageError(f"{path}: cannot read file ({exc.strerror})") from exc
+    raw = read_photo_bytes(path)
     if not raw:
         raise ImageError(f"{path}: file is empty (0 bytes)")
+    if _is_heif(raw) or path.suffix.lower() in HEIC_SUFFIXES:
+        raise ImageError(f"{path}: {HEIC_UNSUPPORTED}")
     try:
-        with Image.open(io.BytesIO(raw)) as opened:
-            taken_at = _taken_at(opened, path)
-            fmt = opened.format or ""
-            header_size = opened.size
-            turned = opened.getexif().get(_EXIF_ORIENTATION) in _TURNED
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as opened:
+                check_pixels(*opened.size, path)
+                taken_at = _taken_at(opened, path)
+                fmt = opened.format or ""
+                header_size = opened.size
+                turned = opened.getexif().get(_EXIF_ORIENTATION) in _TURNED
         if fmt != "JPEG":  # PNG/WebP/...: check structure and checksums without decoding twice
             with Image.open(io.BytesIO(raw)) as opened:
                 opened.verify()
+    except Image.DecompressionBombWarning as exc:
+        raise ImageError(f"{path}: image too large (over {MAX_PIXELS / 1e6:.0f} MP)") from exc
     except UnidentifiedImageError as exc:
         if raw.startswith(_IMAGE_MAGIC):
             raise ImageError(f"{path}: corrupt or truncated image (header only)") from exc
         raise ImageError(f"{path}: not an image (unrecognised format)") from exc
     except Image.DecompressionBombError as exc:
-        raise ImageError(f"{path}: image too large (over {MAX_PIXELS} pixels)") from exc
+        raise ImageError(f"{path}: image too large (over {MAX_PIXELS / 1e6:.0f} MP)") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"{path}: corrupt or truncated image ({exc})") from exc
     if fmt == "JPEG" and _JPEG_END not in raw[-64:]:
         raise ImageError(f"{path}: corrupt or truncated image (JPEG end marker missing)")
-    reduction = reduction_for(*header_size, min_long_side) if fmt == "JPEG" else 1
-    bgr = _decode(raw, path, reduction)
+    if fmt == "JPEG":  # the working decode reads every scan segment: check it meanwhile
+        reduction = reduction_for(*header_size, min_long_side)
+        with libjpeg_messages() as messages:
+            bgr = _decode(raw, path, reduction)
+        refuse_damaged_jpeg(messages, path)
+    else:
+        reduction = 1
+        bgr = _decode(raw, path, reduction)
     height, width = bgr.shape[:2]
     if reduction > 1 and max(height, width) * 2 > max(header_size):
         reduction = 1  # OpenCV failed and Pillow decoded it at full size

@@ -16,7 +16,7 @@ import functools
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import cv2
 import numpy as np
@@ -25,7 +25,7 @@ import numpy.typing as npt
 from shelfscan.config import load_section
 from shelfscan.errors import ImageError
 from shelfscan.imaging.phash import phash
-from shelfscan.types import CLASS_PRODUCT, Detections, KpiReport, ShelfLayout
+from shelfscan.types import CLASS_PRODUCT, Detections
 
 Image = npt.NDArray[np.uint8]
 Gray = npt.NDArray[np.float32]
@@ -440,20 +440,6 @@ def summary(report: QualityReport) -> str:
     if not report.warnings:
         return "ok"
     return "; ".join(f"{c.name} {c.score:.2f}: {c.hint}" for c in report.warnings)
-
-
-@dataclass
-class DistanceStage:
-    """Pipeline analysis that adds the distance check once detections exist."""
-
-    settings: QualitySettings = field(default_factory=QualitySettings)
-    name: str = "quality_distance"
-    needs_image: ClassVar[bool] = False  # reads the photo width from the layout
-
-    def __call__(
-        self, image: Image, dets: Detections, layout: ShelfLayout, context: dict[str, Any]
-    ) -> tuple[Check, KpiReport]:
-        return check_distance(dets, layout.image_size[0], self.settings), KpiReport({})
 
 
 def gate_for(settings: QualitySettings) -> QualityGate:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shelfscan.kpi.share import ShareAnalysis, share_kpis
+from shelfscan.kpi.share import share_kpis
 from shelfscan.kpi.shelf import shelf_kpis
 
-__all__ = ["ShareAnalysis", "share_kpis", "shelf_kpis"]
+__all__ = ["share_kpis", "shelf_kpis"]

@@ -32,7 +32,7 @@ def _rate(num: float, den: float) -> float:
 def position_kpis(positions: list[PositionMatch]) -> dict[str, float]:
     """Compliance, OSA, OOS and facings compliance over the positions seen."""
     seen = [p for p in positions if p.status != "unseen"]
-    counts = Counter(p.status for p in seen)
+    counts: Counter[str] = Counter(p.status for p in seen)
     planned = sum(p.expected for p in seen)
     return {
         "planogram_positions": float(len(seen)),
@@ -66,54 +66,75 @@ def planogram_kpis(match: PlanogramMatch, planogram: Planogram, dets: Detections
     """KPIs of one photo against its planogram, with per-shelf and per-SKU breakdowns."""
     t0 = time.perf_counter()
     positions = list(match.positions)
-    values = position_kpis(positions)
-    seen_shelves = {p.shelf for p in positions if p.status != "unseen"}
-    breakdowns: dict[str, dict[str, float]] = {
-        "planogram_compliance_shelf": {
-            str(s + 1): position_kpis([p for p in positions if p.shelf == s])[
-                "planogram_compliance"
-            ]
-            for s in sorted(seen_shelves)
-        },
-        "oos_rate_shelf": {
-            str(s + 1): position_kpis([p for p in positions if p.shelf == s])["oos_rate"]
-            for s in sorted(seen_shelves)
-        },
-    }
     seen = [p for p in positions if p.status != "unseen"]
-    sku_ok: dict[str, list[bool]] = {}
-    for p in seen:
-        sku_ok.setdefault(p.sku, []).append(p.status == "ok")
-    breakdowns["planogram_compliance_sku"] = {k: _rate(sum(v), len(v)) for k, v in sku_ok.items()}
-    planned: Counter[str] = Counter()
-    for p in seen:
-        planned[p.sku] += p.expected
-    breakdowns["facings_planned_sku"] = {k: float(v) for k, v in planned.items()}
+    values = position_kpis(positions)
+    breakdowns = {**_shelf_breakdowns(positions), **_sku_breakdowns(seen)}
     if "sku" in dets.data:
-        facing = [i for i, s in enumerate(match.facing_status) if s]
-        observed: Counter[str] = Counter(str(dets.data["sku"][i]) for i in facing)
-        breakdowns["facings_observed_sku"] = {k: float(v) for k, v in observed.items()}
+        planned = breakdowns["facings_planned_sku"]
+        observed = _observed_skus(match, dets)
+        breakdowns["facings_observed_sku"] = dict(observed)
         obs, tgt, dev = share_of_shelf(observed, planned)
         values["share_of_shelf_deviation"] = dev
         breakdowns["share_of_shelf_sku"] = obs
         breakdowns["share_of_shelf_target_sku"] = tgt
-        brand_of = {pos.sku: pos.brand for _, _, pos in planogram if pos.brand}
-        if "brand" in dets.data:
-            for i in facing:
-                sku, brand = str(dets.data["sku"][i]), dets.data["brand"][i]
-                if brand is not None and str(brand) and sku not in brand_of:
-                    brand_of[sku] = str(brand)
+        brand_of = _brands(match, planogram, dets)
         if brand_of:
-            obs_b: Counter[str] = Counter()
-            for sku, n in observed.items():
-                obs_b[brand_of.get(sku, "other")] += n
-            tgt_b: Counter[str] = Counter()
-            for sku, n in planned.items():
-                tgt_b[brand_of.get(sku, "other")] += n
-            obs_s, tgt_s, dev_b = share_of_shelf(obs_b, tgt_b)
+            obs_s, tgt_s, dev_b = share_of_shelf(
+                _by_brand(observed, brand_of), _by_brand(planned, brand_of)
+            )
             values["share_of_shelf_deviation_brand"] = dev_b
             breakdowns["share_of_shelf_brand"] = obs_s
             breakdowns["share_of_shelf_target_brand"] = tgt_s
-    counts = match.facing_counts()
-    values.update({f"facings_{k}": float(v) for k, v in counts.items()})
+    values.update({f"facings_{k}": float(v) for k, v in match.facing_counts().items()})
     return KpiReport(values, breakdowns, (time.perf_counter() - t0) * 1000)
+
+
+def _shelf_breakdowns(positions: list[PositionMatch]) -> dict[str, dict[str, float]]:
+    """Compliance and OOS rate per planogram shelf (1-based keys) seen in the photo."""
+    shelves = sorted({p.shelf for p in positions if p.status != "unseen"})
+    per_shelf = {s: position_kpis([p for p in positions if p.shelf == s]) for s in shelves}
+    return {
+        "planogram_compliance_shelf": {
+            str(s + 1): k["planogram_compliance"] for s, k in per_shelf.items()
+        },
+        "oos_rate_shelf": {str(s + 1): k["oos_rate"] for s, k in per_shelf.items()},
+    }
+
+
+def _sku_breakdowns(seen: list[PositionMatch]) -> dict[str, dict[str, float]]:
+    """Compliance and planned facings per SKU over the positions seen."""
+    sku_ok: dict[str, list[bool]] = {}
+    planned: Counter[str] = Counter()
+    for p in seen:
+        sku_ok.setdefault(p.sku, []).append(p.status == "ok")
+        planned[p.sku] += p.expected
+    return {
+        "planogram_compliance_sku": {k: _rate(sum(v), len(v)) for k, v in sku_ok.items()},
+        "facings_planned_sku": {k: float(v) for k, v in planned.items()},
+    }
+
+
+def _observed_skus(match: PlanogramMatch, dets: Detections) -> dict[str, float]:
+    """Facings per recognised SKU among the boxes the match counts as facings."""
+    facing = [i for i, s in enumerate(match.facing_status) if s]
+    return {k: float(v) for k, v in Counter(str(dets.data["sku"][i]) for i in facing).items()}
+
+
+def _brands(match: PlanogramMatch, planogram: Planogram, dets: Detections) -> dict[str, str]:
+    """SKU -> brand: the planogram's, else the recognised facings' own."""
+    brand_of = {pos.sku: pos.brand for _, _, pos in planogram if pos.brand}
+    if "brand" not in dets.data:
+        return brand_of
+    for i, status in enumerate(match.facing_status):
+        sku, brand = str(dets.data["sku"][i]), dets.data["brand"][i]
+        if status and brand is not None and str(brand) and sku not in brand_of:
+            brand_of[sku] = str(brand)
+    return brand_of
+
+
+def _by_brand(per_sku: Mapping[str, float], brand_of: Mapping[str, str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for sku, n in per_sku.items():
+        brand = brand_of.get(sku, "other")
+        out[brand] = out.get(brand, 0.0) + n
+    return out

@@ -8,9 +8,8 @@ figure: dropping them would inflate every brand's share.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from collections.abc import Collection
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -111,22 +110,3 @@ def _row_shares(
         members = rows == r
         out.update(_share(keys[members], weights[members]))
     return out
-
-
-@dataclass
-class ShareAnalysis:
-    """The share KPIs as a pipeline analysis stage (``Pipeline.analyses``)."""
-
-    must_have: Collection[str] = field(default_factory=frozenset)
-    name: str = "share"
-    needs_image: ClassVar[bool] = False
-
-    def __call__(
-        self,
-        image: npt.NDArray[np.uint8],
-        dets: Detections,
-        layout: ShelfLayout,
-        context: Mapping[str, Any],
-    ) -> tuple[dict[str, float], KpiReport]:
-        report = share_kpis(dets, layout, self.must_have)
-        return dict(report.values), report

@@ -3,8 +3,8 @@
 Each shot's detections are mapped into the first shot's frame through the registration
 (``imaging.stitch``). Where two shots overlap, the same product appears twice; a box of
 a later shot that mostly covers (or is covered by) a box already kept, of the same class,
-is the same facing and is merged (the less truncated copy wins). KPIs are computed on the
-merged bay. Pure logic: registration results and detections in, ``BayResult`` out.
+is the same facing and is merged (the less truncated copy wins). The pipeline computes
+KPIs on the merged bay. Pure logic: registration results and detections in, ``BayResult`` out.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import numpy.typing as npt
 
 from shelfscan.detection.tiling import cut_by_edges
 from shelfscan.imaging.stitch import map_boxes
-from shelfscan.kpi import shelf_kpis
 from shelfscan.layout.build import build_layout
 from shelfscan.types import Detections, KpiReport, ShelfLayout
 
@@ -28,7 +27,8 @@ SAME_FACING = 0.5  # intersection / smaller box area above which two boxes are o
 
 @dataclass(frozen=True)
 class BayResult:
-    """The merged bay: detections in the first shot's frame, layout and KPIs."""
+    """The merged bay: detections in the first shot's frame, layout and KPIs (here only
+    ``bay_photos``; the pipeline adds the shelf KPIs of the merged layout)."""
 
     detections: Detections  # data column ``shot``: index of the shot each box came from
     layout: ShelfLayout
@@ -209,12 +209,10 @@ def build_bay(
         merged = merged.with_boxes(merged.xyxy - [x0, y0, x0, y0])
     size = (int(np.ceil(frames[:, 2].max() - x0)), int(np.ceil(frames[:, 3].max() - y0)))
     merged, layout = build_layout(merged, size, min_gap_facings)
-    kpis = shelf_kpis(merged, layout)
-    values = {**kpis.values, "bay_photos": float(len(shots))}
     return BayResult(
         merged,
         layout,
-        KpiReport(values, kpis.breakdowns, kpis.elapsed_ms),
+        KpiReport({"bay_photos": float(len(shots))}),
         method,
         lefts,
         overlaps,

@@ -34,7 +34,13 @@ from shelfscan.planogram.align import (
 from shelfscan.planogram.assign import assign_rows
 from shelfscan.planogram.model import Planogram
 from shelfscan.planogram.observe import RowTokens, near_top_bottom, observe
-from shelfscan.planogram.result import Box, PlanogramMatch, PositionMatch
+from shelfscan.planogram.result import (
+    Box,
+    FacingStatus,
+    PlanogramMatch,
+    PositionMatch,
+    PositionStatus,
+)
 from shelfscan.types import Detections, ShelfLayout
 
 
@@ -122,6 +128,16 @@ class AlignMatcher:
         )
 
 
+@dataclass
+class _Walk:
+    """What reading the row alignments found, per detection."""
+
+    facing_status: list[FacingStatus]
+    owner: dict[int, tuple[int, int]] = field(default_factory=dict)  # det -> (shelf, pos)
+    strays: list[tuple[int, int]] = field(default_factory=list)  # (row list index, token)
+    swapped: set[tuple[int, int]] = field(default_factory=set)  # strays in another's slot
+
+
 def _statuses(
     planogram: Planogram,
     shelves: list[Expected],
@@ -130,7 +146,7 @@ def _statuses(
     ops_of_row: dict[int, list[tuple[str, int, int]]],
     dets: Detections,
     layout: ShelfLayout,
-) -> tuple[tuple[PositionMatch, ...], tuple[str, ...]]:
+) -> tuple[tuple[PositionMatch, ...], tuple[FacingStatus, ...]]:
     """Per-position status and per-facing status from the row alignments."""
     tallies = [
         _Tally(
@@ -141,43 +157,65 @@ def _statuses(
         )
         for sh in planogram.shelves
     ]
-    facing_status = [""] * len(dets)
-    owner: dict[int, tuple[int, int]] = {}  # det index -> (shelf, position)
-    strays: list[tuple[int, int]] = []  # (row list index, token index)
-    swapped: set[tuple[int, int]] = set()  # strays that stand in a slot of another SKU
+    walk = _Walk([""] * len(dets))
     for r, tokens in enumerate(rows):
         s = shelf_of_row[r]
         if s < 0:
-            strays.extend((r, j) for j, det in enumerate(tokens.det) if det >= 0)
+            walk.strays.extend((r, j) for j, det in enumerate(tokens.det) if det >= 0)
             continue
-        exp, tally = shelves[s], tallies[s]
-        for kind, i, j in ops_of_row[r]:
-            p = int(exp.position[i]) if i >= 0 else -1
-            if p >= 0:
-                tally.rows[p] = tokens.row
-            if kind == MATCH:
-                code, det = int(tokens.observed.codes[j]), tokens.det[j]
-                if code == GAP:
-                    tally.boxes[p].append(tokens.boxes[j])
-                elif code in (int(exp.codes[i]), WILDCARD, UNKNOWN):
-                    tally.facing_ids[p].append(det)
-                    owner[det] = (s, p)
-                    facing_status[det] = "expected"
-                else:
-                    strays.append((r, j))
-                    swapped.add((r, j))
-            elif kind in (LEAD, TRAIL) and (
-                (kind == LEAD and tokens.observed.open_left)
-                or (kind == TRAIL and tokens.observed.open_right)
-            ):
-                tally.unseen[p] += 1
-            elif kind in (DELETE, LEAD, TRAIL):
-                pass
-            elif tokens.det[j] >= 0:
-                strays.append((r, j))
+        for op in ops_of_row[r]:
+            _read_op(op, r, s, tokens, shelves[s], tallies[s], walk)
     seen_elsewhere = _attribute_strays(
-        rows, strays, swapped, owner, tallies, planogram, facing_status
+        rows, walk.strays, walk.swapped, walk.owner, tallies, planogram, walk.facing_status
     )
+    out = _positions(planogram, tallies, shelf_of_row, seen_elsewhere, dets, layout)
+    return _swaps(out, dets, layout), tuple(walk.facing_status)
+
+
+def _read_op(
+    op: tuple[str, int, int],
+    r: int,
+    s: int,
+    tokens: RowTokens,
+    exp: Expected,
+    tally: _Tally,
+    walk: _Walk,
+) -> None:
+    """One alignment step of row ``r`` against shelf ``s``: a facing in its slot, a gap in
+    a slot, a slot outside the photo, or a stray facing."""
+    kind, i, j = op
+    p = int(exp.position[i]) if i >= 0 else -1
+    if p >= 0:
+        tally.rows[p] = tokens.row
+    if kind == MATCH:
+        code, det = int(tokens.observed.codes[j]), tokens.det[j]
+        if code == GAP:
+            tally.boxes[p].append(tokens.boxes[j])
+        elif code in (int(exp.codes[i]), WILDCARD, UNKNOWN):
+            tally.facing_ids[p].append(det)
+            walk.owner[det] = (s, p)
+            walk.facing_status[det] = "expected"
+        else:
+            walk.strays.append((r, j))
+            walk.swapped.add((r, j))
+    elif (kind == LEAD and tokens.observed.open_left) or (
+        kind == TRAIL and tokens.observed.open_right
+    ):
+        tally.unseen[p] += 1
+    elif kind not in (DELETE, LEAD, TRAIL) and tokens.det[j] >= 0:
+        walk.strays.append((r, j))
+
+
+def _positions(
+    planogram: Planogram,
+    tallies: list[_Tally],
+    shelf_of_row: list[int],
+    seen_elsewhere: set[str],
+    dets: Detections,
+    layout: ShelfLayout,
+) -> list[PositionMatch]:
+    """Each planogram position with what was counted for it; shelves above or below the
+    matched ones count as outside the photo where the photo is cut there."""
     top_cut, bottom_cut = near_top_bottom(layout)
     used = [s for s in shelf_of_row if s >= 0]
     out = []
@@ -204,7 +242,7 @@ def _statuses(
                     visible,
                 )
             )
-    return _swaps(out, dets, layout), tuple(facing_status)
+    return out
 
 
 def _attribute_strays(
@@ -214,7 +252,7 @@ def _attribute_strays(
     owner: dict[int, tuple[int, int]],
     tallies: list[_Tally],
     planogram: Planogram,
-    facing_status: list[str],
+    facing_status: list[FacingStatus],
 ) -> set[str]:
     """Facings that fill no slot: extra facings of a neighbouring block of the same SKU,
     else misplaced (SKU planned elsewhere), unexpected (not in the planogram) or unknown.
@@ -266,7 +304,7 @@ def _attribute_strays(
     return elsewhere
 
 
-def position_status(expected: int, observed: int, visible: int, elsewhere: bool) -> str:
+def position_status(expected: int, observed: int, visible: int, elsewhere: bool) -> PositionStatus:
     if visible <= 0 and observed == 0:
         return "unseen"
     if observed == 0:
@@ -322,7 +360,7 @@ class SequentialMatcher:
     ) -> PlanogramMatch:
         t0 = time.perf_counter()
         skus = dets.column("sku", None) if "sku" in dets.data else None
-        facing_status = [""] * len(dets)
+        facing_status: list[FacingStatus] = [""] * len(dets)
         out = []
         for s, shelf in enumerate(planogram.shelves):
             row = layout.rows[s] if s < len(layout.rows) else None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
-POSITION_STATUSES: tuple[str, ...] = ("ok", "missing", "misplaced", "wrong_facings", "unseen")
-FACING_STATUSES: tuple[str, ...] = ("expected", "misplaced", "unexpected", "unknown")
+PositionStatus = Literal["ok", "missing", "misplaced", "wrong_facings", "unseen"]
+FacingStatus = Literal["", "expected", "misplaced", "unexpected", "unknown"]  # "": no facing
+POSITION_STATUSES: tuple[PositionStatus, ...] = get_args(PositionStatus)
+FACING_STATUSES: tuple[FacingStatus, ...] = get_args(FacingStatus)[1:]
 
 Box = tuple[float, float, float, float]
 
@@ -26,7 +28,7 @@ class PositionMatch:
     sku: str
     expected: int  # planned facings
     observed: int  # facings of this SKU counted at this position
-    status: str
+    status: PositionStatus
     row: int = -1  # layout row matched to the shelf, -1 when none
     facing_ids: tuple[int, ...] = ()  # detection indices counted for the position
     slot_boxes: tuple[Box, ...] = ()  # estimated places of missing facings (for drawing)
@@ -45,7 +47,7 @@ class PlanogramMatch:
     planogram_id: str
     matcher: str
     positions: tuple[PositionMatch, ...]
-    facing_status: tuple[str, ...]
+    facing_status: tuple[FacingStatus, ...]
     shelf_of_row: tuple[int, ...]  # per layout row: matched planogram shelf, -1 for none
     cost: float = 0.0
     elapsed_ms: float = 0.0
@@ -55,7 +57,7 @@ class PlanogramMatch:
         return {s: counts.get(s, 0) for s in POSITION_STATUSES}
 
     def facing_counts(self) -> dict[str, int]:
-        counts = Counter(s for s in self.facing_status if s)
+        counts: Counter[str] = Counter(s for s in self.facing_status if s)
         return {s: counts.get(s, 0) for s in FACING_STATUSES}
 
     def to_json(self) -> dict[str, Any]:
@@ -82,6 +84,7 @@ class PlanogramMatch:
             PositionMatch(
                 **{
                     **p,
+                    "status": _position_status(p["status"]),
                     "facing_ids": tuple(int(i) for i in p["facing_ids"]),
                     "slot_boxes": tuple(tuple(float(v) for v in b) for b in p["slot_boxes"]),
                 }
@@ -92,8 +95,22 @@ class PlanogramMatch:
             str(data["planogram_id"]),
             str(data["matcher"]),
             positions,
-            tuple(str(s) for s in data["facing_status"]),
+            tuple(_facing_status(s) for s in data["facing_status"]),
             tuple(int(s) for s in data["shelf_of_row"]),
             float(data.get("cost", 0.0)),
             float(data.get("elapsed_ms", 0.0)),
         )
+
+
+def _position_status(value: object) -> PositionStatus:
+    for status in POSITION_STATUSES:
+        if value == status:
+            return status
+    raise ValueError(f"position status must be one of {POSITION_STATUSES}, got {value!r}")
+
+
+def _facing_status(value: object) -> FacingStatus:
+    for status in get_args(FacingStatus):
+        if value == status:
+            return status  # type: ignore[no-any-return]
+    raise ValueError(f"facing status must be '' or one of {FACING_STATUSES}, got {value!r}")

@@ -15,6 +15,7 @@ import numpy as np
 
 from shelfscan.planogram.match import position_status
 from shelfscan.planogram.model import Planogram
+from shelfscan.planogram.result import PositionStatus
 from shelfscan.types import Detections
 
 MIN_VISIBLE = 0.3  # share of a box inside the photo for it to be detected
@@ -177,7 +178,7 @@ def photograph(
     return BayPhoto(dets, image_size, owners, visible)
 
 
-def true_statuses(bay: SyntheticBay, photo: BayPhoto) -> dict[tuple[int, int], str]:
+def true_statuses(bay: SyntheticBay, photo: BayPhoto) -> dict[tuple[int, int], PositionStatus]:
     """The status of every position by construction (same definitions as the matchers)."""
     skus = [str(v) for v in photo.detections.column("sku", "")]
     present: dict[tuple[int, int], int] = {}

@@ -1,6 +1,5 @@
-"""The SKU catalog as a library: add SKUs from reference photos, import/export folders,
-build the recognizer from what the store holds. No retraining: a SKU added here is
-recognised by the next scan.
+"""Catalog inputs, pure: reference photos checked and downscaled, near-duplicate
+warnings, SKU ids, and the import folder format (``shelfscan.catalog`` stores them).
 
 Folder format (import and export): one sub-folder per SKU, named by the SKU id, holding
 its reference photos, plus an optional ``catalog.csv`` at the top with the header
@@ -12,26 +11,17 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
-import numpy.typing as npt
-import sqlite_utils
 
 from shelfscan.errors import CatalogError, ImageError
 from shelfscan.imaging import IMAGE_SUFFIXES, load_image
-from shelfscan.kpi.share import ShareAnalysis
-from shelfscan.recognition import index_cache
-from shelfscan.recognition.embedder import Embedder, Image
-from shelfscan.recognition.index import CatalogIndex, NumpyIndex, make_index
-from shelfscan.recognition.matcher import UNKNOWN, MatchConfig
-from shelfscan.recognition.recognizer import CatalogRecognizer
+from shelfscan.recognition.embedder import Image, crop_boxes
+from shelfscan.recognition.index import CatalogIndex
+from shelfscan.recognition.matcher import UNKNOWN
 from shelfscan.recognition.records import RefImage, SkuInfo
-from shelfscan.recognition.settings import RecognitionSettings, load_recognition_settings
-from shelfscan.store import catalog as store
-from shelfscan.store.db import transaction
 from shelfscan.types import FloatArray
 
 CSV_NAME = "catalog.csv"
@@ -40,39 +30,60 @@ MIN_REF_SIDE = 32  # reference photos narrower than this (pixels) are refused
 MIN_REF_LONG_SIDE = 64  # ... or whose long side is shorter than this
 REF_MAX_SIDE = 384  # reference photos are stored downscaled to this long side
 NEAR_DUPLICATE = 0.97  # two SKUs' references this similar will be confused
-IMPORT_CHUNK_SKUS = 64  # SKUs decoded and embedded together during an import
 NEAR_DUPLICATE_BLOCK = 256  # new references searched per block in the duplicate check
-
-
-@dataclass
-class AddReport:
-    """What an add/import did, with warnings for the user (nothing fatal)."""
-
-    skus: list[str] = field(default_factory=list)
-    images: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
 def read_reference(path: Path) -> tuple[Image, RefImage]:
     """Decode and check one reference photo; ``ImageError`` naming the file if unusable."""
     image, info = load_image(path)
-    if (
-        min(info.width, info.height) < MIN_REF_SIDE
-        or max(info.width, info.height) < MIN_REF_LONG_SIDE
-    ):
+    return image, make_reference(image, str(path), info.sha256)
+
+
+def make_reference(image: Image, source: str, sha256: str = "") -> RefImage:
+    """Check a decoded reference image's size and encode it for storage (long side at
+    most ``REF_MAX_SIDE``); ``sha256`` defaults to that of the stored JPEG."""
+    height, width = image.shape[:2]
+    if min(width, height) < MIN_REF_SIDE or max(width, height) < MIN_REF_LONG_SIDE:
         raise ImageError(
-            f"{path}: reference image too small ({info.width}x{info.height}; need at least "
+            f"{source}: reference image too small ({width}x{height}; need at least "
             f"{MIN_REF_SIDE} px on the short side and {MIN_REF_LONG_SIDE} px on the long side)"
         )
-    scale = min(1.0, REF_MAX_SIDE / max(info.width, info.height))
+    scale = min(1.0, REF_MAX_SIDE / max(width, height))
     stored = image
     if scale < 1.0:
-        size = (round(info.width * scale), round(info.height * scale))
+        size = (round(width * scale), round(height * scale))
         stored = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), np.uint8)
     ok, buf = cv2.imencode(".jpg", stored, [cv2.IMWRITE_JPEG_QUALITY, 92])
     if not ok:
-        raise ImageError(f"{path}: cannot re-encode as JPEG")
-    return image, RefImage(str(path), info.sha256, info.width, info.height, bytes(buf))
+        raise ImageError(f"{source}: cannot re-encode as JPEG")
+    jpeg = bytes(buf)
+    return RefImage(source, sha256 or hashlib.sha256(jpeg).hexdigest(), width, height, jpeg)
+
+
+Box = tuple[float, float, float, float]
+
+
+def parse_box(text: str) -> Box:
+    """``"x1,y1,x2,y2"`` in pixels of a photo -> a box; ``CatalogError`` if malformed."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        x1, y1, x2, y2 = (float(p) for p in parts)
+    except ValueError:
+        raise CatalogError(f"--box must be x1,y1,x2,y2 in pixels, got {text!r}") from None
+    if not (x2 > x1 and y2 > y1):
+        raise CatalogError(f"--box {text!r}: need x2 > x1 and y2 > y1")
+    return (x1, y1, x2, y2)
+
+
+def cut_box(image: Image, box: Box, width: int, height: int, source: str) -> Image:
+    """The box (in the photo's own pixels, ``width`` x ``height``) out of ``image`` (which
+    may be decoded at another size), grown like the scan's own crops (``crop_boxes``)."""
+    x1, y1, x2, y2 = box
+    if x2 <= 0 or y2 <= 0 or x1 >= width or y1 >= height:
+        raise CatalogError(f"{source}: box {box} lies outside the {width}x{height} photo")
+    sx, sy = image.shape[1] / width, image.shape[0] / height
+    scaled = np.array([[x1 * sx, y1 * sy, x2 * sx, y2 * sy]], np.float32)
+    return crop_boxes(image, scaled)[0]
 
 
 def crop_reference(jpeg: bytes, source: str) -> tuple[Image, RefImage]:
@@ -113,121 +124,27 @@ def near_duplicates(
     return _duplicate_warnings(worst)
 
 
-def _check_id(sku: str, where: str) -> None:
-    if not sku or sku != sku.strip() or "/" in sku or "\\" in sku:
-        raise CatalogError(f"{where}: invalid SKU id {sku!r}")
+MAX_SKU_ID = 128  # characters
+
+
+def check_sku_id(sku: str, where: str) -> None:
+    """A SKU id names a folder in catalog exports: no path separators, no '.' or '..',
+    no control characters, at most ``MAX_SKU_ID`` characters."""
+    if (
+        not sku
+        or sku != sku.strip()
+        or "/" in sku
+        or "\\" in sku
+        or sku in (".", "..")
+        or len(sku) > MAX_SKU_ID
+        or any(ord(c) < 32 or ord(c) == 127 for c in sku)
+    ):
+        raise CatalogError(
+            f"{where}: invalid SKU id {sku[:MAX_SKU_ID]!r} (no '/', '\\', '.' or '..', "
+            f"control characters or surrounding spaces; at most {MAX_SKU_ID} characters)"
+        )
     if sku.lower() == UNKNOWN:
         raise CatalogError(f"{where}: SKU id {sku!r} is reserved for unrecognised facings")
-
-
-def add_skus(
-    db: sqlite_utils.Database,
-    embedder: Embedder,
-    entries: Sequence[tuple[SkuInfo, Sequence[Path]]],
-    append: bool = False,
-) -> AddReport:
-    """Add SKUs with their reference photos, all or nothing (one transaction).
-
-    With ``append`` an SKU already in the catalog gets the extra photos (its attributes
-    are kept); without it, an existing id is an error. Every photo is checked before
-    anything is written.
-    """
-    known = store.sku_ids(db)
-    seen: set[str] = set()
-    for info, paths in entries:
-        _check_id(info.sku, "catalog")
-        if info.sku in seen:
-            raise CatalogError(f"duplicate SKU id {info.sku!r} in the same import")
-        if info.sku in known and not append:
-            raise CatalogError(
-                f"SKU {info.sku!r} is already in the catalog (use --append to add photos)"
-            )
-        if not paths:
-            raise CatalogError(f"SKU {info.sku!r}: no reference images given")
-        seen.add(info.sku)
-    return _store(db, embedder, entries, known)
-
-
-def _store(
-    db: sqlite_utils.Database,
-    embedder: Embedder,
-    entries: Sequence[tuple[SkuInfo, Sequence[Path]]],
-    known: set[str],
-) -> AddReport:
-    """Stream the entries into the store in one transaction: a chunk of SKUs at a time is
-    decoded, embedded in batches and written, so memory holds one chunk's images plus
-    the vectors (a 20,000-SKU import stays well under 1 GB). A bad photo anywhere rolls
-    the whole import back. The near-duplicate check then searches the new references
-    against the whole catalog through the index (k-NN), not every pair in Python."""
-    report = AddReport()
-    index = catalog_index(db, embedder) or make_index("numpy", embedder.dim)
-    fresh: list[tuple[str, str]] = []
-    fresh_vecs: list[FloatArray] = []
-    with transaction(db):
-        for start in range(0, len(entries), IMPORT_CHUNK_SKUS):
-            chunk = entries[start : start + IMPORT_CHUNK_SKUS]
-            loaded = [(info, [read_reference(p) for p in paths]) for info, paths in chunk]
-            vecs = embedder([img for _, pairs in loaded for img, _ in pairs])
-            at = 0
-            for info, pairs in loaded:
-                refs = [replace(ref, embedding=vecs[at + k]) for k, (_, ref) in enumerate(pairs)]
-                at += len(pairs)
-                if info.sku not in known:
-                    store.insert_sku(db, info)
-                report.images += store.insert_references(db, info.sku, refs, embedder.name)
-                report.skus.append(info.sku)
-                index.add(info.sku, np.stack([r.embedding for r in refs]))
-                fresh.extend((info.sku, r.source) for r in refs)
-            fresh_vecs.append(vecs)
-    if fresh:
-        report.warnings.extend(indexed_near_duplicates(index, fresh, np.concatenate(fresh_vecs)))
-    return report
-
-
-def indexed_near_duplicates(
-    index: CatalogIndex,
-    new: Sequence[tuple[str, str]],
-    vectors: FloatArray,
-    limit: float = NEAR_DUPLICATE,
-) -> list[str]:
-    """``near_duplicates`` through the index: each new reference's nearest reference of
-    another SKU is the best SKU among its top two that is not its own (a SKU's score is
-    its best reference's). ``index`` holds every reference, old and new; ``new`` gives
-    (sku, source) per row of ``vectors``; searched in blocks to bound memory."""
-    worst: dict[tuple[str, str], tuple[float, str]] = {}
-    for start in range(0, len(new), NEAR_DUPLICATE_BLOCK):
-        scores, labels = index.search(vectors[start : start + NEAR_DUPLICATE_BLOCK], k=2)
-        for (sku, source), row_s, row_l in zip(
-            new[start : start + NEAR_DUPLICATE_BLOCK], scores, labels, strict=True
-        ):
-            j = 1 if row_l[0] == sku else 0
-            other, sim = str(row_l[j]), float(row_s[j])
-            if not other or sim < limit:
-                continue
-            key = (min(sku, other), max(sku, other))
-            if sim > worst.get(key, (-1.0, ""))[0]:
-                worst[key] = (sim, f"{source} ({sku})")
-    return _duplicate_warnings(worst)
-
-
-def _duplicate_warnings(worst: dict[tuple[str, str], tuple[float, str]]) -> list[str]:
-    return [
-        f"{what} is nearly identical to a reference of {b if what.endswith(f'({a})') else a} "
-        f"(similarity {sim:.3f}): these two SKUs will be confused"
-        for (a, b), (sim, what) in sorted(worst.items())
-    ]
-
-
-def add_crop_reference(
-    db: sqlite_utils.Database, embedder: Embedder, sku: str, jpeg: bytes, source: str
-) -> list[str]:
-    """Inside a transaction: a stored crop joins ``sku``'s references; returns warnings."""
-    image, ref = crop_reference(jpeg, source)
-    vec = embedder([image])[0]
-    index = _built_index(db, embedder) or make_index("numpy", embedder.dim)
-    store.insert_references(db, sku, [replace(ref, embedding=vec)], embedder.name)
-    index.add(sku, vec[None])
-    return indexed_near_duplicates(index, [(sku, source)], vec[None])
 
 
 def read_catalog_csv(path: Path) -> dict[str, SkuInfo]:
@@ -237,6 +154,13 @@ def read_catalog_csv(path: Path) -> dict[str, SkuInfo]:
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: cannot read ({exc})") from exc
     reader = csv.DictReader(text.splitlines())
+    try:
+        return _catalog_rows(path, reader)
+    except csv.Error as exc:  # e.g. a field over 128 KB
+        raise CatalogError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
+
+
+def _catalog_rows(path: Path, reader: csv.DictReader[str]) -> dict[str, SkuInfo]:
     header = reader.fieldnames or []
     if "sku" not in header:
         raise CatalogError(
@@ -250,7 +174,7 @@ def read_catalog_csv(path: Path) -> dict[str, SkuInfo]:
     out: dict[str, SkuInfo] = {}
     for line, row in enumerate(reader, start=2):
         sku = (row.get("sku") or "").strip()
-        _check_id(sku, f"{path}:{line}")
+        check_sku_id(sku, f"{path}:{line}")
         if sku in out:
             raise CatalogError(f"{path}:{line}: duplicate SKU id {sku!r}")
         width = (row.get("width_mm") or "").strip()
@@ -306,156 +230,36 @@ def scan_folder(folder: Path) -> list[tuple[SkuInfo, list[Path]]]:
     return entries
 
 
-def import_folder(
-    db: sqlite_utils.Database, embedder: Embedder, folder: Path, append: bool = False
-) -> AddReport:
-    """Import a catalog folder in one transaction: all SKUs or none."""
-    return add_skus(db, embedder, scan_folder(folder), append)
+def indexed_near_duplicates(
+    index: CatalogIndex,
+    new: Sequence[tuple[str, str]],
+    vectors: FloatArray,
+    limit: float = NEAR_DUPLICATE,
+) -> list[str]:
+    """``near_duplicates`` through the index (k-NN instead of all pairs): each new
+    reference's nearest reference of another SKU is the best SKU among its top two that
+    is not its own (a SKU's score is its best reference's). ``index`` holds every
+    reference, old and new; ``new`` gives (sku, source) per row of ``vectors``; searched
+    in blocks to bound memory."""
+    worst: dict[tuple[str, str], tuple[float, str]] = {}
+    for start in range(0, len(new), NEAR_DUPLICATE_BLOCK):
+        scores, labels = index.search(vectors[start : start + NEAR_DUPLICATE_BLOCK], k=2)
+        for (sku, source), row_s, row_l in zip(
+            new[start : start + NEAR_DUPLICATE_BLOCK], scores, labels, strict=True
+        ):
+            j = 1 if row_l[0] == sku else 0
+            other, sim = str(row_l[j]), float(row_s[j])
+            if not other or sim < limit:
+                continue
+            key = (min(sku, other), max(sku, other))
+            if sim > worst.get(key, (-1.0, ""))[0]:
+                worst[key] = (sim, f"{source} ({sku})")
+    return _duplicate_warnings(worst)
 
 
-def export_folder(db: sqlite_utils.Database, out: Path) -> int:
-    """Write the catalog in the import format; returns the number of images written."""
-    skus = store.list_skus(db)
-    if out.exists() and any(out.iterdir()):
-        raise CatalogError(f"{out}: folder exists and is not empty")
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / CSV_NAME).open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(CSV_FIELDS)
-        for s in skus:
-            writer.writerow(
-                [
-                    s["sku"],
-                    s["ean"] or "",
-                    s["name"] or "",
-                    s["brand"] or "",
-                    s["category"] or "",
-                    "" if s["width_mm"] is None else s["width_mm"],
-                ]
-            )
-    refs = store.references(db)
-    jpegs = store.reference_jpegs(db, [r["id"] for r in refs])
-    for r in refs:
-        folder = out / r["sku"]
-        folder.mkdir(exist_ok=True)
-        (folder / f"{r['sha256'][:16]}.jpg").write_bytes(jpegs[r["id"]])
-    return len(refs)
-
-
-def _refresh_stale(db: sqlite_utils.Database, embedder: Embedder) -> None:
-    """Re-embed (and save) the references embedded by another model, from their JPEG."""
-    stale = store.stale_references(db, embedder.name, embedder.dim)
-    if not stale:
-        return
-    jpegs = store.reference_jpegs(db, stale)
-    for start in range(0, len(stale), IMPORT_CHUNK_SKUS):
-        ids = stale[start : start + IMPORT_CHUNK_SKUS]
-        images = [crop_reference(jpegs[i], f"reference #{i}")[0] for i in ids]
-        store.update_embeddings(db, dict(zip(ids, embedder(images), strict=True)), embedder.name)
-
-
-def _grouped_vectors(
-    db: sqlite_utils.Database, embedder: Embedder
-) -> tuple[list[str], npt.NDArray[np.int64], FloatArray]:
-    """(SKU ids, references per SKU, vectors grouped by SKU) of the current model."""
-    labels, vectors = store.reference_vectors(db, embedder.name, embedder.dim)
-    if not labels:
-        return [], np.zeros(0, np.int64), vectors
-    arr = np.asarray(labels, dtype=object)
-    starts = np.flatnonzero(np.r_[True, arr[1:] != arr[:-1]])
-    counts = np.diff(np.r_[starts, len(arr)]).astype(np.int64)
-    return [str(arr[i]) for i in starts], counts, vectors
-
-
-def load_index_vectors(
-    db: sqlite_utils.Database, embedder: Embedder
-) -> list[tuple[str, FloatArray]]:
-    """(sku, (M, D) vectors) of every SKU; references embedded by another model are
-    re-embedded from their stored JPEG (and saved) first."""
-    _refresh_stale(db, embedder)
-    skus, counts, vectors = _grouped_vectors(db, embedder)
-    return list(zip(skus, np.split(vectors, np.cumsum(counts)[:-1]), strict=True)) if skus else []
-
-
-def _built_index(db: sqlite_utils.Database, embedder: Embedder) -> NumpyIndex | None:
-    """The catalog's exact index, from the cache file when it is current (see
-    ``index_cache``), else from the store (then cached); None for an empty catalog."""
-    path = index_cache.cache_path(db, embedder.name)
-    cached = index_cache.load_cached(path, store.catalog_version(db), embedder.dim)
-    if cached is not None:  # built for this embedder after its refresh, nothing changed since
-        return cached if len(cached.skus) else None
-    _refresh_stale(db, embedder)
-    version = store.catalog_version(db)
-    skus, counts, vectors = _grouped_vectors(db, embedder)
-    index = NumpyIndex.from_arrays(embedder.dim, skus, counts, vectors)
-    if store.catalog_version(db) == version:  # nothing changed while reading
-        index_cache.save_cached(path, version, index)
-    return index if skus else None
-
-
-def catalog_index(
-    db: sqlite_utils.Database, embedder: Embedder, index_name: str = "numpy"
-) -> CatalogIndex | None:
-    """The search index over the store's catalog (the named kind); None when empty."""
-    built = _built_index(db, embedder)
-    if built is None or index_name == "numpy":
-        make_index(index_name, embedder.dim)  # ConfigError on a bad name, as before
-        return built
-    index = make_index(index_name, embedder.dim)
-    skus, counts, vectors = built.arrays()
-    for sku, vecs in zip(skus, np.split(vectors, np.cumsum(counts)[:-1]), strict=True):
-        index.add(sku, vecs)
-    return index
-
-
-def build_recognizer(
-    db: sqlite_utils.Database,
-    embedder: Embedder,
-    config: MatchConfig | None = None,
-    index_name: str = "numpy",
-    keep_crops: bool = True,
-) -> CatalogRecognizer | None:
-    """A recognizer over the store's catalog; None when the catalog is empty."""
-    index = catalog_index(db, embedder, index_name)
-    if index is None:
-        return None
-    return CatalogRecognizer(
-        embedder, index, store.SkuInfoLookup(db), config or embedder.match_config, keep_crops
-    )
-
-
-def recognizer_for(
-    db: sqlite_utils.Database, settings: RecognitionSettings
-) -> CatalogRecognizer | None:
-    """The scan's recognizer per ``settings``; None (no embedder loaded) when the catalog
-    has no SKUs."""
-    if not store.has_skus(db):
-        return None
-    embedder = Embedder.from_path(settings.embedder_path, settings.threads)
-    return build_recognizer(
-        db, embedder, match_config(embedder, settings), settings.index, settings.keep_crops
-    )
-
-
-def match_config(embedder: Embedder, settings: RecognitionSettings) -> MatchConfig:
-    """The embedder's calibrated decision values, overridden by non-zero settings."""
-    base = embedder.match_config
-    return MatchConfig(
-        threshold=settings.threshold or base.threshold,
-        margin=settings.margin or base.margin,
-        link=settings.link or base.link,
-        confident=settings.confident or base.confident,
-    )
-
-
-def scan_stages(
-    db: sqlite_utils.Database, visit_id: str, settings: RecognitionSettings | None = None
-) -> tuple[CatalogRecognizer | None, ShareAnalysis | None]:
-    """The recognizer and share-KPI stage for scanning into ``visit_id`` (the visit's
-    store decides the must-have list); (None, None) while the catalog is empty. The
-    catalog is loaded once here, for the whole batch."""
-    recognizer = recognizer_for(db, settings or load_recognition_settings())
-    if recognizer is None:
-        return None, None
-    row = db.execute("SELECT store_id FROM visits WHERE id = ?", [visit_id]).fetchone()
-    return recognizer, ShareAnalysis(frozenset(store.must_have(db, row[0] if row else None)))
+def _duplicate_warnings(worst: dict[tuple[str, str], tuple[float, str]]) -> list[str]:
+    return [
+        f"{what} is nearly identical to a reference of {b if what.endswith(f'({a})') else a} "
+        f"(similarity {sim:.3f}): these two SKUs will be confused"
+        for (a, b), (sim, what) in sorted(worst.items())
+    ]

@@ -16,20 +16,17 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import sqlite_utils
 
 from shelfscan.recognition.index import NumpyIndex
 
 CACHE_FORMAT = 1
 
 
-def cache_path(db: sqlite_utils.Database, embedder_name: str) -> Path | None:
+def cache_path(db_file: Path | None, embedder_name: str) -> Path | None:
     """``<store>.index-<embedder digest>.npz`` beside the database file; None in memory."""
-    row = db.execute("PRAGMA database_list").fetchone()
-    if not row or not row[2]:
+    if db_file is None:
         return None
     digest = hashlib.sha256(embedder_name.encode()).hexdigest()[:12]
-    db_file = Path(row[2])
     return db_file.with_name(f"{db_file.name}.index-{digest}.npz")
 
 

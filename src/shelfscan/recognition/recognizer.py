@@ -18,6 +18,7 @@ from shelfscan.recognition.matcher import (
     smooth,
 )
 from shelfscan.recognition.records import SkuInfo
+from shelfscan.recognition.verify import Verifier, image_cues
 from shelfscan.types import CLASS_PRODUCT, Detections, ShelfLayout
 
 CROP_JPEG_QUALITY = 85
@@ -39,7 +40,12 @@ def encode_crop(crop: Image) -> bytes:
 class CatalogRecognizer:
     """Adds columns ``sku`` / ``brand`` / ``category`` (``unknown`` below the threshold,
     None for non-products), ``match_score``, ``nearest_sku``, ``embedding`` (N, D) and
-    ``crop_jpeg`` (JPEG bytes of unknown facings, for review) to the detections."""
+    ``crop_jpeg`` (JPEG bytes of unknown facings, for review) to the detections.
+
+    With a ``verifier``, facings whose closest SKUs are close (or that are left unknown)
+    are re-scored on the brand band and its colours (``verify``); an unknown facing
+    whose candidates agree on a brand is counted for that brand (``sku`` stays
+    ``unknown``, ``brand_fallback`` is True)."""
 
     def __init__(
         self,
@@ -48,7 +54,10 @@ class CatalogRecognizer:
         info: Mapping[str, SkuInfo],
         config: MatchConfig | None = None,
         keep_crops: bool = True,
+        verifier: Verifier | None = None,
     ) -> None:
+        self.verifier = verifier
+        self._brand_category: dict[str, str] | None = None
         self.embedder = embedder
         self.index = index
         self.info = info
@@ -62,6 +71,19 @@ class CatalogRecognizer:
 
         ``rows``: per shelf row, indices into ``embeddings`` left to right.
         """
+        skus, best, nearest, _ = self.match_candidates(embeddings, rows)
+        return skus, best, nearest
+
+    def match_candidates(
+        self, embeddings: npt.NDArray[np.float32], rows: list[list[int]]
+    ) -> tuple[
+        npt.NDArray[np.object_],
+        npt.NDArray[np.float32],
+        npt.NDArray[np.str_],
+        tuple[npt.NDArray[np.float32], npt.NDArray[np.str_]],
+    ]:
+        """``match`` plus the own search (scores, SKU ids), best first, with as many
+        candidates as verification looks at."""
         groups = context_groups(embeddings, rows, self.config.link)
         # each facing, and each group of two or more facings by its mean: one search (one
         # matrix product over the catalog); single facings reuse their own result
@@ -71,12 +93,46 @@ class CatalogRecognizer:
         grouping = bool(len(ids)) and counts.max() > 1
         means = smooth(embeddings, groups)[first] if grouping else embeddings[:0]
         n = len(embeddings)
-        scores, labels = self.index.search(np.concatenate([embeddings, means]), k=2)
+        scores, labels = self.index.search(np.concatenate([embeddings, means]), k=self._k())
         raw = (scores[:n], labels[:n])
-        grouped = (scores[n:][inverse], labels[n:][inverse]) if grouping else raw
+        grouped = (scores[n:, :2][inverse], labels[n:, :2][inverse]) if grouping else raw
         skus, best = match_with_context(raw, grouped, self.config)
         labels = raw[1]
-        return skus, best, labels[:, 0] if len(labels) else np.zeros(0, str)
+        return skus, best, labels[:, 0] if len(labels) else np.zeros(0, str), raw
+
+    def _k(self) -> int:
+        return max(2, self.verifier.config.candidates) if self.verifier is not None else 2
+
+    def match_verified(
+        self, embeddings: npt.NDArray[np.float32], rows: list[list[int]], crops: list[Image]
+    ) -> tuple[
+        npt.NDArray[np.object_],
+        npt.NDArray[np.float32],
+        npt.NDArray[np.str_],
+        npt.NDArray[np.object_],
+    ]:
+        """``match``, then verification of the close calls among ``crops`` (the images
+        of ``embeddings``); also returns the fallback brand per facing ("" where none)."""
+        skus, best, nearest, (scores, labels) = self.match_candidates(embeddings, rows)
+        brands = np.full(len(skus), "", dtype=object)
+        v = self.verifier
+        if v is None or not v.config.enabled or not len(skus):
+            return skus, best, nearest, brands
+        second = np.where(np.isfinite(scores[:, 1]), scores[:, 1], -np.inf)
+        close = (scores[:, 0] - second) < v.config.gap
+        todo = np.flatnonzero(close | (skus == UNKNOWN))
+        if not len(todo):
+            return skus, best, nearest, brands
+        query = image_cues(self.embedder, [crops[i] for i in todo], embeddings[todo])
+        k = v.config.candidates
+        candidates = [[str(c) for c in labels[i, :k] if c] for i in todo]
+        out = v.decide(query, candidates)
+        skus = skus.copy()
+        best = best.copy()
+        skus[todo] = out.skus
+        best[todo] = out.scores
+        brands[todo] = out.brands
+        return skus, best, nearest, brands
 
     def __call__(self, image: Image, dets: Detections, layout: ShelfLayout) -> Detections:
         n = len(dets)
@@ -85,20 +141,23 @@ class CatalogRecognizer:
         rows = [[local[f] for f in r.facing_ids if f in local] for r in layout.rows]
         crops = crop_boxes(image, dets.xyxy[products])
         emb = self.embedder(crops)
-        skus, best, nearest = self.match(emb, rows)
+        skus, best, nearest, fallback = self.match_verified(emb, rows, crops)
         sku_col = np.full(n, None, dtype=object)
         brand_col = np.full(n, None, dtype=object)
         cat_col = np.full(n, None, dtype=object)
         score_col = np.full(n, None, dtype=object)
         crop_col = np.full(n, None, dtype=object)
         near_col = np.full(n, None, dtype=object)
+        fallback_col = np.full(n, None, dtype=object)
         emb_col = np.zeros((n, emb.shape[1]), np.float32)
         for i, g in enumerate(products):
             sku = str(skus[i])
             meta = self.info.get(sku)
             sku_col[g] = sku
             if sku == UNKNOWN:
-                brand_col[g] = cat_col[g] = UNKNOWN
+                brand_col[g] = fallback[i] or UNKNOWN
+                cat_col[g] = self._category(str(fallback[i])) if fallback[i] else UNKNOWN
+                fallback_col[g] = bool(fallback[i])
             else:  # a known SKU without a brand/category is not an unknown product
                 brand_col[g] = (meta.brand if meta else "") or NOT_GIVEN
                 cat_col[g] = (meta.category if meta else "") or NOT_GIVEN
@@ -115,4 +174,16 @@ class CatalogRecognizer:
             embedding=emb_col,
             crop_jpeg=crop_col,
             nearest_sku=near_col,
+            brand_fallback=fallback_col,
         )
+
+    def _category(self, brand: str) -> str:
+        """The category shared by every catalogued SKU of ``brand`` (else ``unknown``)."""
+        if self._brand_category is None:
+            found: dict[str, set[str]] = {}
+            for m in self.info.values():
+                found.setdefault(m.brand, set()).add(m.category)
+            self._brand_category = {
+                b: next(iter(c)) for b, c in found.items() if len(c) == 1 and next(iter(c))
+            }
+        return self._brand_category.get(brand, UNKNOWN)

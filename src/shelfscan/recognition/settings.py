@@ -14,7 +14,8 @@ class RecognitionSettings:
     """Field names are the config keys; env vars are ``SHELFSCAN_RECOGNITION_<NAME>``.
 
     ``threshold``, ``margin``, ``link`` and ``confident`` left at 0 take the values calibrated for the embedder
-    (its ONNX metadata, see ``models/README.md``).
+    (its ONNX metadata, see ``models/README.md``); ``verify_gap``, ``verify_threshold`` and
+    ``brand_threshold`` left at 0 take the values of ``recognition.verify``.
     """
 
     embedder: str = "embedder.onnx"  # file name under models/, or a path
@@ -25,6 +26,10 @@ class RecognitionSettings:
     index: str = "numpy"
     threads: int = 2
     keep_crops: bool = True  # store crops of unknown facings for review
+    verify: bool = True  # re-score close calls on the brand band and its colours
+    verify_gap: float = 0.0  # verify facings whose best two SKUs are closer than this
+    verify_threshold: float = 0.0  # verified score from which the best candidate is taken
+    brand_threshold: float = 0.0  # verified score from which an unknown facing gets a brand
 
     @property
     def embedder_path(self) -> Path:

@@ -14,7 +14,8 @@ from shelfscan.kpi.planogram import position_kpis
 from shelfscan.planogram.result import PlanogramMatch
 from shelfscan.store import visit_detail
 from shelfscan.store.planogram import photo_match
-from shelfscan.types import CLASS_NAMES, Detections, Gap, ShelfLayout, ShelfRow
+from shelfscan.store.results import photo_detections, photo_gaps, photo_kpis
+from shelfscan.types import Detections, ShelfLayout, ShelfRow
 
 SUMMED = ("facings", "rows", "gaps", "gap_width_px", "gap_width_facings")
 PLANOGRAM_KPIS = ("planogram_compliance", "osa", "oos_rate", "facings_compliance")
@@ -55,38 +56,10 @@ class VisitReport:
     actions: list[Action] = field(default_factory=list)
 
 
-def _detections(db: sqlite_utils.Database, photo_id: int) -> Detections:
-    rows = list(
-        db.query(
-            "SELECT x1, y1, x2, y2, confidence, class_name, row, sku, brand FROM detections"
-            " WHERE photo_id = ? ORDER BY idx",
-            [photo_id],
-        )
-    )
-    if not rows:
-        return Detections.empty().with_data(row=np.zeros(0, np.int64))
-    names = {n: i for i, n in enumerate(CLASS_NAMES)}
-    dets = Detections.from_boxes(
-        [[r["x1"], r["y1"], r["x2"], r["y2"]] for r in rows],
-        [r["confidence"] for r in rows],
-        [names.get(r["class_name"], -1) for r in rows],
-        row=np.array([-1 if r["row"] is None else r["row"] for r in rows], np.int64),
-    )
-    if any(r["sku"] is not None for r in rows):
-        dets = dets.with_data(
-            sku=np.array([r["sku"] or "" for r in rows], dtype=object),
-            brand=np.array([r["brand"] or "" for r in rows], dtype=object),
-        )
-    return dets
-
-
 def _layout(
     db: sqlite_utils.Database, photo_id: int, dets: Detections, size: tuple[int, int]
 ) -> ShelfLayout:
-    gaps = tuple(
-        Gap(int(g["row"]), (g["x1"], g["y1"], g["x2"], g["y2"]), float(g["width_facings"]))
-        for g in db.query("SELECT * FROM gaps WHERE photo_id = ? ORDER BY row, x1", [photo_id])
-    )
+    gaps = photo_gaps(db, photo_id)
     rows = []
     row_col = dets.column("row", -1)
     for r in sorted({int(v) for v in row_col if int(v) >= 0}):
@@ -106,19 +79,6 @@ def _layout(
             )
         )
     return ShelfLayout(tuple(rows), gaps, size)
-
-
-def _kpis(
-    db: sqlite_utils.Database, photo_id: int
-) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    values: dict[str, float] = {}
-    breakdowns: dict[str, dict[str, float]] = {}
-    for r in db.query("SELECT name, scope, value FROM kpis WHERE photo_id = ?", [photo_id]):
-        if r["scope"]:
-            breakdowns.setdefault(r["name"], {})[r["scope"]] = float(r["value"])
-        else:
-            values[r["name"]] = float(r["value"])
-    return values, breakdowns
 
 
 def visit_kpis(photos: list[PhotoReport]) -> dict[str, float]:
@@ -141,9 +101,9 @@ def load_visit_report(db: sqlite_utils.Database, visit_id: str) -> VisitReport:
     visit = visit_detail(db, visit_id)
     photos = []
     for p in visit["photos"]:
-        dets = _detections(db, p["id"])
+        dets = photo_detections(db, p["id"])
         size = (int(p["width"]), int(p["height"]))
-        values, breakdowns = _kpis(db, p["id"])
+        values, breakdowns = photo_kpis(db, p["id"])
         photos.append(
             PhotoReport(
                 int(p["id"]),

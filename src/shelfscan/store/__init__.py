@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from shelfscan.store.db import default_db_path, open_db, transaction
     from shelfscan.store.queries import list_visits, visit_detail
-    from shelfscan.store.scans import ensure_visit, save_scan
+    from shelfscan.store.scans import batch_visit, ensure_visit, finish_batch, save_scan
 
 # name -> module: imported on first use (PEP 562), so that importing one light part
 # of the package does not load OpenCV / ONNX Runtime with the rest
@@ -18,7 +18,9 @@ _EXPORTS = {
     "transaction": "shelfscan.store.db",
     "list_visits": "shelfscan.store.queries",
     "visit_detail": "shelfscan.store.queries",
+    "batch_visit": "shelfscan.store.scans",
     "ensure_visit": "shelfscan.store.scans",
+    "finish_batch": "shelfscan.store.scans",
     "save_scan": "shelfscan.store.scans",
 }
 
@@ -32,8 +34,10 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "batch_visit",
     "default_db_path",
     "ensure_visit",
+    "finish_batch",
     "list_visits",
     "open_db",
     "save_scan",

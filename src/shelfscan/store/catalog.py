@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ import sqlite_utils
 from shelfscan.errors import CatalogError
 from shelfscan.recognition.records import RefImage, SkuInfo
 from shelfscan.store.db import transaction
+from shelfscan.store.outbox import queue_kpis
 from shelfscan.types import Detections, FloatArray
 
 UNKNOWN_OPEN = "open"
@@ -38,6 +40,12 @@ def catalog_version(db: sqlite_utils.Database) -> int:
     """A number that changes whenever a SKU or reference image changes (m0011 triggers)."""
     row = db.execute("SELECT version FROM catalog_state WHERE id = 1").fetchone()
     return int(row[0]) if row else 0
+
+
+def db_file(db: sqlite_utils.Database) -> Path | None:
+    """The database's file, None for an in-memory or temporary store."""
+    row = db.execute("PRAGMA database_list").fetchone()
+    return Path(row[2]) if row and row[2] else None
 
 
 def has_skus(db: sqlite_utils.Database) -> bool:
@@ -320,24 +328,6 @@ def visit_photos(db: sqlite_utils.Database, visit_id: str) -> list[dict[str, Any
     )
 
 
-def photo_detections(db: sqlite_utils.Database, photo_id: int) -> Detections:
-    """The stored boxes of a photo, in stored order (class names mapped back to ids)."""
-    from shelfscan.types import CLASS_NAMES
-
-    rows = db.execute(
-        "SELECT x1, y1, x2, y2, confidence, class_name FROM detections WHERE photo_id = ?"
-        " ORDER BY idx",
-        [photo_id],
-    ).fetchall()
-    ids = {name: i for i, name in enumerate(CLASS_NAMES)}
-    classes = [ids.get(r[5], int(r[5]) if str(r[5]).isdigit() else -1) for r in rows]
-    return Detections.from_boxes(
-        np.array([r[:4] for r in rows], np.float32).reshape(-1, 4),
-        np.array([r[4] for r in rows], np.float32),
-        np.array(classes, np.int64),
-    )
-
-
 def save_rescore(
     db: sqlite_utils.Database,
     visit_id: str,
@@ -349,8 +339,6 @@ def save_rescore(
     """One transaction: new SKU columns on the photo's detections, its unknown facings,
     and its KPIs named in ``kpi_names`` replaced by ``kpis`` (with their outbox rows).
     Other KPIs of the photo (shelf, planogram) are left as they are."""
-    from shelfscan.store.scans import _upsert_outbox
-
     sku, brand, score = (dets.column(k, None) for k in ("sku", "brand", "match_score"))
     with transaction(db):
         db.conn.executemany(
@@ -381,14 +369,10 @@ def save_rescore(
             " WHERE p.id = ?",
             [photo_id],
         ).fetchone()
-        for name, scope, value in kpis:
-            key = f"{visit_uuid}:{sha[:16]}:{name}" + (f":{scope}" if scope else "")
-            payload = {
-                "visit_uuid": visit_uuid,
-                "visit_id": visit_id,
-                "photo_sha256": sha,
-                "kpi": name,
-                "scope": scope,
-                "value": value,
-            }
-            _upsert_outbox(db, key, "kpi", visit_id, payload)
+        queue_kpis(db, visit_id, visit_uuid, sha, kpis, replaces=kpi_names)
+
+
+def unknown_status(db: sqlite_utils.Database, unknown_id: int) -> str | None:
+    """The review status of an unknown facing; None when there is no such facing."""
+    row = db.execute("SELECT status FROM unknown_facings WHERE id = ?", [unknown_id]).fetchone()
+    return None if row is None else str(row[0])

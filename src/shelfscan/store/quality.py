@@ -9,22 +9,12 @@ from typing import Any
 import sqlite_utils
 
 from shelfscan.imaging.phash import DUPLICATE_BITS, find_duplicate, from_hex, to_hex
-from shelfscan.imaging.quality import Check, QualityReport
 from shelfscan.store.phash_bands import near_hashes, store_bands
 from shelfscan.types import ScanResult
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def quality_of(scan: ScanResult) -> QualityReport | None:
-    """The scan's gate report, with the post-detection distance check when present."""
-    report = scan.extras.get("quality")
-    if not isinstance(report, QualityReport):
-        return None
-    distance = scan.extras.get("quality_distance")
-    return report.with_checks(distance) if isinstance(distance, Check) else report
 
 
 def save_quality(
@@ -36,7 +26,7 @@ def save_quality(
     result gets no row. Any earlier photo, in this visit or another, whose perceptual hash
     is within ``max_bits`` bits makes this one a duplicate.
     """
-    report = quality_of(scan)
+    report = scan.quality
     if report is None:
         return None
     duplicate: tuple[int, int] | None = None
@@ -71,7 +61,7 @@ def save_quality(
             None if report.phash is None else to_hex(report.phash),
             None if duplicate is None else duplicate[0],
             None if duplicate is None else duplicate[1],
-            scan.extras.get("source"),
+            scan.source,
         ],
     )
     return None if duplicate is None else duplicate[0]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from shelfscan.store.catalog import save_unknowns
 from shelfscan.store.db import transaction
+from shelfscan.store.outbox import queue_kpis
 from shelfscan.store.planogram import save_match
 from shelfscan.store.quality import save_quality
 from shelfscan.types import CLASS_NAMES, ScanResult
@@ -49,32 +52,56 @@ def ensure_visit(
     return visit_id
 
 
+def batch_key(paths: Sequence[Path], store_id: str | None, rep: str | None) -> str:
+    """The same photos (by resolved path), store and rep: the same batch."""
+    text = "\n".join([store_id or "", rep or "", *sorted(str(p.resolve()) for p in paths)])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def batch_visit(
+    db: sqlite_utils.Database,
+    paths: Sequence[Path],
+    store_id: str | None = None,
+    rep: str | None = None,
+) -> tuple[str, bool]:
+    """The visit of a scan run without ``--visit``: the unfinished visit of the same batch
+    (a scan that was killed and is run again: it resumes instead of splitting the visit),
+    else a new one. Returns (visit id, resumed)."""
+    key = batch_key(paths, store_id, rep)
+    row = db.execute(
+        "SELECT id FROM visits WHERE batch_key = ? AND batch_done_at IS NULL"
+        " ORDER BY started_at DESC LIMIT 1",
+        [key],
+    ).fetchone()
+    if row is not None:
+        return ensure_visit(db, str(row[0]), store_id, rep), True
+    visit_id = ensure_visit(db, None, store_id, rep)
+    with transaction(db):
+        db.execute("UPDATE visits SET batch_key = ? WHERE id = ?", [key, visit_id])
+    return visit_id, False
+
+
+def finish_batch(db: sqlite_utils.Database, visit_id: str) -> None:
+    """The batch of ``visit_id`` ran to its end: a later scan of it opens a new visit."""
+    with transaction(db):
+        db.execute(
+            "UPDATE visits SET batch_done_at = ? WHERE id = ? AND batch_key IS NOT NULL",
+            [_now(), visit_id],
+        )
+
+
+def visit_store(db: sqlite_utils.Database, visit_id: str) -> str | None:
+    """The store id of a visit (None when it has none or the visit is unknown)."""
+    row = db.execute("SELECT store_id FROM visits WHERE id = ?", [visit_id]).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
 def kpi_rows(scan: ScanResult) -> list[tuple[str, str, float]]:
     """(name, scope, value) of every KPI of a scan: scope '' for totals, else 'breakdown:key'."""
     rows = [(name, "", float(v)) for name, v in scan.kpis.values.items()]
     for group, values in scan.kpis.breakdowns.items():
         rows.extend((group, str(key), float(v)) for key, v in values.items())
     return rows
-
-
-def _upsert_outbox(
-    db: sqlite_utils.Database, external_id: str, kind: str, visit_id: str, payload: dict[str, Any]
-) -> None:
-    """Queue a record for the CRM; a changed record already queued, sent or dead-lettered
-    is queued again as the next version (sent as an update of the same external id), with
-    its retry state and batch cleared; an unchanged one is left alone."""
-    body = json.dumps(payload, sort_keys=True)
-    now = _now()
-    db.execute(
-        "INSERT INTO outbox (external_id, kind, visit_id, payload, status, version, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, 'pending', 1, ?, ?)"
-        " ON CONFLICT(external_id) DO UPDATE SET payload = excluded.payload,"
-        " status = 'pending', version = outbox.version + 1, updated_at = excluded.updated_at,"
-        " attempts = 0, last_error = NULL, next_attempt_at = NULL, batch_id = NULL,"
-        " dead_at = NULL"
-        " WHERE outbox.payload != excluded.payload",
-        [external_id, kind, visit_id, body, now, now],
-    )
 
 
 def save_scan(db: sqlite_utils.Database, visit_id: str, scan: ScanResult) -> int:
@@ -146,31 +173,15 @@ def save_scan(db: sqlite_utils.Database, visit_id: str, scan: ScanResult) -> int
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(photo_id, g.row, *g.xyxy, g.width_facings) for g in scan.layout.gaps],
         )
-        if scan.extras.get("planogram") is not None:
-            save_match(db, visit_id, photo_id, scan.extras["planogram"])
+        if scan.planogram is not None:
+            save_match(db, visit_id, photo_id, scan.planogram)
         duplicate_of = save_quality(db, photo_id, scan)  # a duplicate's KPIs are not counted
         kpis = kpi_rows(scan) if duplicate_of is None else []
         db.conn.executemany(
             "INSERT INTO kpis (visit_id, photo_id, name, scope, value) VALUES (?, ?, ?, ?, ?)",
             [(visit_id, photo_id, name, scope, value) for name, scope, value in kpis],
         )
-        visit_uuid = str(visit[0])
-        for name, scope, value in kpis:
-            key = f"{visit_uuid}:{photo.sha256[:16]}:{name}" + (f":{scope}" if scope else "")
-            _upsert_outbox(
-                db,
-                key,
-                "kpi",
-                visit_id,
-                {
-                    "visit_uuid": visit_uuid,
-                    "visit_id": visit_id,
-                    "photo_sha256": photo.sha256,
-                    "kpi": name,
-                    "scope": scope,
-                    "value": value,
-                },
-            )
+        queue_kpis(db, visit_id, str(visit[0]), photo.sha256, kpis, replaces=None)
     return photo_id
 
 

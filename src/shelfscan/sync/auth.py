@@ -19,10 +19,17 @@ class Auth(Protocol):
 
     def refresh(self) -> None: ...
 
+    def secrets(self) -> list[str]:
+        """Every secret this auth holds now (to mask in any text shown or stored)."""
+        ...
+
 
 class NoAuth:
     def headers(self) -> dict[str, str]:
         return {}
+
+    def secrets(self) -> list[str]:
+        return []
 
     def refresh(self) -> None:
         return None
@@ -37,6 +44,9 @@ class BearerAuth:
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"}
+
+    def secrets(self) -> list[str]:
+        return [self._token] if self._token else []
 
     def refresh(self) -> None:
         return None  # a static token cannot be refreshed; the 401 stays permanent
@@ -65,6 +75,10 @@ class OAuth2ClientCredentials:
         self._expires = 0.0
         self.instance_url = ""  # Salesforce returns the org's API host with the token
         self.fetches = 0
+        self._old_tokens: list[str] = []  # earlier access tokens may still be echoed
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self._secret, self._token, *self._old_tokens) if s]
 
     def __repr__(self) -> str:
         return (
@@ -85,7 +99,9 @@ class OAuth2ClientCredentials:
         if self.scope:
             form["scope"] = self.scope
         try:
-            resp = self.session.post(self.token_url, data=form, timeout=self.timeout_s)
+            resp = self.session.post(
+                self.token_url, data=form, timeout=self.timeout_s, allow_redirects=False
+            )
         except requests.RequestException as exc:
             raise SyncError(
                 f"{self.token_url}: cannot reach the token endpoint ({type(exc).__name__})"
@@ -98,6 +114,8 @@ class OAuth2ClientCredentials:
         except (ValueError, KeyError, TypeError) as exc:
             raise SyncError(f"{self.token_url}: token response has no access_token") from exc
         self.fetches += 1
+        if self._token:
+            self._old_tokens = [self._token, *self._old_tokens][:8]
         self._token = token
         self.instance_url = str(body.get("instance_url", "") or "")
         expires_in = float(body.get("expires_in", 3600) or 3600)

@@ -39,9 +39,12 @@ class SyncSettings:
     backoff_s: float = 0.5  # first backoff; doubles each retry, full jitter
     backoff_max_s: float = 300.0  # cap of any wait, Retry-After included
     max_attempts: int = 0  # failed runs before a dead letter; 0: transient errors never are
+    poison_after: int = 3  # runs a record fails alone with a 5xx (others accepted) -> dead
+    max_split_requests: int = 64  # requests one run may spend isolating a failing batch
     api_version: str = "v61.0"  # Salesforce REST API version
     external_id_field: str = "Shelfscan_External_Id__c"  # Salesforce external id field
     upload_photos: bool = False  # Salesforce: photos as ContentVersion
+    upload_settle_s: float = 120.0  # Salesforce: wait before re-trying an unanswered upload
 
     def describe(self) -> dict[str, Any]:
         """Settings as a dict safe to print: secrets shown only as set / not set."""

@@ -4,15 +4,18 @@ text scrubbed of secrets before anyone stores or prints it."""
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import requests
 
@@ -20,6 +23,9 @@ from shelfscan.sync.auth import Auth
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_ERROR_CHARS = 500
+# A 409 for a request whose Idempotency-Key the server is still processing: the same
+# request (same key) must be sent again later; it says nothing about the records.
+_IN_PROGRESS = re.compile(r"in.?progress|in.?flight|concurrent|being processed", re.I)
 
 
 @dataclass(frozen=True)
@@ -37,19 +43,46 @@ class Reply:
     attempts: int = 1
     headers: dict[str, str] = field(default_factory=dict)
     retry_after_s: float | None = None  # the server's Retry-After, where it sent one
+    body_kind: str = "empty"  # "empty" | "json" | "other" (HTML, text: not an answer of ours)
+    in_progress: bool = False  # 409: the server is still processing this Idempotency-Key
 
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
 
+    @property
+    def redirect(self) -> bool:
+        return self.status is not None and 300 <= self.status < 400
+
+
+def secret_forms(secret: str) -> list[str]:
+    """The ways a server may echo ``secret``: as is, JSON-escaped (``\\/`` as PHP writes
+    it, ``\\u`` escapes), URL-encoded, and base64 of it or of its ``Authorization`` header."""
+    forms = {
+        secret,
+        secret.replace("/", "\\/"),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1].replace("/", "\\/"),
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        quote(secret, safe="/"),
+    }
+    for raw in (secret, f"Bearer {secret}"):
+        enc = base64.b64encode(raw.encode()).decode()
+        forms.update({enc, enc.rstrip("="), base64.urlsafe_b64encode(raw.encode()).decode()})
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
 
 def redact(text: str, secrets: Sequence[str]) -> str:
-    """``text`` with every secret (and its first 8+ characters) replaced by ``***``."""
+    """``text`` with every secret, in every form a server may echo it (``secret_forms``),
+    and the first 8+ characters of each form, replaced by ``***``."""
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-            if len(secret) >= 12:
-                text = text.replace(secret[:8], "***")
+        if not secret:
+            continue
+        for form in secret_forms(secret):
+            text = text.replace(form, "***")
+            if len(secret) >= 12 and len(form) >= 12:
+                text = text.replace(form[:8], "***")
     return text
 
 
@@ -113,6 +146,7 @@ class HttpClient:
         body: Any,
         idempotency_key: str,
         extra: dict[str, str] | None = None,
+        max_retries: int | None = None,
     ) -> Reply:
         """Send ``body`` as JSON; retry transient failures; never raises for HTTP trouble.
 
@@ -134,7 +168,8 @@ class HttpClient:
                 if wait is not None
                 else backoff_s(attempt, self.backoff_base_s, self.backoff_max_s, self.rng)
             )
-            done = not reply.transient or attempt >= self.max_retries
+            limit = self.max_retries if max_retries is None else max_retries
+            done = not reply.transient or attempt >= limit
             if done or delay > self.max_inline_wait_s or self._stopped(delay):
                 return replace(reply, attempts=attempt + 1, retry_after_s=wait)
             attempt += 1
@@ -158,24 +193,55 @@ class HttpClient:
             **self.auth.headers(),
         }
         try:
+            # A redirect is never followed: requests would turn the POST into a GET and
+            # the landing page's 200 would look like an acknowledgement.
             resp = self.session.request(
-                method, url, data=data, headers=headers, timeout=self.timeout_s
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=self.timeout_s,
+                allow_redirects=False,
             )
         except requests.Timeout:
             return Reply(None, error=f"timeout after {self.timeout_s:g} s", transient=True), None
         except requests.RequestException as exc:
-            msg = redact(f"connection error: {type(exc).__name__}", self.secrets)
+            msg = self.redact(f"connection error: {type(exc).__name__}")
             return Reply(None, error=msg, transient=True), None
-        try:
-            payload: Any = resp.json() if resp.content else None
-        except ValueError:
-            payload = None
+        kind = "empty"
+        payload: Any = None
+        if resp.content.strip():
+            try:
+                payload, kind = resp.json(), "json"
+            except ValueError:
+                kind = "other"
         status = resp.status_code
         error = "" if 200 <= status < 300 else self._reason(status, resp.text)
-        wait = retry_after_s(resp.headers.get("Retry-After")) if status in (429, 503) else None
+        if 300 <= status < 400:
+            where = self.redact(resp.headers.get("Location", "") or "?")
+            error = (
+                f"HTTP {status}: redirected to {where}; a sync never follows redirects "
+                "(set sync.url to the final address)"
+            )
+        elif 200 <= status < 300 and kind == "other":
+            ctype = resp.headers.get("Content-Type", "") or "no content type"
+            error = (
+                f"HTTP {status} with a non-JSON body ({ctype.split(';')[0]}): not an "
+                "acknowledgement (is sync.url the CRM endpoint?)"
+            )
+        in_progress = status == 409 and bool(_IN_PROGRESS.search(resp.text[:2000]))
+        wait = retry_after_s(resp.headers.get("Retry-After")) if status in (409, 429, 503) else None
         hdrs = {k: v for k, v in resp.headers.items() if k.lower() != "set-cookie"}
-        return Reply(status, payload, error, status in RETRY_STATUSES, 1, hdrs), wait
+        transient = status in RETRY_STATUSES or in_progress
+        return (
+            Reply(status, payload, error, transient, 1, hdrs, None, kind, in_progress),
+            wait,
+        )
+
+    def redact(self, text: str) -> str:
+        """``text`` without any secret: the configured ones and the auth's live token."""
+        return redact(text, [*self.secrets, *self.auth.secrets()])
 
     def _reason(self, status: int, text: str) -> str:
         text = " ".join(text.split())[:MAX_ERROR_CHARS]
-        return redact(f"HTTP {status}: {text}" if text else f"HTTP {status}", self.secrets)
+        return self.redact(f"HTTP {status}: {text}" if text else f"HTTP {status}")

@@ -1,4 +1,5 @@
-"""One sync at a time per database: an exclusive ``flock`` on ``<db>.sync.lock``.
+"""One sync at a time per database: an exclusive ``flock`` on ``<db>.sync.lock``, named
+after the database's resolved path (a symlink or a relative path cannot dodge it).
 
 The kernel drops the lock when the process dies, even by SIGKILL, so a killed sync never
 leaves a stale lock behind.
@@ -17,7 +18,8 @@ from shelfscan.errors import SyncError
 
 @contextmanager
 def single_instance(db_path: Path) -> Iterator[None]:
-    path = db_path.with_name(db_path.name + ".sync.lock")
+    real = db_path.resolve()
+    path = real.with_name(real.name + ".sync.lock")
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

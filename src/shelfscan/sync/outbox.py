@@ -13,7 +13,7 @@ import json
 import random
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -35,6 +35,8 @@ class OutboxRecord:
     payload: dict[str, Any]
     attempts: int
     visit: dict[str, Any]
+    epoch: int = 0  # bumped by ``sync retry``: a new Idempotency-Key for a new attempt
+    isolated_failures: int = 0  # runs it failed alone with a 5xx while others were accepted
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class RecordResult:
     http_status: int | None = None
     remote_id: str | None = None
     retry_after_s: float | None = None  # server-requested wait before the next try
+    strike: bool = True  # False: not a failure of the record (409 "request in progress")
+    isolated: bool = False  # failed alone with a 5xx while other records were accepted
 
 
 def now_iso(now: datetime | None = None) -> str:
@@ -61,7 +65,8 @@ def batch_key(target: str, records: Sequence[OutboxRecord]) -> str:
         target
         + "\n"
         + "\n".join(
-            f"{r.external_id}@{r.version}" for r in sorted(records, key=lambda r: r.external_id)
+            f"{r.external_id}@{r.version}" + (f"#{r.epoch}" if r.epoch else "")
+            for r in sorted(records, key=lambda r: r.external_id)
         )
     )
     return hashlib.sha256(text.encode()).hexdigest()[:40]
@@ -69,14 +74,23 @@ def batch_key(target: str, records: Sequence[OutboxRecord]) -> str:
 
 _SELECT = (
     "SELECT o.id, o.external_id, o.kind, o.version, o.payload, o.attempts, v.id, v.uuid,"
-    " v.store_id, v.rep, v.started_at FROM outbox o JOIN visits v ON v.id = o.visit_id"
+    " v.store_id, v.rep, v.started_at, o.key_epoch, o.isolated_failures"
+    " FROM outbox o JOIN visits v ON v.id = o.visit_id"
 )
 
 
 def _record(row: Sequence[Any]) -> OutboxRecord:
     visit = {"id": row[6], "uuid": row[7], "store_id": row[8], "rep": row[9], "started_at": row[10]}
     return OutboxRecord(
-        int(row[0]), str(row[1]), str(row[2]), int(row[3]), json.loads(row[4]), int(row[5]), visit
+        int(row[0]),
+        str(row[1]),
+        str(row[2]),
+        int(row[3]),
+        json.loads(row[4]),
+        int(row[5]),
+        visit,
+        int(row[11] or 0),
+        int(row[12] or 0),
     )
 
 
@@ -125,9 +139,16 @@ def record_results(
     backoff_max_s: float,
     rng: random.Random | None = None,
     now: datetime | None = None,
-) -> None:
-    """Apply the outcomes of one batch in one transaction, with a history row each."""
+    poison_after: int = 3,
+) -> list[RecordResult]:
+    """Apply the outcomes of one batch in one transaction, with a history row each.
+
+    A record that failed alone with a server error while others were accepted
+    (``isolated``) ``poison_after`` times is a dead letter with the server's reason; a
+    retry without ``strike`` (the server is still processing the same request) counts
+    as no attempt at all. Returns the outcomes as applied (a retry may become 'dead')."""
     rng = rng or random.Random()
+    applied: list[RecordResult] = []
     when = now or datetime.now(UTC)
     stamp = now_iso(when)
     by_id = {r.id: r for r in records}
@@ -143,28 +164,49 @@ def record_results(
                     " next_attempt_at = NULL WHERE id = ?",
                     [rec.version, stamp, target, rec.version, rec.version, rec.id],
                 )
-            elif res.outcome == "dead" or (
-                res.outcome == "retry" and 0 < max_attempts <= rec.attempts + 1
+            elif (
+                res.outcome == "dead"
+                or (res.outcome == "retry" and res.strike and 0 < max_attempts <= rec.attempts + 1)
+                or (res.isolated and 0 < poison_after <= rec.isolated_failures + 1)
             ):
+                error = res.error or "failed"
+                if res.outcome == "retry" and res.isolated:
+                    error += (
+                        f" (failed alone {rec.isolated_failures + 1} times"
+                        " while other records were accepted)"
+                    )
+                res = replace(res, outcome="dead", error=error)
                 db.execute(
                     "UPDATE outbox SET status = 'dead', dead_at = ?, last_error = ?,"
-                    " attempts = attempts + 1, batch_id = NULL WHERE id = ? AND version = ?",
-                    [stamp, res.error or "failed", rec.id, rec.version],
+                    " attempts = attempts + 1, batch_id = NULL, isolated_failures ="
+                    " isolated_failures + ? WHERE id = ? AND version = ?",
+                    [stamp, error, int(res.isolated), rec.id, rec.version],
                 )
             elif res.outcome == "retry":
-                wait = rng.uniform(0.5, 1.0) * min(backoff_max_s, backoff_s * 2.0**rec.attempts)
+                tries = rec.attempts if res.strike else 0
+                wait = rng.uniform(0.5, 1.0) * min(backoff_max_s, backoff_s * 2.0**tries)
                 wait = max(wait, res.retry_after_s or 0.0)
                 db.execute(
-                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
+                    "UPDATE outbox SET attempts = attempts + ?, last_error = ?,"
+                    " isolated_failures = isolated_failures + ?,"
                     " next_attempt_at = ? WHERE id = ? AND version = ?",
-                    [res.error, now_iso(when + timedelta(seconds=wait)), rec.id, rec.version],
+                    [
+                        int(res.strike),
+                        res.error,
+                        int(res.isolated),
+                        now_iso(when + timedelta(seconds=wait)),
+                        rec.id,
+                        rec.version,
+                    ],
                 )
             else:  # requeue: not this record's fault, try again in a new batch now
                 db.execute(
                     "UPDATE outbox SET batch_id = NULL WHERE id = ? AND version = ?",
                     [rec.id, rec.version],
                 )
+                applied.append(res)
                 continue
+            applied.append(res)
             db.execute(
                 "INSERT INTO sync_history (outbox_id, external_id, version, target, outcome,"
                 " http_status, error, remote_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -180,6 +222,7 @@ def record_results(
                     stamp,
                 ],
             )
+    return applied
 
 
 def status_summary(db: sqlite_utils.Database) -> dict[str, Any]:
@@ -218,10 +261,14 @@ def dead_letters(db: sqlite_utils.Database, limit: int = 20) -> list[dict[str, A
 
 
 def retry_dead(db: sqlite_utils.Database, external_ids: Sequence[str] = ()) -> int:
-    """Re-queue dead letters (all, or those named); returns how many."""
+    """Re-queue dead letters (all, or those named); returns how many.
+
+    Each gets a new attempt (``key_epoch`` + 1), hence a new Idempotency-Key: a server
+    that replays its first answer per key would otherwise send the cached refusal back."""
     sql = (
         "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = NULL,"
-        " batch_id = NULL, dead_at = NULL WHERE status = 'dead'"
+        " batch_id = NULL, dead_at = NULL, isolated_failures = 0,"
+        " key_epoch = key_epoch + 1 WHERE status = 'dead'"
     )
     with transaction(db):
         if external_ids:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Protocol
 
 from shelfscan.errors import PlanogramError
 from shelfscan.planogram.model import Planogram, validate
+from shelfscan.planogram.readers._build import check_bounds, short
+from shelfscan.planogram.readers._io import decode_text, read_bytes
 from shelfscan.planogram.readers.azure import is_azure, read_azure_data
 from shelfscan.planogram.readers.csv_format import read_csv, read_csv_text
 from shelfscan.planogram.readers.json_format import read_json_data
 from shelfscan.planogram.readers.psa import read_psa, read_psa_text
 
-FORMATS = ("json", "csv", "azure", "psa")
+
+class PlanogramReader(Protocol):
+    """One file format: every bay in the file, not yet validated."""
+
+    def __call__(self, path: Path) -> list[Planogram]: ...
 
 
 def detect_format(path: Path) -> str:
@@ -29,43 +36,71 @@ def detect_format(path: Path) -> str:
 
 
 def _load_json(path: Path) -> object:
+    text = decode_text(read_bytes(path), path)
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise PlanogramError(f"{path}: cannot read ({exc})") from exc
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise PlanogramError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from exc
+    except RecursionError:
+        raise PlanogramError(f"{path}: invalid JSON (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise PlanogramError(f"{path}: invalid JSON ({short(str(exc))})") from None
+
+
+def _read_json(path: Path) -> list[Planogram]:
+    """shelfscan JSON, or Azure-style JSON when the content says so."""
+    data = _load_json(path)
+    if is_azure(data):
+        return read_azure_data(data, str(path), path.stem)
+    return read_json_data(data, str(path), path.stem)
+
+
+def _read_azure(path: Path) -> list[Planogram]:
+    data = _load_json(path)
+    if not is_azure(data):
+        raise PlanogramError(f"{path}: not an Azure planogram (no fixtures/positions)")
+    return read_azure_data(data, str(path), path.stem)
+
+
+READERS: dict[str, PlanogramReader] = {
+    "json": _read_json,
+    "csv": read_csv,
+    "azure": _read_azure,
+    "psa": read_psa,
+}
+FORMATS = tuple(READERS)
+
+
+def get_reader(fmt: str) -> PlanogramReader:
+    """The reader registered as ``fmt``; ``PlanogramError`` listing the valid names if none."""
+    try:
+        return READERS[fmt]
+    except KeyError:
+        raise PlanogramError(
+            f"unknown planogram format {fmt!r} (valid: {', '.join(FORMATS)})"
+        ) from None
 
 
 def read_planograms(
     path: Path, fmt: str | None = None, known_skus: set[str] | None = None
 ) -> list[Planogram]:
     """Every bay in ``path``, validated (against ``known_skus`` too when given)."""
-    fmt = fmt or detect_format(path)
-    if fmt not in FORMATS:
-        raise PlanogramError(f"unknown planogram format {fmt!r} (valid: {', '.join(FORMATS)})")
+    reader = get_reader(fmt or detect_format(path))
     if not path.is_file():
         raise PlanogramError(f"{path}: no such file")
-    if fmt == "csv":
-        bays = read_csv(path)
-    elif fmt == "psa":
-        bays = read_psa(path)
-    else:
-        data = _load_json(path)
-        if fmt == "azure" or is_azure(data):
-            if not is_azure(data):
-                raise PlanogramError(f"{path}: not an Azure planogram (no fixtures/positions)")
-            bays = read_azure_data(data, str(path), path.stem)
-        else:
-            bays = read_json_data(data, str(path), path.stem)
+    bays = reader(path)
     for bay in bays:
+        check_bounds(bay)
         validate(bay, known_skus)
     return bays
 
 
 __all__ = [
     "FORMATS",
+    "READERS",
+    "PlanogramReader",
     "detect_format",
+    "get_reader",
     "read_azure_data",
     "read_csv_text",
     "read_json_data",

@@ -49,6 +49,7 @@ def read_azure_data(data: Any, source: str, default_id: str) -> list[Planogram]:
     if not fixtures:
         raise PlanogramError(f"{source}: planogram has no fixtures (a bay with no shelves)")
     per_fixture: dict[str, list[tuple[float, str, str]]] = {f: [] for f in fixtures}
+    xs_seen: dict[str, set[float]] = {f: set() for f in fixtures}
     for pos in positions.values():
         at = pos["_at"]
         fid, pid = str(pos.get("fixtureId", "")), str(pos.get("productId", ""))
@@ -56,10 +57,11 @@ def read_azure_data(data: Any, source: str, default_id: str) -> list[Planogram]:
             raise PlanogramError(f"{at}: unknown fixtureId {fid!r}")
         if products and pid not in products:
             raise PlanogramError(f"{at}: unknown productId {pid!r}")
-        x = parse_float(pos.get("x"), "x", at)
-        if any(abs(x - other) < 1e-9 for other, _, _ in per_fixture[fid]):  # type: ignore[operator]
+        x = float(parse_float(pos.get("x"), "x", at) or 0.0)
+        if round(x, 9) in xs_seen[fid]:  # a set: linear in the number of positions
             raise PlanogramError(f"{at}: duplicate position (fixture {fid!r} x={x:g})")
-        per_fixture[fid].append((float(x or 0.0), pid, at))
+        xs_seen[fid].add(round(x, 9))
+        per_fixture[fid].append((x, pid, at))
     order = sorted(
         fixtures,
         key=lambda f: float(parse_float(fixtures[f].get("y"), "y", fixtures[f]["_at"]) or 0.0),

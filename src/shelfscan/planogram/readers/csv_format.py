@@ -12,13 +12,18 @@ from pathlib import Path
 from shelfscan.errors import PlanogramError
 from shelfscan.planogram.model import Planogram, Position
 from shelfscan.planogram.readers._build import Record, assemble, parse_float, parse_int
+from shelfscan.planogram.readers._io import decode_text, read_bytes
 
 REQUIRED = ("bay", "shelf", "position", "sku", "facings")
 OPTIONAL = ("width_mm", "brand")
 
 
 def read_csv_text(text: str, source: str) -> list[Planogram]:
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a field over 128 KB, or a NUL byte
+        raise PlanogramError(f"{source}:{reader.line_num}: malformed CSV ({exc})") from None
     if not rows:
         raise PlanogramError(f"{source}:1: empty file (expected header {','.join(REQUIRED)})")
     header = [h.strip().lower() for h in rows[0]]
@@ -58,8 +63,4 @@ def read_csv_text(text: str, source: str) -> list[Planogram]:
 
 
 def read_csv(path: Path) -> list[Planogram]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanogramError(f"{path}: cannot read ({exc})") from exc
-    return read_csv_text(text, str(path))
+    return read_csv_text(decode_text(read_bytes(path), path), str(path))

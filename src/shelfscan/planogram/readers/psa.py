@@ -18,12 +18,20 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shelfscan.errors import PlanogramError
 from shelfscan.planogram.model import Planogram, PlanogramShelf, Position
-from shelfscan.planogram.readers._build import parse_float, parse_int
+from shelfscan.planogram.readers._build import (
+    MAX_FACINGS,
+    MAX_POSITIONS,
+    parse_float,
+    parse_int,
+    short,
+)
+from shelfscan.planogram.readers._io import read_bytes
 
 
 @dataclass
@@ -55,8 +63,8 @@ def _finish(bay: _Bay, source: str) -> Planogram:
     for fx in sorted(bay.fixtures, key=lambda f: -f.y):
         if not fx.positions:
             raise PlanogramError(f"{fx.where}: fixture {fx.name!r} has no positions")
-        xs = [x for x, _ in fx.positions]
-        dup = next((x for x in xs if xs.count(x) > 1), None)
+        xs = sorted(x for x, _ in fx.positions)  # n log n: 100k positions on one fixture
+        dup = next((a for a, b in itertools.pairwise(xs) if a == b), None)
         if dup is not None:
             raise PlanogramError(
                 f"{fx.where}: duplicate position at x={dup:g} on fixture {fx.name!r}"
@@ -71,6 +79,7 @@ def read_psa_text(text: str, source: str, default_id: str) -> list[Planogram]:
     widths: dict[str, float | None] = {}
     bays: list[_Bay] = []
     pending: list[tuple[str, float, int, str]] = []  # product id, x, facings, where
+    count = 0
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -78,7 +87,7 @@ def read_psa_text(text: str, source: str, default_id: str) -> list[Planogram]:
         try:
             row = next(csv.reader(io.StringIO(line)))
         except csv.Error as exc:
-            raise PlanogramError(f"{where}: malformed PSA line ({exc})") from exc
+            raise PlanogramError(f"{where}: malformed PSA line ({exc})") from None
         kind = row[0].strip()
         if kind == "Planogram":
             bays.append(
@@ -103,13 +112,18 @@ def read_psa_text(text: str, source: str, default_id: str) -> list[Planogram]:
                 raise PlanogramError(f"{where}: malformed PSA: Position record before any Fixture")
             pid = _field(row, 1, "product id", where)
             x = parse_float(_field(row, 2, "x", where), "position x", where)
-            facings = parse_int(_field(row, 3, "hfacings", where), "hfacings", where)
+            facings = parse_int(
+                _field(row, 3, "hfacings", where), "hfacings", where, maximum=MAX_FACINGS
+            )
+            count += 1
+            if count > MAX_POSITIONS:
+                raise PlanogramError(f"{where}: more than {MAX_POSITIONS} positions in one file")
             pending.append((pid, float(x or 0.0), facings, where))
             bays[-1].fixtures[-1].positions.append(
                 (float(x or 0.0), Position(pid, facings, None, "", where))
             )
         elif not kind.replace(" ", "").isalnum():
-            raise PlanogramError(f"{where}: malformed PSA line: record type {kind!r}")
+            raise PlanogramError(f"{where}: malformed PSA line: record type {short(kind)}")
     if not bays:
         raise PlanogramError(f"{source}: no Planogram or Fixture records (a bay with no shelves)")
     if widths:
@@ -129,7 +143,7 @@ def read_psa_text(text: str, source: str, default_id: str) -> list[Planogram]:
 
 def read_psa(path: Path) -> list[Planogram]:
     try:
-        text = path.read_bytes().decode("cp1252")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanogramError(f"{path}: cannot read as cp1252 text ({exc})") from exc
+        text = read_bytes(path).decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise PlanogramError(f"{path}: cannot read as cp1252 text ({exc.reason})") from None
     return read_psa_text(text, str(path), path.stem)

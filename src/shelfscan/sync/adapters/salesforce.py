@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import sqlite_utils
 
+from shelfscan.errors import SyncError
 from shelfscan.sync.adapters.base import all_results, check_abort
 from shelfscan.sync.http import HttpClient, Reply
 from shelfscan.sync.outbox import OutboxRecord, RecordResult, batch_key, now_iso
@@ -67,6 +69,7 @@ class SalesforceAdapter:
         max_batch: int = MAX_COLLECTION,
         db: sqlite_utils.Database | None = None,
         upload_photos: bool = False,
+        upload_settle_s: float = 120.0,
     ) -> None:
         self.client = client
         self.base = f"{instance_url.rstrip('/')}/services/data/{api_version}"
@@ -75,6 +78,7 @@ class SalesforceAdapter:
         self.max_batch = min(max_batch, MAX_COLLECTION)
         self.db = db
         self.upload_photos = upload_photos and db is not None
+        self.upload_settle_s = upload_settle_s  # wait before re-trying an unanswered upload
 
     def url(self, sobject: str) -> str:
         return f"{self.base}/composite/sobjects/{sobject}/{self.field}"
@@ -109,6 +113,7 @@ class SalesforceAdapter:
         reply = self._collection("Visit", vrecs, batch_key(self.target + "#visit", records))
         if reply.transient:
             return all_results(records, "retry", reply)
+        _check_shape(reply, len(vrecs), self.url("Visit"))
         items = dict(zip(visits, _items(reply, len(vrecs)), strict=True))
         failed = {uuid: err for uuid, (ok, err, _) in items.items() if not ok}
         if self.upload_photos:
@@ -128,6 +133,7 @@ class SalesforceAdapter:
         )
         if kreply.transient:
             return out + all_results(todo, "retry", kreply)
+        _check_shape(kreply, len(todo), self.url("RetailVisitKpi"))
         for rec, (ok, err, rid) in zip(todo, _items(kreply, len(todo)), strict=True):
             out.append(
                 RecordResult(rec.id, "sent", http_status=kreply.status, remote_id=rid)
@@ -145,9 +151,13 @@ class SalesforceAdapter:
     def _photos(self, records: Sequence[OutboxRecord], visit_ids: dict[str, str]) -> None:
         """Each photo once per target, as a ContentVersion published to its Visit.
 
-        Uploads are noted in ``sync_uploads``; before uploading, a query by external id
-        (the photo's SHA-256) finds one a killed run already made, so none goes twice.
-        A failed upload is retried with the next batch of the same photo's records.
+        Salesforce ignores Idempotency-Key, so a create is never retried blindly: before
+        every upload a query by external id (the photo's SHA-256) looks for one an
+        earlier try made, and the create itself goes once (no retries). An upload whose
+        answer never came (timeout, dropped connection, 5xx) is noted as uncertain in
+        ``sync_uploads`` (empty remote id) and is not tried again before
+        ``upload_settle_s`` have passed, so a late answer is found by the query instead
+        of being uploaded a second time. A failed query uploads nothing.
         """
         if self.db is None:
             return
@@ -157,31 +167,45 @@ class SalesforceAdapter:
             if r.payload.get("photo_sha256")
         }
         for sha, visit in photos.items():
-            done = self.db.execute(
-                "SELECT 1 FROM sync_uploads WHERE key = ? AND target = ?", [sha, self.target]
+            noted = self.db.execute(
+                "SELECT remote_id, at FROM sync_uploads WHERE key = ? AND target = ?",
+                [sha, self.target],
             ).fetchone()
+            if noted is not None and noted[0]:
+                continue
+            if noted is not None and not _settled(str(noted[1]), self.upload_settle_s):
+                continue
             row = self.db.execute(
                 "SELECT path FROM photos WHERE visit_id = ? AND sha256 = ?", [visit["id"], sha]
             ).fetchone()
-            if done or row is None or not Path(row[0]).is_file():
+            if row is None or not Path(row[0]).is_file():
                 continue
-            remote = self._find_content(sha) or self._upload(
-                Path(row[0]), sha, visit_ids.get(visit["uuid"])
-            )
-            if remote:
+            found, remote = self._find_content(sha)
+            if not found:
+                continue  # the query failed: cannot know, so do not create
+            uncertain = False
+            if remote is None:
+                remote, uncertain = self._upload(Path(row[0]), sha, visit_ids.get(visit["uuid"]))
+            if remote or uncertain:
                 self.db.execute(
-                    "INSERT OR IGNORE INTO sync_uploads (key, target, remote_id, at)"
+                    "INSERT OR REPLACE INTO sync_uploads (key, target, remote_id, at)"
                     " VALUES (?, ?, ?, ?)",
-                    [sha, self.target, remote, now_iso()],
+                    [sha, self.target, remote or "", now_iso()],
                 )
 
-    def _find_content(self, sha: str) -> str | None:
+    def _find_content(self, sha: str) -> tuple[bool, str | None]:
+        """(the query answered, the id of a ContentVersion with this external id)."""
         soql = f"SELECT Id FROM ContentVersion WHERE {self.field} = '{sha}'"
         reply = self.client.request("GET", f"{self.base}/query?q={quote(soql)}", None, f"q-{sha}")
-        recs = reply.data.get("records") if reply.ok and isinstance(reply.data, dict) else None
-        return str(recs[0]["Id"]) if recs else None
+        if not (reply.ok and isinstance(reply.data, dict)):
+            return False, None
+        recs = reply.data.get("records")
+        if recs and isinstance(recs, list) and isinstance(recs[0], dict) and recs[0].get("Id"):
+            return True, str(recs[0]["Id"])
+        return True, None
 
-    def _upload(self, path: Path, sha: str, visit_sf_id: str | None) -> str | None:
+    def _upload(self, path: Path, sha: str, visit_sf_id: str | None) -> tuple[str | None, bool]:
+        """POST one ContentVersion, once: (its id, whether the outcome is unknown)."""
         body = {
             "Title": path.name,
             "PathOnClient": path.name,
@@ -190,9 +214,30 @@ class SalesforceAdapter:
         }
         if visit_sf_id:
             body["FirstPublishLocationId"] = visit_sf_id
-        reply = self.client.request("POST", f"{self.base}/sobjects/ContentVersion", body, sha)
-        ok = reply.ok and isinstance(reply.data, dict) and reply.data.get("id")
-        return str(reply.data["id"]) if ok else None
+        url = f"{self.base}/sobjects/ContentVersion"
+        reply = self.client.request("POST", url, body, sha, max_retries=0)
+        if reply.ok and isinstance(reply.data, dict) and reply.data.get("id"):
+            return str(reply.data["id"]), False
+        return None, reply.status is None or reply.status >= 500 or reply.ok
+
+
+def _settled(at: str, settle_s: float) -> bool:
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return True
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - when).total_seconds() >= settle_s
+
+
+def _check_shape(reply: Reply, n: int, url: str) -> None:
+    """A 2xx that is not one result per record is no acknowledgement: stop the run."""
+    if reply.ok and not (isinstance(reply.data, list) and len(reply.data) == n):
+        raise SyncError(
+            f"{url}: HTTP {reply.status} without one result per record: not an "
+            "acknowledgement; every record stays pending"
+        )
 
 
 def _items(reply: Reply, n: int) -> list[tuple[bool, str, str | None]]:

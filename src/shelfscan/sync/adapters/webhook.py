@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from shelfscan.errors import SyncError
 from shelfscan.sync.adapters.base import all_results, check_abort
 from shelfscan.sync.http import HttpClient, Reply
 from shelfscan.sync.outbox import OutboxRecord, RecordResult, batch_key
@@ -68,7 +69,18 @@ class WebhookAdapter:
             if r.external_id in detail and detail[r.external_id].get("status") != "ok"
         }
         if reply.ok:
-            return [_ok_or_error(r, detail.get(r.external_id), reply) for r in records]
+            if isinstance(reply.data, dict) and "results" in reply.data and not detail:
+                raise SyncError(
+                    f"{self.url}: HTTP {reply.status} with a malformed 'results' list: "
+                    "not an acknowledgement; every record stays pending"
+                )
+            if reply.body_kind == "json" and not isinstance(reply.data, dict):
+                raise SyncError(
+                    f"{self.url}: HTTP {reply.status} with a JSON body that is not an object: "
+                    "not a shelfscan.webhook/v1 acknowledgement; every record stays pending"
+                )
+            acked = bool(detail)
+            return [_ok_or_error(r, detail.get(r.external_id), reply, acked) for r in records]
         if named:  # refused, naming the bad records: they are dead, the rest go again
             return [
                 RecordResult(r.id, "dead", _reason(detail[r.external_id], reply), reply.status)
@@ -94,7 +106,15 @@ def _reason(item: dict[str, Any], reply: Reply) -> str:
     return f"HTTP {reply.status}: {item.get('error') or 'rejected'}"[:500]
 
 
-def _ok_or_error(record: OutboxRecord, item: dict[str, Any] | None, reply: Reply) -> RecordResult:
+def _ok_or_error(
+    record: OutboxRecord, item: dict[str, Any] | None, reply: Reply, per_record: bool
+) -> RecordResult:
+    """A 2xx: with per-record results, a record they do not name was not acknowledged
+    and stays pending; without them, the whole batch was accepted."""
+    if item is None and per_record:
+        return RecordResult(
+            record.id, "retry", f"HTTP {reply.status}: not acknowledged", reply.status
+        )
     if item is None or item.get("status", "ok") == "ok":
         remote = None if item is None or item.get("id") is None else str(item["id"])
         return RecordResult(record.id, "sent", http_status=reply.status, remote_id=remote)

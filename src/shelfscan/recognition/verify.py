@@ -1,0 +1,215 @@
+"""Fine-grained verification of a facing's closest SKUs: the brand band and its colours.
+
+A pack's identity sits in its upper part (brand, variant name, colour band); on tobacco
+and many other packs the lower part carries a health-warning picture that changes from
+pack to pack of one SKU, so a whole-crop embedding is pulled apart by it. When the best
+candidates are close, each is re-scored on two more cues, computed the same way for the
+facing and for every reference image:
+
+- ``upper``: the embedder's vector of the top ``UPPER_FRACTION`` of the crop;
+- ``colour``: a hue / grey-level histogram of that region (sqrt-normalised, so the dot
+  product of two signatures is their Bhattacharyya coefficient, in [0, 1]).
+
+The verified score of a candidate is the plain mean of the three cosine-like scores
+(whole crop, upper region, colour): no cue is trusted over another. Pure functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from shelfscan.recognition.matcher import UNKNOWN
+from shelfscan.types import FloatArray
+
+Image = npt.NDArray[np.uint8]
+# Top share of a pack that holds brand and variant. EU/TR rules reserve 65 % of the front
+# for the combined health warning, leaving the top 35 % to the brand.
+UPPER_FRACTION = 0.35
+HUE_BINS = 12  # chromatic pixels: 30-degree hue sectors, red centred in the first
+GREY_BINS = 3  # achromatic pixels: dark / mid / light
+MIN_SATURATION = 64  # of 255: below this a pixel's hue is noise (white, silver, black)
+MIN_VALUE = 40  # of 255: darker pixels count as dark grey whatever their hue
+SIGNATURE_SIDE = 32  # regions are shrunk to this width before the histogram
+COLOUR_DIM = HUE_BINS + GREY_BINS
+# Decision values, picked on synthetic catalog seed 101 (scripts/eval_recognition.py
+# --calibrate; see models/README.md), never on real photos.
+VERIFY_GAP = 0.02
+VERIFY_THRESHOLD = 0.805
+BRAND_THRESHOLD = 0.5
+CANDIDATES = 5
+
+
+def upper_region(crop: Image, fraction: float = UPPER_FRACTION) -> Image:
+    """The top ``fraction`` of a crop (at least one pixel row)."""
+    rows = max(1, round(crop.shape[0] * fraction))
+    return crop[:rows]
+
+
+def colour_signature(regions: list[Image]) -> FloatArray:
+    """(N, ``COLOUR_DIM``) unit signatures: share of pixels per hue sector (saturated,
+    not dark) and per grey level (the rest), square-rooted."""
+    out = np.zeros((len(regions), COLOUR_DIM), np.float32)
+    for i, region in enumerate(regions):
+        h, w = region.shape[:2]
+        if h == 0 or w == 0:
+            continue
+        scale = min(1.0, SIGNATURE_SIDE / w)
+        small = region
+        if scale < 1.0:
+            size = (SIGNATURE_SIDE, max(1, round(h * scale)))
+            small = np.asarray(cv2.resize(region, size, interpolation=cv2.INTER_AREA), np.uint8)
+        hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV).reshape(-1, 3).astype(np.int32)
+        chroma = (hsv[:, 1] >= MIN_SATURATION) & (hsv[:, 2] >= MIN_VALUE)
+        bins = np.where(
+            chroma,
+            ((hsv[:, 0] * 2 + 180 // HUE_BINS) % 360) * HUE_BINS // 360,
+            HUE_BINS + np.minimum(hsv[:, 2] * GREY_BINS // 256, GREY_BINS - 1),
+        )
+        counts = np.bincount(bins, minlength=COLOUR_DIM).astype(np.float32)
+        out[i] = np.sqrt(counts / max(float(counts.sum()), 1.0))
+    return out
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Per image: whole-crop embedding, upper-region embedding, colour signature."""
+
+    full: FloatArray  # (N, D)
+    upper: FloatArray  # (N, D)
+    colour: FloatArray  # (N, COLOUR_DIM)
+
+    def __len__(self) -> int:
+        return len(self.full)
+
+    def take(self, idx: npt.NDArray[np.int64]) -> Cues:
+        return Cues(self.full[idx], self.upper[idx], self.colour[idx])
+
+
+def fused_scores(query: Cues, refs: Cues) -> FloatArray:
+    """(N, M) mean of the three similarities between each query and each reference."""
+    if not len(query) or not len(refs):
+        return np.zeros((len(query), len(refs)), np.float32)
+    total = query.full @ refs.full.T + query.upper @ refs.upper.T + query.colour @ refs.colour.T
+    out: FloatArray = (total / 3.0).astype(np.float32)
+    return out
+
+
+def ambiguous(scores: FloatArray, gap: float) -> npt.NDArray[np.bool_]:
+    """(N,) facings whose best two SKUs (``search`` scores, best first) are within
+    ``gap`` of each other: the ones worth verifying. One SKU only: never ambiguous."""
+    if scores.ndim != 2 or scores.shape[1] < 2:
+        return np.zeros(len(scores), bool)
+    second = np.where(np.isfinite(scores[:, 1]), scores[:, 1], -np.inf)
+    out: npt.NDArray[np.bool_] = (scores[:, 0] - second) < gap
+    return out
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """``gap``: facings whose best two SKUs (whole-crop scores) are closer than this, and
+    facings left ``unknown``, are verified (0: unknowns only; below 0: off);
+    ``threshold``: verified score from which the best candidate is accepted;
+    ``brand``: verified score from which an unknown facing takes its candidates' brand
+    when the best two agree on it (above 1: no brand fallback); ``candidates``: how many
+    of the closest SKUs are verified."""
+
+    gap: float = VERIFY_GAP
+    threshold: float = VERIFY_THRESHOLD
+    brand: float = BRAND_THRESHOLD
+    candidates: int = CANDIDATES
+
+    @property
+    def enabled(self) -> bool:
+        return self.gap >= 0.0
+
+
+Embed = Callable[[list[Image]], FloatArray]
+
+
+def image_cues(embed: Embed, crops: list[Image], full: FloatArray | None = None) -> Cues:
+    """The three cues of each crop (``full``: its whole-crop vectors if already known)."""
+    regions = [upper_region(c) for c in crops]
+    return Cues(embed(crops) if full is None else full, embed(regions), colour_signature(regions))
+
+
+@dataclass(frozen=True)
+class Verified:
+    """Outcome of verifying some facings: SKU (or ``unknown``), verified score, and the
+    brand of an unknown facing whose candidates agree on one ("" where none)."""
+
+    skus: npt.NDArray[np.object_]
+    scores: FloatArray
+    brands: npt.NDArray[np.object_]
+
+
+class Verifier:
+    """Reference cues per SKU, and the verified decision among a facing's candidates."""
+
+    def __init__(self, brands: Mapping[str, str], config: VerifyConfig | None = None) -> None:
+        self.brands = dict(brands)
+        self.config = config or VerifyConfig()
+        self._refs: dict[str, Cues] = {}
+
+    def __contains__(self, sku: object) -> bool:
+        return sku in self._refs
+
+    def add(self, sku: str, cues: Cues) -> None:
+        """Add reference cues (M images) to ``sku``."""
+        old = self._refs.get(sku)
+        self._refs[sku] = (
+            cues
+            if old is None
+            else Cues(
+                np.concatenate([old.full, cues.full]),
+                np.concatenate([old.upper, cues.upper]),
+                np.concatenate([old.colour, cues.colour]),
+            )
+        )
+
+    def scores(self, query: Cues, candidates: Sequence[Sequence[str]]) -> list[list[float]]:
+        """Per facing, the verified score of each of its candidate SKUs (best reference);
+        a candidate without cues scores -1."""
+        out = []
+        for i, cands in enumerate(candidates):
+            q = query.take(np.array([i], np.int64))
+            out.append(
+                [
+                    float(fused_scores(q, self._refs[c]).max()) if c in self._refs else -1.0
+                    for c in cands
+                ]
+            )
+        return out
+
+    def decide(self, query: Cues, candidates: Sequence[Sequence[str]]) -> Verified:
+        """Best verified candidate per facing, accepted from ``config.threshold``; else
+        ``unknown``, with the brand of the best two candidates where they share one and
+        the best scores at least ``config.brand`` (so the fallback needs two catalogued
+        SKUs of a brand among the candidates: it assumes the catalog covers the brands on
+        the shelf)."""
+        cfg = self.config
+        n = len(candidates)
+        skus = np.full(n, UNKNOWN, dtype=object)
+        best = np.zeros(n, np.float32)
+        brands = np.full(n, "", dtype=object)
+        for i, (cands, sc) in enumerate(
+            zip(candidates, self.scores(query, candidates), strict=True)
+        ):
+            order = sorted(range(len(cands)), key=lambda j: -sc[j])
+            if not order or sc[order[0]] < 0:
+                continue
+            top = cands[order[0]]
+            best[i] = sc[order[0]]
+            if best[i] >= cfg.threshold:
+                skus[i] = top
+                continue
+            if len(order) < 2 or sc[order[1]] < 0:
+                continue  # one candidate alone says nothing about agreement
+            brand = self.brands.get(top, "")
+            if brand and brand == self.brands.get(cands[order[1]], "") and best[i] >= cfg.brand:
+                brands[i] = brand
+        return Verified(skus, best, brands)
