@@ -18,6 +18,7 @@ from pathlib import Path
 
 from shelfscan.config import load_settings
 from shelfscan.imaging import iter_image_paths
+from shelfscan.imaging.quality import QualitySettings
 from shelfscan.pipeline import PipelineSpec
 
 
@@ -31,8 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tiles", default=None)
+    parser.add_argument("--quality", action="store_true", help="run the quality gate too")
     args = parser.parse_args(argv)
-    pipeline = PipelineSpec(load_settings(threads=args.threads, tiles=args.tiles)).build()
+    settings = load_settings(threads=args.threads, tiles=args.tiles)
+    quality = QualitySettings() if args.quality else None
+    pipeline = PipelineSpec(settings, quality=quality).build()
     print(f"threads={args.threads} runs={args.runs} model={pipeline.model_name}")
     for path in iter_image_paths(args.paths):
         pipeline.scan_file(path)  # warm-up

@@ -7,9 +7,10 @@
 2. Imports it into a fresh SQLite store with ``import_folder`` (decode, check, embed,
    near-duplicate check, one transaction): wall and CPU seconds, and the process's peak
    resident memory (``ru_maxrss``; the import is the first heavy step of the process).
-3. Builds the scan's recognition stages ``--runs`` times (``scan_stages``: what every
-   ``shelfscan scan`` pays before its first photo): the first run may build the index
-   cache, the median of the others is the load per scan.
+3. Loads the catalog for a scan ``--runs`` times: ``catalog_index`` (the search index,
+   what this issue caches) and ``catalog_spec`` (all a scan reads: index, SKU attributes
+   and the verification cues); the first run may build the index cache, the median of
+   the others is the load per scan. The embedder session is loaded once, outside.
 4. Searches 150 facings (random unit vectors in 10 rows of 15, so the shelf-context
    groups exist) with the recogniser's ``match``: median wall and CPU ms per photo.
 """
@@ -30,10 +31,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from shelfscan import catalog as lib  # noqa: E402
 from shelfscan.datasets.synthetic import SyntheticCatalog, render_packshot  # noqa: E402
-from shelfscan.recognition import catalog as lib  # noqa: E402
 from shelfscan.recognition.embedder import Embedder  # noqa: E402
-from shelfscan.store import ensure_visit, open_db  # noqa: E402
+from shelfscan.recognition.settings import load_recognition_settings  # noqa: E402
+from shelfscan.store import open_db  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -70,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=6)
     parser.add_argument("--db", type=Path, help="keep the store here (reused if present)")
     args = parser.parse_args(argv)
-    folder = args.folder or Path(tempfile.gettempdir()) / f"shelfscan_catalog_{args.skus}x{args.refs}"
+    folder = (
+        args.folder or Path(tempfile.gettempdir()) / f"shelfscan_catalog_{args.skus}x{args.refs}"
+    )
     make_folder(folder, args.skus, args.refs)
     embedder = Embedder.from_path(args.embedder, args.threads)
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,22 +90,26 @@ def main(argv: list[str] | None = None) -> int:
                 f" (before {before:.0f} MB)  warnings={len(report.warnings)}"
             )
         db.close()
-        loads = []
-        rec = None
-        for _ in range(args.runs):
-            db = open_db(db_path)
-            visit = ensure_visit(db, None, "S1", None)
-            (rec, _share), wall, cpu = timed(lib.scan_stages, db, visit)
-            loads.append((wall, cpu))
-            db.close()
+        settings = load_recognition_settings()
+        for name, fn in (
+            ("catalog_index", lambda d: lib.catalog_index(d, embedder)),
+            ("catalog_spec", lambda d: lib.catalog_spec(d, settings, embedder)),
+        ):
+            loads = []
+            for _ in range(args.runs):
+                db = open_db(db_path)
+                loads.append(timed(fn, db)[1:])
+                db.close()
+            rest = loads[1:] or loads
+            print(
+                f"load per scan ({name}): first={loads[0][0]:.0f} ms, then median wall="
+                f"{statistics.median(w for w, _ in rest):.1f} ms"
+                f"  cpu={statistics.median(c for _, c in rest):.1f} ms"
+            )
+        db = open_db(db_path)
+        rec = lib.build_recognizer(db, embedder)
         if rec is None:
             raise SystemExit("catalog unexpectedly empty")
-        rest = loads[1:] or loads
-        print(
-            f"load per scan: first={loads[0][0]:.0f} ms, then median wall="
-            f"{statistics.median(w for w, _ in rest):.1f} ms"
-            f"  cpu={statistics.median(c for _, c in rest):.1f} ms"
-        )
         rng = np.random.default_rng(1)
         emb = rng.normal(size=(150, embedder.dim)).astype(np.float32)
         rows = [list(range(r * 15, r * 15 + 15)) for r in range(10)]

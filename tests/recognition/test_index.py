@@ -73,7 +73,8 @@ def brute_force(refs: list[tuple[str, np.ndarray]], q: np.ndarray) -> np.ndarray
         ([1, 2, 3, 1, 2], 2),  # few references each: slot-major layout with repeats
         ([3, 3, 3, 3], 1),  # same count everywhere: no repeats
         ([1, 1, 1, 1, 12], 2),  # one SKU with many: grouped rows + reduceat instead
-        ([2, 1, 2, 1, 2, 1, 2], 6),  # k above 4: argpartition path
+        ([2, 1, 2, 1, 2, 1, 2], 6),  # k = 6: still argmax passes
+        ([1, 2] * 6, 9),  # k above 8: argpartition path
     ],
 )
 def test_layouts_give_brute_force_scores(counts: list[int], k: int) -> None:

@@ -166,9 +166,9 @@ class NumpyIndex:
 
 def _top_k(scores: FloatArray, k: int) -> npt.NDArray[np.int64]:
     """(N, k) column indices of the k best scores per row, best first (ties: lowest
-    index). A few ``argmax`` passes: far cheaper than ``argpartition`` over 20,000
-    columns when k is 1-3, as the matcher asks."""
-    if k > 4:
+    index). A few ``argmax`` passes: cheaper than ``argpartition`` over 20,000 columns
+    up to k = 8 (the matcher asks 2, verification 5: 3-7 ms against 11 ms)."""
+    if k > 8:
         part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
         vals = np.take_along_axis(scores, part, axis=1)
         order = np.lexsort((part, -vals), axis=1)
