@@ -19,15 +19,29 @@ PHOTO_12MP = Path(__file__).resolve().parents[1] / "sample_images" / "shelf_05_1
 
 @dataclass
 class ShapeProbe:
-    """A recogniser that records the shape of the image it was given."""
+    """A recogniser that records the shape of the image it was given and the widest box."""
 
     seen: list[tuple[int, ...]] = field(default_factory=list)
+    right: list[float] = field(default_factory=list)
 
     def __call__(
         self, image: npt.NDArray[np.uint8], dets: Detections, layout: ShelfLayout
     ) -> Detections:
         self.seen.append(image.shape)
+        self.right.append(float(dets.xyxy[:, 2].max()))
         return dets
+
+
+@dataclass(frozen=True)
+class FakeEmbedder:
+    input_hw: tuple[int, int]
+
+
+@dataclass
+class SizedProbe(ShapeProbe):
+    """A recogniser whose embedder says what crop size it needs."""
+
+    embedder: FakeEmbedder = FakeEmbedder((96, 64))
 
 
 def test_reduced_decode_keeps_photo_coordinates_and_results() -> None:
@@ -49,3 +63,17 @@ def test_reduced_decode_keeps_photo_coordinates_and_results() -> None:
     pipeline.recognizer = probe
     pipeline.scan_file(PHOTO_12MP)
     assert probe.seen == [(3000, 4000, 3)]
+
+
+def test_big_facings_are_cropped_from_the_working_copy() -> None:
+    pipeline = PipelineSpec(load_settings()).build()
+    small_input, huge_input = SizedProbe(), SizedProbe(embedder=FakeEmbedder((4000, 4000)))
+    pipeline.recognizer = small_input  # 81 facings on 12 MP: ~2x the input at half size
+    result = pipeline.scan_file(PHOTO_12MP)
+    assert small_input.seen == [(1500, 2000, 3)]
+    assert small_input.right[0] <= 2000  # boxes handed over in working pixels ...
+    assert float(result.detections.xyxy[:, 2].max()) > 2000  # ... and back in photo pixels
+    assert "decode_crops" in result.timings_ms
+    pipeline.recognizer = huge_input  # crops too small at half size: full resolution
+    pipeline.scan_file(PHOTO_12MP)
+    assert huge_input.seen == [(3000, 4000, 3)]

@@ -44,7 +44,7 @@ from shelfscan.store import save_scan
 from shelfscan.store.quality import save_bay
 from shelfscan.store.results import photo_detections
 from shelfscan.store.scans import kpi_rows, visit_store
-from shelfscan.types import Detections, KpiReport, PhotoInfo, ScanResult, ShelfLayout
+from shelfscan.types import CLASS_PRODUCT, Detections, KpiReport, PhotoInfo, ScanResult, ShelfLayout
 
 Image = npt.NDArray[np.uint8]
 DetectorFn = Callable[[Image], Detections]
@@ -201,6 +201,21 @@ class Pipeline:
         quality = gate.settings.work_size if gate is not None else 0
         return WORKING_MARGIN * max(need, quality)
 
+    def _crop_source(self, loaded: LoadedPhoto, dets: Detections) -> tuple[Image, float]:
+        """The pixels the recogniser crops from and their scale (pixels per photo pixel):
+        the working copy when its median product box is at least the embedder's input
+        size (the crops lose nothing), else the full resolution (decoded now)."""
+        embedder = getattr(self.recognizer, "embedder", None)
+        input_hw = getattr(embedder, "input_hw", None)
+        products = dets.xyxy[dets.class_id == CLASS_PRODUCT]
+        if loaded.scale == 1.0 or input_hw is None or not len(products):
+            return loaded.full(), 1.0
+        width = float(np.median(products[:, 2] - products[:, 0])) * loaded.scale
+        height = float(np.median(products[:, 3] - products[:, 1])) * loaded.scale
+        if width >= input_hw[1] and height >= input_hw[0]:
+            return loaded.working, loaded.scale
+        return loaded.full(), 1.0
+
     def scan_image(
         self, image: Image, photo: PhotoInfo, context: ScanContext | None = None
     ) -> ScanResult:
@@ -209,8 +224,9 @@ class Pipeline:
 
     def scan_photo(self, loaded: LoadedPhoto, context: ScanContext | None = None) -> ScanResult:
         """Run every stage on one loaded photo: the quality gate and the detector read the
-        working copy (boxes come back in photo pixels); the recogniser gets the full
-        resolution, decoded only then."""
+        working copy (boxes come back in photo pixels); the recogniser crops from the
+        working copy too where its facings are big enough, else from the full resolution,
+        decoded only then (``_crop_source``)."""
         photo, image = loaded.info, loaded.working
         context = context or ScanContext()
         timings: dict[str, float] = {}
@@ -231,8 +247,18 @@ class Pipeline:
             distance = check_distance(dets, photo.width, self.quality_gate.settings)
             quality = quality.with_checks(distance)
             timings["quality_distance"] = (time.perf_counter() - t0) * 1000
-        pixels = loaded.full() if self.recognizer is not None else image
-        dets, share, recognise_ms = self.recognise(pixels, dets, layout, context.store_id)
+        if self.recognizer is None:
+            dets, share, recognise_ms = self.recognise(image, dets, layout, context.store_id)
+        else:
+            t0 = time.perf_counter()
+            pixels, scale = self._crop_source(loaded, dets)
+            timings["decode_crops"] = (time.perf_counter() - t0) * 1000
+            boxes = dets.xyxy
+            if scale != 1.0:
+                dets = dets.with_boxes(boxes * np.float32(scale))
+            dets, share, recognise_ms = self.recognise(pixels, dets, layout, context.store_id)
+            if scale != 1.0:
+                dets = dets.with_boxes(boxes)
         timings.update(recognise_ms)
         reports = [shelf_kpis(dets, layout)]
         t0 = time.perf_counter()
