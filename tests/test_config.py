@@ -55,3 +55,32 @@ def test_bad_config_is_one_clear_error(tmp_path: Path, toml: str, message: str) 
 def test_bad_tiles(tiles: str) -> None:
     with pytest.raises(ConfigError, match="tiles"):
         _ = load_settings(Path("/nonexistent.toml"), tiles=tiles).tile_grid
+
+
+@pytest.mark.parametrize(
+    ("toml", "env", "origin"),
+    [
+        # a bad environment variable is named, not the config file
+        ("", {"SHELFSCAN_THREADS": "many"}, "from environment variable SHELFSCAN_THREADS"),
+        # ... even when the config file sets the same key correctly
+        (
+            "[scan]\nthreads = 4\n",
+            {"SHELFSCAN_THREADS": "x"},
+            "environment variable SHELFSCAN_THREADS",
+        ),
+        # a bad value in the file names the file
+        ("[scan]\nthreads = 'x'\n", {}, "from config "),
+    ],
+)
+def test_bad_value_names_where_it_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str, env: dict[str, str], origin: str
+) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(toml)
+    for key, val in env.items():
+        monkeypatch.setenv(key, val)
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg)
+    assert origin in str(err.value)
+    if env:
+        assert "config.toml" not in str(err.value)

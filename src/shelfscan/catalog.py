@@ -11,7 +11,7 @@ the pure parts live in ``recognition.catalog``, the SQL in ``store.catalog``.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,14 +45,19 @@ from shelfscan.recognition.records import RefImage, SkuInfo
 from shelfscan.recognition.settings import RecognitionSettings
 from shelfscan.recognition.spec import CatalogSpec, match_config, verify_config
 from shelfscan.recognition.verify import Cues, Verifier, VerifyConfig, image_cues
+from shelfscan.report.review_page import ReviewCandidate, ReviewItem
 from shelfscan.store import catalog as store
 from shelfscan.store import references as ref_store
+from shelfscan.store import review as reviewed
 from shelfscan.store.db import transaction
 from shelfscan.types import FloatArray
 
 __all__ = ["near_duplicates", "parse_box"]  # re-exported (CLI, tests)
 
 IMPORT_CHUNK_SKUS = 64  # SKUs decoded and embedded together during an import
+
+# progress(stage, done, total): "reading" then "embedding", one call per SKU
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -69,6 +74,7 @@ def add_skus(
     embedder: Embedder,
     entries: Sequence[tuple[SkuInfo, Sequence[Path]]],
     append: bool = False,
+    progress: Progress | None = None,
 ) -> AddReport:
     """Add SKUs with their reference photos, all or nothing (one transaction).
 
@@ -77,7 +83,7 @@ def add_skus(
     anything is written.
     """
     known = _check_entries(db, [(info, len(paths)) for info, paths in entries], append)
-    return _store(db, embedder, entries, read_reference, known)
+    return _store(db, embedder, entries, read_reference, known, progress)
 
 
 def add_loaded(
@@ -118,6 +124,7 @@ def _store(
     entries: Sequence[tuple[SkuInfo, Sequence[Any]]],
     load: Callable[[Any], tuple[Image, RefImage]],
     known: set[str],
+    progress: Progress | None = None,
 ) -> AddReport:
     """Stream the entries into the store in one transaction: ``IMPORT_CHUNK_SKUS`` SKUs
     at a time are decoded (``load``), embedded in batches and written, so memory holds
@@ -130,13 +137,16 @@ def _store(
     fresh_vecs: list[FloatArray] = []
     with transaction(db):
         for start in range(0, len(entries), IMPORT_CHUNK_SKUS):
-            chunk = [
-                (info, [load(x) for x in items])
-                for info, items in entries[start : start + IMPORT_CHUNK_SKUS]
-            ]
+            chunk = []
+            for n, (info, items) in enumerate(entries[start : start + IMPORT_CHUNK_SKUS], start):
+                chunk.append((info, [load(x) for x in items]))
+                if progress is not None:
+                    progress("reading", n + 1, len(entries))
             cues = image_cues(embedder, [img for _, pairs in chunk for img, _ in pairs])
             at = 0
-            for info, pairs in chunk:
+            for n, (info, pairs) in enumerate(chunk, start):
+                if progress is not None:
+                    progress("embedding", n + 1, len(entries))
                 part = slice(at, at + len(pairs))
                 at += len(pairs)
                 vecs = cues.full[part]
@@ -252,10 +262,14 @@ def label_facing(
 
 
 def import_folder(
-    db: sqlite_utils.Database, embedder: Embedder, folder: Path, append: bool = False
+    db: sqlite_utils.Database,
+    embedder: Embedder,
+    folder: Path,
+    append: bool = False,
+    progress: Progress | None = None,
 ) -> AddReport:
     """Import a catalog folder in one transaction: all SKUs or none."""
-    return add_skus(db, embedder, scan_folder(folder), append)
+    return add_skus(db, embedder, scan_folder(folder), append, progress)
 
 
 def export_folder(db: sqlite_utils.Database, out: Path) -> int:
@@ -487,7 +501,87 @@ def create_sku(
 
 
 def not_product(db: sqlite_utils.Database, unknown_id: int) -> None:
-    """Label a facing as not a product (a false detection); nothing joins the catalog."""
+    """Label a facing as not a product (a false detection): nothing joins the catalog and
+    its box stops counting as a facing (``rescore`` then recomputes the photo's KPIs)."""
     _open_unknown(db, unknown_id)
     with transaction(db):
         store.mark_unknown(db, unknown_id, "not_product", None)
+        reviewed.reject_detection(db, unknown_id)
+
+
+def undo(db: sqlite_utils.Database, unknown_id: int) -> str:
+    """Take back a review decision; the facing is open again. Returns the status undone."""
+    with transaction(db):
+        return reviewed.undo_review(db, unknown_id)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A catalog SKU a crop resembles, best first."""
+
+    sku: str
+    score: float
+    name: str = ""
+    brand: str = ""
+
+
+def review_candidates(
+    recognizer: CatalogRecognizer, crops: Sequence[bytes], k: int = 3
+) -> list[list[Candidate]]:
+    """The ``k`` most similar catalog SKUs of each crop (JPEG bytes)."""
+    if not crops:
+        return []
+    images = [crop_reference(c, "review")[0] for c in crops]
+    scores, labels = recognizer.index.search(recognizer.embedder(images), k=k)
+    out = []
+    for row_s, row_l in zip(scores, labels, strict=True):
+        found = []
+        for score, sku in zip(row_s, row_l, strict=True):
+            if sku and np.isfinite(score):
+                info = recognizer.info.get(str(sku))
+                found.append(
+                    Candidate(
+                        str(sku),
+                        float(score),
+                        info.name if info else "",
+                        info.brand if info else "",
+                    )
+                )
+        out.append(found)
+    return out
+
+
+def review_items(
+    db: sqlite_utils.Database,
+    rows: Sequence[Mapping[str, Any]],
+    recognizer: CatalogRecognizer | None,
+    k: int = 3,
+) -> list[ReviewItem]:
+    """The page's items for ``rows`` of ``store.catalog.list_unknowns``: crops from the
+    store, the ``k`` closest catalog SKUs (when a recognizer is given) with a reference
+    thumbnail each."""
+    crops = [store.unknown_crop(db, int(r["id"])) for r in rows]
+    found = review_candidates(recognizer, crops, k) if recognizer is not None else []
+    first_ref: dict[str, int] = {}
+    for ref in store.references(db):
+        first_ref.setdefault(str(ref["sku"]), int(ref["id"]))
+    wanted = {first_ref[c.sku] for cands in found for c in cands if c.sku in first_ref}
+    thumbs = store.reference_jpegs(db, sorted(wanted))
+    items = []
+    for n, (r, crop) in enumerate(zip(rows, crops, strict=True)):
+        cands = [
+            ReviewCandidate(c.sku, c.name, c.brand, c.score, thumbs.get(first_ref.get(c.sku, -1)))
+            for c in (found[n] if n < len(found) else [])
+        ]
+        items.append(
+            ReviewItem(
+                int(r["id"]),
+                str(r["visit_id"]),
+                Path(str(r["path"])).name,
+                crop,
+                None if r.get("nearest_sku") in (None, "") else str(r["nearest_sku"]),
+                None if r.get("score") is None else float(r["score"]),
+                cands,
+            )
+        )
+    return items

@@ -68,17 +68,19 @@ T = TypeVar("T")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
-def _coerce(section: str, name: str, value: Any, kind: type, path: Path) -> Any:
+def _coerce(section: str, name: str, value: Any, kind: type, origin: str) -> Any:
+    """``value`` as ``kind``; ``ConfigError`` naming where the value came from (the config
+    file, the environment variable or the command-line option)."""
     where = f"setting {section}.{name}"
     if kind is bool and isinstance(value, str):
         if value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
-        raise ConfigError(f"{where}: expected true/false, got {value!r} (config {path})")
+        raise ConfigError(f"{where}: expected true/false, got {value!r} (from {origin})")
     try:
         return kind(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(
-            f"{where}: expected {kind.__name__}, got {value!r} (config {path})"
+            f"{where}: expected {kind.__name__}, got {value!r} (from {origin})"
         ) from exc
 
 
@@ -91,6 +93,7 @@ def load_section(
     defaults = cls()
     kinds = {f.name: type(getattr(defaults, f.name)) for f in fields(cls)}  # type: ignore[arg-type]
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     path = path or default_config_path()
     if path.is_file():
         try:
@@ -103,13 +106,18 @@ def load_section(
                     f"{path}: unknown setting {section}.{key} (valid: {', '.join(kinds)})"
                 )
             values[key] = value
+            origins[key] = f"config {path}"
     prefix = "SHELFSCAN_" if section == "scan" else f"SHELFSCAN_{section.upper()}_"
     for key in kinds:
         env = os.environ.get(f"{prefix}{key.upper()}")
         if env is not None:
             values[key] = env
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    coerced = {k: _coerce(section, k, v, kinds[k], path) for k, v in values.items()}
+            origins[key] = f"environment variable {prefix}{key.upper()}"
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = value
+            origins[key] = "command-line option"
+    coerced = {k: _coerce(section, k, v, kinds[k], origins[k]) for k, v in values.items()}
     return replace(defaults, **coerced)  # type: ignore[type-var]
 
 

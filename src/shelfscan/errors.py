@@ -45,3 +45,7 @@ class CaptureError(ShelfscanError):
 
 class SyncError(ShelfscanError):
     """Uploading to the CRM failed in a way the user must act on."""
+
+
+class PriceListError(ShelfscanError):
+    """A price list file is malformed (the message names the file and line)."""

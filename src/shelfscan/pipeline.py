@@ -29,6 +29,7 @@ from shelfscan.imaging.load import LoadedPhoto, load_photo
 from shelfscan.imaging.quality import QualityGate, QualitySettings, check_distance, gate_for
 from shelfscan.imaging.stitch import register_bay
 from shelfscan.kpi.planogram import planogram_kpis
+from shelfscan.kpi.price import price_kpis
 from shelfscan.kpi.share import SHARE_KPIS, share_kpis
 from shelfscan.kpi.shelf import shelf_kpis
 from shelfscan.layout import build_layout
@@ -37,14 +38,26 @@ from shelfscan.planogram.analysis import PlanogramAnalysis
 from shelfscan.planogram.match import DEFAULT_MATCHER
 from shelfscan.planogram.model import Planogram
 from shelfscan.planogram.result import PlanogramMatch
+from shelfscan.pricing.ocr import OcrSettings, TagOcr
+from shelfscan.pricing.stage import PricingSpec
 from shelfscan.recognition.spec import CatalogSpec
 from shelfscan.store import catalog as store_catalog
 from shelfscan.store import planogram as store_planogram
+from shelfscan.store import prices as store_prices
+from shelfscan.store import review as store_review
 from shelfscan.store import save_scan
 from shelfscan.store.quality import save_bay
 from shelfscan.store.results import photo_detections
 from shelfscan.store.scans import kpi_rows, visit_store
-from shelfscan.types import CLASS_PRODUCT, Detections, KpiReport, PhotoInfo, ScanResult, ShelfLayout
+from shelfscan.types import (
+    CLASS_PRODUCT,
+    Detections,
+    KpiReport,
+    PhotoInfo,
+    PriceReadings,
+    ScanResult,
+    ShelfLayout,
+)
 
 Image = npt.NDArray[np.uint8]
 DetectorFn = Callable[[Image], Detections]
@@ -89,6 +102,7 @@ class PipelineSpec:
         planograms: planograms by store id; a photo of a store not listed gets none.
         planogram_id: force this planogram for every photo (it must be in ``planograms``).
         must_have: must-have SKUs by store id (key "" for a photo without a store).
+        pricing: price lists and OCR settings; None reads no price tags.
     """
 
     settings: Settings = field(default_factory=Settings)
@@ -98,6 +112,7 @@ class PipelineSpec:
     planogram_id: str | None = None
     matcher: str = DEFAULT_MATCHER
     must_have: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    pricing: PricingSpec | None = None
 
     def build(self, detector: DetectorFn | None = None, *, detect: bool = True) -> Pipeline:
         """Load the models (ONNX sessions) once: the pipeline for this process. Without
@@ -119,6 +134,7 @@ class PipelineSpec:
             quality_gate=None if self.quality is None else gate_for(self.quality),
             recognizer=None if self.catalog is None else self.catalog.build(),
             model_name=s.detector_path.name,
+            tag_ocr=None if self.pricing is None else TagOcr(self.pricing.ocr),
         )
 
 
@@ -135,9 +151,13 @@ def load_spec(
     catalog: CatalogSpec | None = None,
     planogram_id: str | None = None,
     matcher: str = DEFAULT_MATCHER,
+    prices: bool | None = None,
 ) -> PipelineSpec:
     """The spec for scanning photos of ``store_ids`` into ``db``: their planograms (or
-    only ``planogram_id``) and must-have lists, read once for the whole batch."""
+    only ``planogram_id``), must-have lists and price lists, read once for the whole batch.
+
+    ``prices``: read price tags on every photo (True), never (False), or on photos of
+    stores that have a price list (None)."""
     stores = sorted({s or "" for s in store_ids})
     forced = store_planogram.get_planogram(db, planogram_id) if planogram_id else None
     planograms: dict[str, tuple[Planogram, ...]] = {}
@@ -147,7 +167,29 @@ def load_spec(
             planograms[sid] = found
     must = {sid: frozenset(store_catalog.must_have(db, sid or None)) for sid in stores}
     enabled = quality if quality is not None and quality.enabled else None
-    return PipelineSpec(settings, enabled, catalog, planograms, planogram_id, matcher, must)
+    return PipelineSpec(
+        settings,
+        enabled,
+        catalog,
+        planograms,
+        planogram_id,
+        matcher,
+        must,
+        _pricing_spec(db, settings, stores, prices),
+    )
+
+
+def _pricing_spec(
+    db: sqlite_utils.Database, settings: Settings, stores: list[str], wanted: bool | None
+) -> PricingSpec | None:
+    if wanted is False:
+        return None
+    lists = {sid: store_prices.prices_for_store(db, sid or None) for sid in stores}
+    found = {sid: p for sid, p in lists.items() if p is not None}
+    if not found and not wanted:
+        return None
+    names = {k: v.name for k, v in store_catalog.sku_infos(db).items() if v.name}
+    return PricingSpec(found, names, bool(wanted), OcrSettings(threads=settings.threads))
 
 
 @dataclass
@@ -159,6 +201,7 @@ class Pipeline:
     quality_gate: QualityGate | None = None
     recognizer: Recognizer | None = None
     model_name: str = ""
+    tag_ocr: TagOcr | None = None
     _analyses: dict[str, PlanogramAnalysis] = field(default_factory=dict, init=False, repr=False)
 
     def _planogram(
@@ -171,6 +214,15 @@ class Pipeline:
             self._analyses[store_id] = PlanogramAnalysis(list(planograms), self.spec.matcher)
         match, planogram = self._analyses[store_id](dets, layout, self.spec.planogram_id)
         return match, planogram_kpis(match, planogram, dets)
+
+    def read_prices(
+        self, image: Image, dets: Detections, layout: ShelfLayout, store_id: str
+    ) -> PriceReadings | None:
+        """The pricing stage: tags read, linked to facings, checked against the list."""
+        if self.tag_ocr is None or self.spec.pricing is None:
+            return None
+        stage = self.spec.pricing.stage(self.tag_ocr, store_id)
+        return None if stage is None else stage(image, dets, layout)
 
     def recognise(
         self, image: Image, dets: Detections, layout: ShelfLayout, store_id: str | None
@@ -268,6 +320,14 @@ class Pipeline:
             timings["planogram"] = (time.perf_counter() - t0) * 1000
         if share is not None:
             reports.append(share)
+        # tag OCR reads small print: the full resolution (decoded now if not yet)
+        ocr = self.tag_ocr is not None and self.spec.pricing is not None
+        prices = self.read_prices(
+            loaded.full() if ocr else image, dets, layout, context.store_id or ""
+        )
+        if prices is not None:  # after planogram matching, before the KPIs
+            timings["pricing"] = prices.elapsed_ms
+            reports.append(price_kpis(prices, layout.facings))
         kpis = merge_kpis(reports)
         timings["kpi"] = kpis.elapsed_ms
         return ScanResult(
@@ -280,6 +340,7 @@ class Pipeline:
             quality=quality,
             planogram=None if planned is None else planned[0],
             source=context.source,
+            prices=prices,
         )
 
     def rescore(
@@ -311,11 +372,18 @@ def build_pipeline(
     planogram_id: str | None = None,
     detector: DetectorFn | None = None,
     detect: bool = True,
+    prices: bool | None = None,
 ) -> tuple[Pipeline, ScanContext]:
     """The pipeline for scanning into ``visit_id`` and the context of its photos."""
     store_id = visit_store(db, visit_id)
     spec = load_spec(
-        db, settings, [store_id], quality=quality, catalog=catalog, planogram_id=planogram_id
+        db,
+        settings,
+        [store_id],
+        quality=quality,
+        catalog=catalog,
+        planogram_id=planogram_id,
+        prices=prices,
     )
     return spec.build(detector, detect=detect), ScanContext(store_id)
 
@@ -428,9 +496,10 @@ def rescore_visit(
 ) -> list[RescoreOutcome]:
     """Re-run recognition on a stored visit from its photo files and stored boxes.
 
-    Each photo is updated in its own transaction (SKU columns, unknown facings, share
-    KPIs and their outbox rows); a photo whose file is gone or changed is reported and
-    the rest go on. Shelf and planogram KPIs are left as they are.
+    Each photo is updated in its own transaction (SKU columns, unknown facings, shelf
+    and share KPIs and their outbox rows, then its rows and gaps); boxes reviewed as "not
+    a product" no longer count. A photo whose file is gone or changed is reported and
+    the rest go on. Planogram KPIs are left as they are.
     """
     outcomes = []
     for photo in store_catalog.visit_photos(db, visit_id):
@@ -445,8 +514,16 @@ def rescore_visit(
         except ShelfscanError as exc:
             outcomes.append(RescoreOutcome(photo["id"], str(path), error=str(exc)))
             continue
-        rows = kpi_rows(ScanResult(info, dets, layout, report))
-        store_catalog.save_rescore(db, visit_id, photo["id"], dets, rows, SHARE_KPIS)
+        shelf = shelf_kpis(dets, layout)
+        rows = kpi_rows(ScanResult(info, dets, layout, merge_kpis([shelf, report])))
+        names = (*SHARE_KPIS, *shelf.values, *shelf.breakdowns)
+        store_catalog.save_rescore(db, visit_id, photo["id"], dets, rows, names)
+        store_review.replace_layout(  # rows and gaps follow the boxes still counted
+            db,
+            photo["id"],
+            [int(r) for r in dets.column("row", -1)],
+            [(g.row, g.xyxy, g.width_facings) for g in layout.gaps],
+        )
         outcomes.append(
             RescoreOutcome(
                 photo["id"],

@@ -225,6 +225,76 @@ class KpiReport:
 
 
 @dataclass(frozen=True)
+class PriceTag:
+    """One price tag of a photo: what was read on it and the facings it prices.
+
+    ``status`` is ``read`` or ``unreadable`` (then ``price`` is None). ``price`` is the
+    main price as printed (a multi-buy tag's bundle price, for ``multi_qty`` units);
+    ``kind`` is ``shelf_edge`` or ``peg``; ``facing_ids`` index the photo's Detections.
+    """
+
+    det_index: int
+    xyxy: tuple[float, float, float, float]
+    status: str
+    price: float | None = None
+    second_price: float | None = None
+    second_role: str | None = None  # "regular" (was-price) or "promo"
+    multi_qty: int | None = None
+    unit_price: float | None = None
+    unit: str | None = None
+    currency: str | None = None
+    ean: str | None = None
+    text: str = ""
+    confidence: float = 0.0
+    kind: str = "shelf_edge"
+    row: int = -1
+    facing_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class PriceCheck:
+    """A read tag compared with the price list for the SKU of the facings it prices."""
+
+    tag: int  # index into PriceReadings.tags
+    sku: str
+    name: str
+    shown: float
+    expected: float
+    promo_expected: float | None
+    ok: bool
+    promo_ok: bool | None  # None: no promo running for the SKU
+
+    @property
+    def action(self) -> str | None:
+        """What the rep should do, or None when the tag is right."""
+        if not self.ok:
+            return f"Tag for {self.name} shows {self.shown:.2f}, the price list says {self.expected:.2f}"
+        if self.promo_ok is False and self.promo_expected is not None:
+            return (
+                f"Tag for {self.name} shows {self.shown:.2f}, the promo price"
+                f" {self.promo_expected:.2f} is not on the tag"
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class PriceReadings:
+    """The pricing stage's result: every tag read, facing links, list checks."""
+
+    tags: tuple[PriceTag, ...]
+    facing_tag: Mapping[int, int]  # facing det index -> index into ``tags``
+    untagged: tuple[int, ...]  # product facings that no tag prices
+    checks: tuple[PriceCheck, ...] = ()
+    has_price_list: bool = False
+    ocr_ms: float = 0.0
+    elapsed_ms: float = 0.0
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return tuple(a for c in self.checks if (a := c.action) is not None)
+
+
+@dataclass(frozen=True)
 class PhotoInfo:
     """What the store keeps about a photo file."""
 
@@ -247,6 +317,7 @@ class ScanResult:
         quality: the quality gate's report, the post-detection distance check included.
         planogram: the match with the best-fitting planogram.
         source: where the photo came from when not a file (capture: camera / stream name).
+        prices: the price tags read, their facings and the price-list checks.
     """
 
     photo: PhotoInfo
@@ -258,6 +329,7 @@ class ScanResult:
     quality: QualityReport | None = None
     planogram: PlanogramMatch | None = None
     source: str | None = None
+    prices: PriceReadings | None = None
 
     @property
     def elapsed_ms(self) -> float:

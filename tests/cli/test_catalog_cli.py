@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from catalog_builders import embedder_path, scene, scene_file, write_catalog_folder
 from shelfscan.cli import app
 from shelfscan.config import models_dir
+from shelfscan.store import open_db
 
 runner = CliRunner()
 SKUS = ["SKU0001", "SKU0002", "SKU0003"]
@@ -81,6 +82,9 @@ def test_must_have(tmp_path: Path) -> None:
 
 def test_review_option_errors(tmp_path: Path) -> None:
     db = str(tmp_path / "c.db")
+    code, _, err = run("review", "--db", db)
+    assert code == 1 and "no such database" in err  # a read command creates no database
+    open_db(Path(db))
     code, _, err = run("review", "--id", "1", "--db", db)
     assert code == 1 and "exactly one of" in err
     code, out, _ = run("review", "--db", db)
@@ -111,7 +115,12 @@ def test_scan_review_rescore(tmp_path: Path) -> None:
     assert (tmp_path / "crops" / f"unknown-{unknowns[0]['id']}.jpg").is_file()
     # interactive: a bad answer is re-asked, then a new SKU, then quit
     code, out, err = run(
-        "review", "--db", db, "--crops", str(tmp_path / "c2"), stdin="zzz\nn NEW1 Fresh juice\nq\n"
+        "review",
+        "--db",
+        db,
+        "--crops",
+        str(tmp_path / "c2"),
+        stdin="zzz\nn NEW1 Fresh juice\nAcme\nq\n",
     )
     assert code == 0 and "labelled 1 facing(s)" in out, err
     code, out, _ = run("catalog", "list", "--db", db, "--json")

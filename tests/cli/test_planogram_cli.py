@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from bay_builders import stored_visit
 from shelfscan.cli import app
 from shelfscan.config import models_dir
+from shelfscan.store import open_db
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "planograms"
 runner = CliRunner()
@@ -68,6 +69,7 @@ def test_errors_are_one_red_line(
     tmp_path: Path, db_path: Path, args: list[str], fragment: str
 ) -> None:
     (tmp_path / "bad.csv").write_text("bay,shelf,sku\nB,1,x\n")
+    open_db(db_path)  # read commands refuse a database that does not exist
     code, out, err = run(*[a.format(tmp=tmp_path) for a in args], "--db", str(db_path))
     assert code == 1
     assert fragment in err and err.startswith("Error:")
@@ -77,11 +79,15 @@ def test_errors_are_one_red_line(
 def test_report_prints_kpis_and_writes_files(tmp_path: Path, db_path: Path) -> None:
     _, visit, _ = stored_visit(tmp_path, db_path)
     html, images = tmp_path / "out" / "visit.html", tmp_path / "out" / "img"
+    # the HTML page's folder must exist: a typo in it is an error, not a new folder
+    code, out, err = run("report", visit, "--db", str(db_path), "--html", str(html))
+    assert code == 1 and "no such folder" in err and not html.exists()
+    html.parent.mkdir()
     code, out, err = run(
         "report", visit, "--db", str(db_path), "--html", str(html), "--images", str(images)
     )
     assert code == 0, err
-    assert "planogram_compliance" in out and "Refill SKU" in out
+    assert "Planogram compliance" in out and "Refill SKU" in out
     assert html.is_file() and len(list(images.glob("*.jpg"))) == 1
     code, out, _ = run("report", visit, "--db", str(db_path), "--json")
     data = json.loads(out)

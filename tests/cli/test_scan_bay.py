@@ -57,6 +57,9 @@ def test_scan_bay_counts_overlaps_once(bay_files: tuple[list[Path], int], db_pat
     # The visit's totals count the bay once, not the sum of its overlapping photos.
     code, out, _ = run("visits", "--db", str(db_path), "--json")
     assert code == 0 and json.loads(out)[0]["facings"] == bay["facings"]
+    # ... and so does the report (108 facings for a bay of 81 before)
+    code, out, _ = run("report", data["visit"], "--db", str(db_path), "--json")
+    assert code == 0 and json.loads(out)["kpis"]["facings"] == bay["facings"]
 
 
 def test_bay_photos_that_do_not_overlap(tmp_path: Path, db_path: Path) -> None:

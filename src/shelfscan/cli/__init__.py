@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import sys
 from importlib import import_module
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
-from shelfscan.cli._common import run_app
+from shelfscan.cli._common import quiet_opencv, run_app, version_callback
 
 HELP = "Offline shelf recognition: facings, gaps, SKUs, planograms and KPIs from shelf photos."
 
@@ -27,12 +27,28 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "scan",
         "Detect facings, shelf rows and gaps on photos; store results and KPIs in SQLite.",
     ),
-    "visits": ("visits", "visits", "List stored visits, newest first."),
+    "visits": (
+        "visits",
+        "visits",
+        "List stored visits, newest first (filter by store, rep and dates).",
+    ),
     "show": ("visits", "show", "Show one visit: its photos and their KPIs."),
+    "delete": (
+        "visits",
+        "delete",
+        "Delete a visit: its photos' results, KPIs and unsynced outbox rows (the photo files"
+        " and records already in the CRM stay).",
+    ),
     "report": (
         "report",
         "report",
         "Print a visit's KPIs (planogram compliance, OSA/OOS, facings, gaps) and actions.",
+    ),
+    "export": (
+        "export",
+        "export_",
+        "Write facings, gaps, planogram positions and KPIs (CSV or Parquet, one file per"
+        " table) or the boxes as a COCO file for annotation tools.",
     ),
     "capture": (
         "capture",
@@ -41,7 +57,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         " quality gate and hold still, and scan each into the store like `shelfscan scan`.",
     ),
     "review": (
-        "catalog",
+        "review",
         "review",
         "Label unknown facings: assign a SKU, create a new SKU, or mark not-a-product.",
     ),
@@ -58,6 +74,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "dataset": ("dataset", "Synthetic shelf photos and annotated datasets."),
     "model": ("model", "Evaluate detector models."),
     "sync": ("sync", "Upload scan results (the outbox) to the CRM."),
+    "prices": ("prices", "Import price lists; show the price tags read on a visit."),
 }
 
 
@@ -69,9 +86,24 @@ def _new_app() -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
-    # a callback keeps the app a group even when only one command is registered
-    app.callback()(lambda: None)
+    # the root callback also keeps the app a group when only one command is registered
+    app.callback()(_root)
     return app
+
+
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=version_callback,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Offline shelf recognition: facings, gaps, SKUs, planograms and KPIs from shelf photos."""
+    quiet_opencv()
 
 
 def build_app(only: str | None = None) -> typer.Typer:

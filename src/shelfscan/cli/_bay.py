@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
+
 from shelfscan.cli._common import console, err_console
 from shelfscan.layout.bay import BayResult
 
@@ -28,4 +30,4 @@ def print_bay(bay_id: int, bay: BayResult) -> None:
         f" {bay.kpis.values.get('gaps', 0):.0f} gaps)"
     )
     for warning in bay.warnings:
-        err_console.print(f"[yellow]bay:[/yellow] {warning}")
+        err_console.print(f"[yellow]bay:[/yellow] {escape(warning)}", highlight=False)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import sqlite_utils
 import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from shelfscan import catalog as lib
@@ -40,7 +40,9 @@ def _embedder(name: str | None) -> Embedder:
 
 def _report(report: lib.AddReport, json_out: bool) -> None:
     for warning in report.warnings:
-        err_console.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[yellow]Warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True
+        )
     if json_out:
         print_json({"skus": report.skus, "images": report.images, "warnings": report.warnings})
     else:
@@ -104,7 +106,21 @@ def import_(
     json_out: JsonOption = False,
 ) -> None:
     """Import a catalog folder in one transaction: every SKU or none."""
-    _report(lib.import_folder(open_db(db), _embedder(embedder), folder, append), json_out)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=True,
+        disable=json_out,
+    ) as bar:
+        task = bar.add_task("reading", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{stage} SKUs", completed=done, total=total)
+
+        report = lib.import_folder(open_db(db), _embedder(embedder), folder, append, progress)
+    _report(report, json_out)
 
 
 @app.command("list")
@@ -146,7 +162,7 @@ def export(
 ) -> None:
     """Write the catalog as an import folder (catalog.csv + one photo folder per SKU)."""
     count = lib.export_folder(open_db(db), out)
-    console.print(f"wrote {count} reference image(s) to {out}")
+    console.print(f"wrote {count} reference image(s) to {escape(str(out))}", highlight=False)
 
 
 @app.command("must-have")
@@ -166,151 +182,10 @@ def must_have(
     if json_out:
         print_json({"store": store_id, "must_have": current})
     else:
-        console.print(f"{store_id}: {len(current)} must-have SKU(s) {' '.join(current)}")
-
-
-@guard
-def review(
-    visit: Annotated[str | None, typer.Option(help="Only this visit's unknowns.")] = None,
-    id_: Annotated[int | None, typer.Option("--id", help="Unknown facing to label.")] = None,
-    assign: Annotated[str | None, typer.Option(help="Label --id as this existing SKU.")] = None,
-    new_sku: Annotated[
-        str | None, typer.Option(help="Label --id as a new SKU with this id.")
-    ] = None,
-    not_product: Annotated[
-        bool, typer.Option("--not-product", help="Label --id as not a product.")
-    ] = False,
-    name: Annotated[str, typer.Option(help="Name of the --new-sku.")] = "",
-    brand: Annotated[str, typer.Option(help="Brand of the --new-sku.")] = "",
-    category: Annotated[str, typer.Option(help="Category of the --new-sku.")] = "",
-    list_only: Annotated[bool, typer.Option("--list", help="List open unknowns and exit.")] = False,
-    crops: Annotated[
-        Path | None, typer.Option(help="Folder to write crops to for viewing.")
-    ] = None,
-    embedder: EmbedderOption = None,
-    db: DbOption = None,
-    json_out: JsonOption = False,
-) -> None:
-    """Label unknown facings: assign a SKU, create a new SKU, or mark not-a-product.
-
-    With --id and one action it runs once (scriptable); with --list it lists; otherwise
-    it walks the open unknowns with a prompt. Labelled crops join the catalog at once;
-    run `shelfscan rescore VISIT` to update stored visits.
-    """
-    database = open_db(db)
-    actions = sum([assign is not None, new_sku is not None, not_product])
-    if id_ is not None or actions:
-        if id_ is None or actions != 1:
-            raise CatalogError("give --id and exactly one of --assign, --new-sku, --not-product")
-        info = SkuInfo(new_sku, name=name, brand=brand, category=category) if new_sku else None
-        _label(database, embedder, id_, assign, info)
-        console.print(f"unknown facing {id_} labelled")
-        return
-    rows = store.list_unknowns(database, visit_id=visit)
-    folder = crops or Path(tempfile.mkdtemp(prefix="shelfscan-review-"))
-    if list_only:
-        if crops:
-            _write_crops(database, rows, folder)
-        if json_out:
-            print_json(rows)
-        else:
-            _unknowns_table(rows)
-        return
-    _prompt_loop(database, embedder, rows, folder)
-
-
-def _label(
-    database: sqlite_utils.Database,
-    embedder: str | None,
-    uid: int,
-    assign: str | None,
-    info: SkuInfo | None,
-) -> None:
-    if assign is None and info is None:
-        lib.not_product(database, uid)
-        return
-    emb = _embedder(embedder)
-    if assign is not None:
-        warnings = lib.assign(database, emb, uid, assign)
-    elif info is not None:
-        warnings = lib.create_sku(database, emb, uid, info)
-    for warning in warnings:
-        err_console.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
-
-
-def _write_crops(
-    database: sqlite_utils.Database, rows: list[dict[str, Any]], folder: Path
-) -> dict[int, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for r in rows:
-        uid = int(r["id"])
-        path = folder / f"unknown-{uid}.jpg"
-        path.write_bytes(store.unknown_crop(database, uid))
-        out[uid] = path
-    return out
-
-
-def _unknowns_table(rows: list[dict[str, Any]]) -> None:
-    table = Table(title=f"{len(rows)} unknown facing(s)")
-    for col in ("id", "visit", "photo", "box", "nearest", "score"):
-        table.add_column(col)
-    for r in rows:
-        box = f"{r['x1']:.0f},{r['y1']:.0f},{r['x2']:.0f},{r['y2']:.0f}"
-        score = "" if r["score"] is None else f"{r['score']:.3f}"
-        table.add_row(
-            str(r["id"]),
-            str(r["visit_id"]),
-            Path(str(r["path"])).name,
-            box,
-            str(r["nearest_sku"] or ""),
-            score,
-        )
-    console.print(table)
-
-
-def _prompt_loop(
-    database: sqlite_utils.Database, embedder: str | None, rows: list[dict[str, Any]], folder: Path
-) -> None:
-    if not rows:
-        console.print("no unknown facings to review")
-        return
-    paths = _write_crops(database, rows, folder)
-    console.print(
-        "answer: a SKU = assign | n SKU [name] = new SKU | x = not a product | s = skip | q = quit"
-    )
-    done = 0
-    for r in rows:
-        uid = int(r["id"])
         console.print(
-            f"[bold]#{uid}[/bold] {paths[uid]} (nearest {r['nearest_sku']}, "
-            f"score {r['score'] or 0:.3f})"
+            escape(f"{store_id}: {len(current)} must-have SKU(s) {' '.join(current)}"),
+            highlight=False,
         )
-        while True:
-            answer = typer.prompt("label", default="s").strip()
-            cmd, _, rest = answer.partition(" ")
-            try:
-                if cmd == "q":
-                    console.print(f"labelled {done} facing(s)")
-                    return
-                if cmd == "s":
-                    break
-                if cmd == "x":
-                    _label(database, embedder, uid, None, None)
-                elif cmd == "a" and rest.strip():
-                    _label(database, embedder, uid, rest.strip(), None)
-                elif cmd == "n" and rest.strip():
-                    sku, _, name = rest.strip().partition(" ")
-                    _label(database, embedder, uid, None, SkuInfo(sku, name=name.strip()))
-                else:
-                    err_console.print("answer a SKU, n SKU [name], x, s or q")
-                    continue
-            except CatalogError as exc:
-                err_console.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)
-                continue
-            done += 1
-            break
-    console.print(f"labelled {done} facing(s)")
 
 
 @guard
@@ -338,6 +213,6 @@ def rescore(
                 if o.error
                 else f"{o.recognized} recognised, {o.unknown} unknown"
             )
-            console.print(f"{Path(o.path).name}: {line}", highlight=False)
+            console.print(f"{escape(Path(o.path).name)}: {line}", highlight=False)
     if any(o.error for o in outcomes):
         raise typer.Exit(1)

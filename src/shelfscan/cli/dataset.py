@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 
 from shelfscan.cli._common import JsonOption, console, guard, print_json
@@ -59,7 +60,10 @@ def generate(
     if json_out:
         print_json({"out": str(out), "images": len(items), "boxes": boxes, "formats": formats})
         return
-    console.print(f"wrote {len(items)} images with {boxes} boxes to {out} ({', '.join(formats)})")
+    console.print(
+        escape(f"wrote {len(items)} images with {boxes} boxes to {out} ({', '.join(formats)})"),
+        highlight=False,
+    )
 
 
 @app.command()
@@ -84,6 +88,6 @@ def check(
         highlight=False,
     )
     for msg in summary.warnings[:20]:
-        console.print(f"[yellow]warning:[/yellow] {msg}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]warning:[/yellow] {escape(msg)}", highlight=False, soft_wrap=True)
     if len(summary.warnings) > 20:
         console.print(f"[yellow]... and {len(summary.warnings) - 20} more warnings[/yellow]")

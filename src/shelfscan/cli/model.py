@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from shelfscan.cli._common import JsonOption, console, err_console, guard, print_json
@@ -69,8 +70,15 @@ def eval_command(
         iou_threshold=settings.iou_threshold,
         max_detections=300,
     )
-    with console.status("evaluating", spinner="dots") if not json_out else _Null():
-        report = evaluate_model(det, dataset, class_ids, count_threshold)
+    status = err_console.status("evaluating", spinner="dots")
+    seen = [0]
+
+    def progress(name: str) -> None:
+        seen[0] += 1
+        status.update(f"evaluating: {seen[0]} image(s) done, last {escape(name)}")
+
+    with status if not json_out else _Null():
+        report = evaluate_model(det, dataset, class_ids, count_threshold, progress)
     result = {
         **report.as_dict(),
         "model": str(settings.detector_path),

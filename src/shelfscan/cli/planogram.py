@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from shelfscan.cli._common import DbOption, JsonOption, console, guard, print_json
-from shelfscan.planogram import FORMATS, read_planograms
+from shelfscan.planogram import FORMATS, planogram_files, read_planograms
 from shelfscan.store import open_db
 from shelfscan.store.planogram import (
     add_stores_to_group,
@@ -28,12 +29,20 @@ app = typer.Typer(
 @app.command("import")
 @guard
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="Planogram files (.json, .csv, .psa).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Planogram files (.json, .csv, .psa) or folders of them."),
+    ],
     fmt: Annotated[
         str | None,
         typer.Option("--format", help=f"One of {', '.join(FORMATS)} (default: by extension)."),
     ] = None,
-    replace: Annotated[bool, typer.Option(help="Overwrite planograms already imported.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite planograms already imported.")
+    ] = False,
+    store: Annotated[
+        str | None, typer.Option("--store", help="Also assign every imported planogram here.")
+    ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -43,11 +52,13 @@ def import_(
     skus = known_skus(database)
     bays = [
         (bay, fmt or path.suffix.lstrip(".").lower())
-        for path in files
+        for path in planogram_files(files)
         for bay in read_planograms(path, fmt, skus)
     ]
     for bay, kind in bays:
         save_planogram(database, bay, kind, replace)
+        if store:
+            assign_planogram(database, bay.id, store)
     if json_out:
         print_json(
             [
@@ -64,8 +75,13 @@ def import_(
         return
     for bay, _ in bays:
         console.print(
-            f"imported [bold]{bay.id}[/bold]: {len(bay.shelves)} shelves, "
-            f"{bay.n_positions} positions, {bay.facings} facings ({bay.source})"
+            f"imported [bold]{escape(bay.id)}[/bold]: {len(bay.shelves)} shelves, "
+            f"{bay.n_positions} positions, {bay.facings} facings ({escape(bay.source)})",
+            highlight=False,
+        )
+    if store:
+        console.print(
+            escape(f"assigned {len(bays)} planogram(s) to store {store}"), highlight=False
         )
 
 
@@ -108,11 +124,13 @@ def show(
         print_json(bay.to_json())
         return
     console.print(
-        f"[bold]{bay.id}[/bold] {bay.name}: {len(bay.shelves)} shelves, {bay.facings} facings"
+        f"[bold]{escape(bay.id)}[/bold] {escape(bay.name)}: {len(bay.shelves)} shelves, "
+        f"{bay.facings} facings",
+        highlight=False,
     )
     for s, shelf in enumerate(bay.shelves):
         blocks = "  ".join(f"{p.sku}x{p.facings}" for p in shelf.positions)
-        console.print(f"shelf {s + 1}: {blocks}", highlight=False)
+        console.print(escape(f"shelf {s + 1}: {blocks}"), highlight=False)
 
 
 @app.command("assign")
@@ -125,7 +143,10 @@ def assign(
 ) -> None:
     """Assign a planogram to a store or to a store group (one of --store / --group)."""
     assign_planogram(open_db(db), planogram, store, group)
-    console.print(f"assigned {planogram} to " + (f"store {store}" if store else f"group {group}"))
+    console.print(
+        escape(f"assigned {planogram} to " + (f"store {store}" if store else f"group {group}")),
+        highlight=False,
+    )
 
 
 @app.command("group")
@@ -137,4 +158,4 @@ def group(
 ) -> None:
     """Add stores to a store group (planograms assigned to the group apply to them)."""
     add_stores_to_group(open_db(db), group_id, stores)
-    console.print(f"group {group_id}: added {', '.join(stores)}")
+    console.print(escape(f"group {group_id}: added {', '.join(stores)}"), highlight=False)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from shelfscan.catalog import catalog_spec
 from shelfscan.cli._bay import bay_json, print_bay
@@ -24,68 +24,16 @@ from shelfscan.cli._common import (
     guard,
     print_json,
 )
+from shelfscan.cli._output import outcome_json, summary_table
 from shelfscan.config import load_settings
 from shelfscan.imaging.quality import load_quality_settings
 from shelfscan.pipeline import PhotoOutcome, build_pipeline, expand_paths, merge_bay, scan_batch
 from shelfscan.recognition.settings import load_recognition_settings
-from shelfscan.store import batch_visit, ensure_visit, finish_batch, open_db
+from shelfscan.store import batch_visit, delete_if_empty, ensure_visit, finish_batch, open_db
 from shelfscan.store.db import db_path
-from shelfscan.store.quality import quality_notes
+from shelfscan.store.quality import photo_quality, quality_notes
 
-
-def outcome_json(outcome: PhotoOutcome) -> dict[str, Any]:
-    """The machine-readable summary of one photo."""
-    if outcome.result is None:
-        return {"path": str(outcome.path), "error": outcome.error}
-    r = outcome.result
-    return {
-        "path": str(outcome.path),
-        "photo_id": outcome.photo_id,
-        "sha256": r.photo.sha256,
-        "width": r.photo.width,
-        "height": r.photo.height,
-        "facings": r.layout.facings,
-        "rows": [
-            {
-                "row": row.index,
-                "facings": row.facings,
-                "y_top": round(row.y_top, 1),
-                "y_bottom": round(row.y_bottom, 1),
-            }
-            for row in r.layout.rows
-        ],
-        "gaps": [
-            {
-                "row": g.row,
-                "xyxy": [round(v, 1) for v in g.xyxy],
-                "width_facings": round(g.width_facings, 2),
-            }
-            for g in r.layout.gaps
-        ],
-        "kpis": dict(r.kpis.values),
-        "quality": None if r.quality is None else r.quality.to_dict(),
-        "timings_ms": {k: round(v, 1) for k, v in r.timings_ms.items()},
-    }
-
-
-def _summary_table(outcomes: list[PhotoOutcome]) -> Table:
-    table = Table(title="shelfscan summary")
-    for col in ("photo", "facings", "rows", "gaps", "empty share", "ms"):
-        table.add_column(col, justify="left" if col == "photo" else "right")
-    for o in outcomes:
-        if o.result is None:
-            table.add_row(o.path.name, "-", "-", "-", "-", "[red]failed[/red]")
-            continue
-        k = o.result.kpis.values
-        table.add_row(
-            o.path.name,
-            f"{k['facings']:.0f}",
-            f"{k['rows']:.0f}",
-            f"{k['gaps']:.0f}",
-            f"{k['empty_shelf_share']:.1%}",
-            f"{o.result.elapsed_ms:.0f}",
-        )
-    return table
+__all__ = ["outcome_json", "scan"]
 
 
 @guard
@@ -113,6 +61,13 @@ def scan(
         bool,
         typer.Option("--strict-quality", help="Refuse photos that fail the quality gate."),
     ] = False,
+    read_prices: Annotated[
+        bool | None,
+        typer.Option(
+            "--prices/--no-prices",
+            help="Read the price tags (OCR); default: when the store has a price list.",
+        ),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Detect facings, shelf rows and gaps on photos; store results and KPIs in SQLite."""
@@ -121,7 +76,9 @@ def scan(
     if visit is None:  # the same batch again after a kill resumes its visit (#17)
         visit_id, resumed = batch_visit(database, paths, store, rep)
         if resumed:
-            err_console.print(f"resuming visit {visit_id} (the same photos were being scanned)")
+            err_console.print(
+                f"resuming visit {escape(visit_id)} (the same photos were being scanned)"
+            )
     else:
         visit_id = ensure_visit(database, visit, store, rep)
     pipeline, context = build_pipeline(
@@ -131,6 +88,7 @@ def scan(
         quality=load_quality_settings(strict=strict_quality or None),
         catalog=catalog_spec(database, load_recognition_settings()),  # None: empty catalog
         planogram_id=planogram,
+        prices=read_prices,
     )
     items = list(expand_paths(paths))
     outcomes: list[PhotoOutcome] = []
@@ -148,28 +106,46 @@ def scan(
             if outcome.error:
                 where = "" if str(outcome.path) in outcome.error else f"{outcome.path}: "
                 err_console.print(
-                    f"[red]Error:[/red] {where}{outcome.error}", highlight=False, soft_wrap=True
+                    f"[red]Error:[/red] {escape(where + outcome.error)}",
+                    highlight=False,
+                    soft_wrap=True,
                 )
             bar.advance(task)
             if outcome.photo_id is not None and not json_out:
                 for note in quality_notes(database, outcome.photo_id):
-                    err_console.print(f"[yellow]{outcome.path.name}:[/yellow] {note}")
+                    err_console.print(
+                        f"[yellow]{escape(outcome.path.name)}:[/yellow] {escape(note)}"
+                    )
     finish_batch(database, visit_id)
     bay_result = merge_bay(outcomes, database, visit_id, settings.min_gap_facings) if bay else None
+    duplicates = {
+        o.photo_id: int(q["duplicate_of"])
+        for o in outcomes
+        if o.photo_id is not None
+        and (q := photo_quality(database, o.photo_id)) is not None
+        and q.get("duplicate_of") is not None
+    }
     if json_out:
         print_json(
             {
                 "visit": visit_id,
-                "photos": [outcome_json(o) for o in outcomes],
+                "photos": [outcome_json(o, duplicates.get(o.photo_id or -1)) for o in outcomes],
                 **({"bay": bay_json(*bay_result)} if bay_result else {}),
             }
         )
     else:
-        console.print(_summary_table(outcomes))
+        console.print(summary_table(outcomes, duplicates))
         if bay_result:
             print_bay(*bay_result)
-        console.print(f"visit [bold]{visit_id}[/bold] stored in {db_path(database)}")
+        if any(o.photo_id is not None for o in outcomes):
+            console.print(
+                f"visit [bold]{escape(visit_id)}[/bold] stored in "
+                + escape(str(db_path(database))),
+                highlight=False,
+            )
     failed = sum(1 for o in outcomes if o.error)
+    if not any(o.photo_id is not None for o in outcomes):
+        delete_if_empty(database, visit_id)  # nothing stored: leave no empty visit behind
     if failed or not outcomes:
         err_console.print(
             f"[red]{failed} of {len(outcomes)} photo(s) failed.[/red]"

@@ -2,19 +2,51 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from shelfscan.cli._common import DbOption, JsonOption, console, guard, print_json
-from shelfscan.store import list_visits, open_db, visit_detail
+from shelfscan.cli._common import (
+    DbOption,
+    JsonOption,
+    console,
+    guard,
+    open_existing_db,
+    print_json,
+)
+from shelfscan.errors import ShelfscanError
+from shelfscan.store import delete_visit, list_visits, visit_detail
+
+
+def _day(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ShelfscanError(f"{option} must be a date YYYY-MM-DD, got {value!r}") from None
 
 
 @guard
-def visits(db: DbOption = None, json_out: JsonOption = False) -> None:
-    """List stored visits, newest first."""
-    rows = list_visits(open_db(db))
+def visits(
+    store: Annotated[str | None, typer.Option("--store", help="Only this store's visits.")] = None,
+    rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's visits.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Started on or after this date (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Started on or before this date (YYYY-MM-DD).")
+    ] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """List stored visits, newest first (filter by store, rep and dates)."""
+    rows = list_visits(
+        open_existing_db(db), store, rep, _day(since, "--since"), _day(until, "--until")
+    )
     if json_out:
         print_json(rows)
         return
@@ -23,9 +55,9 @@ def visits(db: DbOption = None, json_out: JsonOption = False) -> None:
         table.add_column(col)
     for r in rows:
         table.add_row(
-            r["id"],
-            r["store_id"] or "",
-            r["rep"] or "",
+            escape(r["id"]),
+            escape(r["store_id"] or ""),
+            escape(r["rep"] or ""),
             r["started_at"],
             str(r["photos"]),
             f"{r['facings']:.0f}",
@@ -41,13 +73,14 @@ def show(
     json_out: JsonOption = False,
 ) -> None:
     """Show one visit: its photos and their KPIs."""
-    detail = visit_detail(open_db(db), visit)
+    detail = visit_detail(open_existing_db(db), visit)
     if json_out:
         print_json(detail)
         return
     console.print(
-        f"[bold]{detail['id']}[/bold] store={detail['store_id']} rep={detail['rep']} "
-        f"started={detail['started_at']}"
+        f"[bold]{escape(detail['id'])}[/bold] store={escape(str(detail['store_id']))} "
+        f"rep={escape(str(detail['rep']))} started={detail['started_at']}",
+        highlight=False,
     )
     table = Table()
     for col in ("photo", "facings", "rows", "gaps", "empty share"):
@@ -55,10 +88,26 @@ def show(
     for p in detail["photos"]:
         k = p["kpis"]
         table.add_row(
-            p["path"],
+            escape(p["path"]),
             f"{k.get('facings', 0):.0f}",
             f"{k.get('rows', 0):.0f}",
             f"{k.get('gaps', 0):.0f}",
             f"{k.get('empty_shelf_share', 0):.1%}",
         )
     console.print(table)
+
+
+@guard
+def delete(
+    visit: Annotated[str, typer.Argument(help="Visit id (see `shelfscan visits`).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a visit: its photos' results, KPIs and unsynced outbox rows (the photo
+    files and records already in the CRM stay)."""
+    database = open_existing_db(db)
+    visit_detail(database, visit)  # unknown visit: one red line before asking
+    if not yes:
+        typer.confirm(f"Delete visit {visit} and everything stored for it?", abort=True)
+    photos = delete_visit(database, visit)
+    console.print(f"deleted visit {escape(visit)} ({photos} photo(s))", highlight=False)

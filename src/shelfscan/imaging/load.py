@@ -32,6 +32,7 @@ from shelfscan.errors import ImageError
 from shelfscan.types import PhotoInfo
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+CATALOG_CSV = "catalog.csv"  # marks a catalog import folder (see recognition.catalog)
 HEIC_SUFFIXES = frozenset({".heic", ".heif", ".hif", ".avif"})
 MIN_SIDE = 32  # smaller photos cannot show a shelf
 MAX_PIXELS = 120_000_000  # the one pixel limit, checked from the header before decoding
@@ -116,8 +117,12 @@ def _walk_images(folder: Path) -> list[Path]:
     def fail(exc: OSError) -> None:
         raise ImageError(f"{exc.filename or folder}: cannot read folder ({exc.strerror})") from exc
 
-    found, heic = [], []
-    for root, _, files in os.walk(folder, onerror=fail):
+    found: list[Path] = []
+    heic: list[Path] = []
+    for root, dirs, files in os.walk(folder, onerror=fail):
+        # a catalog import folder (``catalog.csv`` + one folder per SKU) holds reference
+        # photos, not shelf photos: scanning a folder that contains one skips it
+        dirs[:] = [d for d in dirs if not (Path(root) / d / CATALOG_CSV).is_file()]
         for name in files:
             suffix = Path(name).suffix.lower()
             if suffix in IMAGE_SUFFIXES:

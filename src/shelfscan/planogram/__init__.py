@@ -13,7 +13,7 @@ from shelfscan.planogram.match import (
     match_planogram,
 )
 from shelfscan.planogram.model import Planogram, PlanogramShelf, Position, validate
-from shelfscan.planogram.readers import FORMATS, read_planograms
+from shelfscan.planogram.readers import FORMATS, planogram_files, read_planograms
 from shelfscan.planogram.result import (
     FACING_STATUSES,
     POSITION_STATUSES,
@@ -37,6 +37,7 @@ __all__ = [
     "SequentialMatcher",
     "get_matcher",
     "match_planogram",
+    "planogram_files",
     "read_planograms",
     "validate",
 ]

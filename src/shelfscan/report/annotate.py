@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -11,6 +13,7 @@ from shelfscan.types import CLASS_PRODUCT, Detections, ShelfLayout
 
 Image = npt.NDArray[np.uint8]
 Bgr = tuple[int, int, int]
+Box = tuple[float, float, float, float]
 
 # status -> (BGR colour, legend label)
 COLOURS: dict[str, tuple[Bgr, str]] = {
@@ -117,16 +120,41 @@ def _hatch(img: Image, box: tuple[float, float, float, float], colour: Bgr, thic
     cv2.rectangle(img, (x1, y1), (x2, y2), colour, thick)
 
 
+def _action_marks(img: Image, marks: Sequence[tuple[int, Box]], thick: int, font: float) -> None:
+    """A numbered white-on-black badge at the top-left corner of each action's box."""
+    face, weight = cv2.FONT_HERSHEY_SIMPLEX, thick // 2 + 1
+    for number, box in marks:
+        text = str(number)
+        (tw, th), _ = cv2.getTextSize(text, face, font * 1.2, weight + 1)
+        r = max(tw, th) // 2 + thick * 2
+        cx = int(np.clip(box[0] + r, r, img.shape[1] - r - 1))
+        cy = int(np.clip(box[1] + r, r, img.shape[0] - r - 1))
+        cv2.circle(img, (cx, cy), r, (20, 20, 20), -1, cv2.LINE_AA)
+        cv2.circle(img, (cx, cy), r, (255, 255, 255), max(1, thick // 2), cv2.LINE_AA)
+        cv2.putText(
+            img,
+            text,
+            (cx - tw // 2, cy + th // 2),
+            face,
+            font * 1.2,
+            (255, 255, 255),
+            weight + 1,
+            cv2.LINE_AA,
+        )
+
+
 def annotate(
     image: Image,
     dets: Detections,
     layout: ShelfLayout,
     match: PlanogramMatch | None = None,
     max_side: int | None = 1600,
+    marks: Sequence[tuple[int, Box]] = (),
 ) -> Image:
     """A copy of ``image`` with every facing boxed in its status colour, missing slots and
-    gaps shaded red, shelf lines labelled with their planogram shelf, and a legend in a
-    band below the photo (so it hides nothing)."""
+    gaps shaded red, shelf lines labelled with their planogram shelf, ``marks`` (action
+    number, box) drawn as numbered badges, and a legend in a band below the photo (so it
+    hides nothing)."""
     img = image.copy()
     thick, font = _scale(img)
     missing = COLOURS["missing"][0]
@@ -144,6 +172,7 @@ def annotate(
             x1, y1, x2, y2 = (int(v) for v in np.rint(dets.xyxy[i]))
             cv2.rectangle(img, (x1, y1), (x2, y2), COLOURS[key][0], thick)
     _shelf_lines(img, layout, match, thick, font)
+    _action_marks(img, marks, thick, font)
     shown = ["ok", "wrong_facings", "missing", "misplaced", "unexpected", "unknown"]
     img = _legend(img, shown if match is not None else ["facing", "missing"], thick, font)
     if max_side and max(img.shape[:2]) > max_side:

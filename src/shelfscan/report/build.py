@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -9,20 +10,32 @@ import sqlite_utils
 
 from shelfscan.errors import ImageError, ShelfscanError
 from shelfscan.imaging import load_image
-from shelfscan.report.annotate import annotate
+from shelfscan.report.annotate import Box, annotate
 from shelfscan.report.html import render_html
 from shelfscan.report.visit import PhotoReport, VisitReport, load_visit_report
 
 JPEG_QUALITY = 82
 
 
-def annotated_jpeg(photo: PhotoReport, max_side: int = 1600) -> bytes | None:
-    """The photo with its boxes drawn, as JPEG bytes; None when the file is gone."""
+def action_marks(report: VisitReport, photo_id: int) -> list[tuple[int, Box]]:
+    """(action number as listed, box) of the actions placed on one photo."""
+    return [
+        (n, a.box)
+        for n, a in enumerate(report.actions, start=1)
+        if a.photo_id == photo_id and a.box is not None
+    ]
+
+
+def annotated_jpeg(
+    photo: PhotoReport, max_side: int = 1600, marks: Sequence[tuple[int, Box]] = ()
+) -> bytes | None:
+    """The photo with its boxes (and numbered actions) drawn, as JPEG bytes; None when
+    the file is gone."""
     try:
         image, _ = load_image(photo.path)
     except ImageError:
         return None
-    drawn = annotate(image, photo.detections, photo.layout, photo.match, max_side)
+    drawn = annotate(image, photo.detections, photo.layout, photo.match, max_side, marks)
     ok, buf = cv2.imencode(".jpg", drawn, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     return bytes(buf) if ok else None
 
@@ -41,9 +54,11 @@ def write_report(
     written: list[Path] = []
     if html_path is None and images_dir is None:
         return report, written
+    if html_path is not None and not html_path.parent.is_dir() and html_path.parent != images_dir:
+        raise ShelfscanError(f"{html_path.parent}: no such folder (create it first)")
     images = {}
     for photo in report.photos:
-        jpeg = annotated_jpeg(photo)
+        jpeg = annotated_jpeg(photo, marks=action_marks(report, photo.photo_id))
         if jpeg is not None:
             images[photo.photo_id] = jpeg
     try:
@@ -55,7 +70,6 @@ def write_report(
                     out.write_bytes(images[photo.photo_id])
                     written.append(out)
         if html_path is not None:
-            html_path.parent.mkdir(parents=True, exist_ok=True)
             html_path.write_text(render_html(report, images), encoding="utf-8")
             written.append(html_path)
     except OSError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,15 +10,21 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from shelfscan.kpi.planogram import position_kpis
 from shelfscan.planogram.result import PlanogramMatch
+from shelfscan.recognition.records import SkuInfo
+from shelfscan.report.aggregate import PhotoFigures, visit_figures
+from shelfscan.report.terminal import label, share_rows
 from shelfscan.store import visit_detail
+from shelfscan.store.catalog import sku_infos
 from shelfscan.store.planogram import photo_match
+from shelfscan.store.prices import price_checks
+from shelfscan.store.quality import bay_kpis, photo_bays, photo_quality
 from shelfscan.store.results import photo_detections, photo_gaps, photo_kpis
-from shelfscan.types import Detections, ShelfLayout, ShelfRow
+from shelfscan.types import CLASS_PRODUCT, Detections, ShelfLayout, ShelfRow
 
-SUMMED = ("facings", "rows", "gaps", "gap_width_px", "gap_width_facings")
 PLANOGRAM_KPIS = ("planogram_compliance", "osa", "oos_rate", "facings_compliance")
+UNKNOWN_SKU = "unknown"
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,8 @@ class Action:
     photo: str = ""
     shelf: int = 0  # 1-based, 0 when not tied to a shelf
     sku: str = ""
+    box: tuple[float, float, float, float] | None = None  # where on the photo (drawn)
+    photo_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,8 @@ class PhotoReport:
     kpis: dict[str, float]
     breakdowns: dict[str, dict[str, float]]
     match: PlanogramMatch | None = None
+    duplicate_of: int | None = None  # an earlier photo this one repeats: nothing counted
+    bay_id: int | None = None  # the merged bay this photo belongs to
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,13 @@ class VisitReport:
     photos: list[PhotoReport]
     kpis: dict[str, float]
     actions: list[Action] = field(default_factory=list)
+    breakdowns: dict[str, dict[str, float]] = field(default_factory=dict)
+    products: dict[str, SkuInfo] = field(default_factory=dict)  # catalog, by SKU id
+
+    @property
+    def counted(self) -> list[PhotoReport]:
+        """The photos whose figures count (duplicates left out)."""
+        return [p for p in self.photos if p.duplicate_of is None]
 
 
 def _layout(
@@ -81,29 +98,69 @@ def _layout(
     return ShelfLayout(tuple(rows), gaps, size)
 
 
+def _figures(photo: PhotoReport) -> PhotoFigures:
+    dets = photo.detections
+    on_rows = [i for r in photo.layout.rows for i in r.facing_ids]
+    products = dets.class_id == CLASS_PRODUCT
+    return PhotoFigures(
+        photo.kpis,
+        photo.breakdowns,
+        float(dets.width[on_rows].sum()) if on_rows else 0.0,
+        float(dets.width[products].sum()),
+    )
+
+
+def visit_figures_of(
+    photos: list[PhotoReport], bays: dict[int, dict[str, float]] | None = None
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Visit values and breakdowns: duplicates left out, sums and recomputed shares
+    (``report.aggregate``); the photos of a merged bay count through the bay's own
+    figures, so a facing seen in two overlapping photos counts once."""
+    counted = [p for p in photos if p.duplicate_of is None]
+    values, breakdowns = visit_figures(
+        [_figures(p) for p in counted],
+        [pos for p in counted if p.match for pos in p.match.positions],
+    )
+    for bay_id, bay in (bays or {}).items():
+        members = [p for p in counted if p.bay_id == bay_id]
+        for name in ("facings", "gaps", "gap_width_px", "gap_width_facings"):
+            if name in bay and name in values:
+                values[name] += bay[name] - sum(p.kpis.get(name, 0.0) for p in members)
+    values["photos"] = float(len(photos))
+    duplicates = len(photos) - len(counted)
+    if duplicates:
+        values["photos_duplicate"] = float(duplicates)
+    return values, breakdowns
+
+
+def category_targets(
+    breakdowns: Mapping[str, Mapping[str, float]], products: Mapping[str, SkuInfo]
+) -> dict[str, dict[str, float]]:
+    """The planogram's target share by category, from its target share by SKU and the
+    catalog's categories (SKUs without one count as ``other``)."""
+    target: dict[str, float] = {}
+    for sku, share in breakdowns.get("share_of_shelf_target_sku", {}).items():
+        info = products.get(sku)
+        key = info.category if info is not None and info.category else "other"
+        target[key] = target.get(key, 0.0) + share
+    return {"share_of_shelf_target_category": dict(sorted(target.items()))} if target else {}
+
+
 def visit_kpis(photos: list[PhotoReport]) -> dict[str, float]:
-    """Visit totals: counts summed, other per-photo KPIs averaged, planogram KPIs pooled
-    over every matched position of every photo."""
-    out: dict[str, float] = {}
-    names = {n for p in photos for n in p.kpis}
-    for name in sorted(names):
-        vals = [p.kpis[name] for p in photos if name in p.kpis]
-        out[name] = float(sum(vals)) if name in SUMMED else float(np.mean(vals))
-    positions = [pos for p in photos if p.match for pos in p.match.positions]
-    if positions:
-        out.update(position_kpis(positions))
-    out["photos"] = float(len(photos))
-    return out
+    """Visit totals (see ``visit_figures_of``)."""
+    return visit_figures_of(photos)[0]
 
 
 def load_visit_report(db: sqlite_utils.Database, visit_id: str) -> VisitReport:
     """Read a stored visit (``StoreError`` when unknown) into a ``VisitReport``."""
     visit = visit_detail(db, visit_id)
+    bay_of = photo_bays(db, visit_id)
     photos = []
     for p in visit["photos"]:
         dets = photo_detections(db, p["id"])
         size = (int(p["width"]), int(p["height"]))
         values, breakdowns = photo_kpis(db, p["id"])
+        quality = photo_quality(db, int(p["id"]))
         photos.append(
             PhotoReport(
                 int(p["id"]),
@@ -115,97 +172,163 @@ def load_visit_report(db: sqlite_utils.Database, visit_id: str) -> VisitReport:
                 values,
                 breakdowns,
                 photo_match(db, p["id"]),
+                None
+                if quality is None or quality.get("duplicate_of") is None
+                else int(quality["duplicate_of"]),
+                bay_of.get(int(p["id"])),
             )
         )
-    report = VisitReport(
+    values, breakdowns = visit_figures_of(photos, bay_kpis(db, visit_id))
+    products = sku_infos(db)
+    breakdowns.update(category_targets(breakdowns, products))
+    return VisitReport(
         visit["id"],
         visit.get("store_id"),
         visit.get("rep"),
         str(visit.get("started_at", "")),
         photos,
-        visit_kpis(photos),
+        values,
+        sorted(
+            actions_for(photos, products) + price_actions(db, visit_id),
+            key=lambda a: (a.priority, a.photo, a.shelf, a.sku),
+        ),
+        breakdowns,
+        products,
     )
-    return VisitReport(
-        report.visit_id,
-        report.store_id,
-        report.rep,
-        report.started_at,
-        photos,
-        report.kpis,
-        actions_for(photos),
-    )
+
+
+def price_actions(db: sqlite_utils.Database, visit_id: str) -> list[Action]:
+    """Tags whose price differs from the price list (or lack the running promo price)."""
+    return [
+        Action(2, text, Path(path).name, row + 1 if row >= 0 else 0, check.sku)
+        for path, row, check in price_checks(db, visit_id)
+        if (text := check.action) is not None
+    ]
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def actions_for(photos: Iterable[PhotoReport]) -> list[Action]:
+def _box(dets: Detections, i: int) -> Box:
+    x1, y1, x2, y2 = (float(v) for v in dets.xyxy[i])
+    return (x1, y1, x2, y2)
+
+
+def _union(boxes: Iterable[Box]) -> Box | None:
+    items = list(boxes)
+    if not items:
+        return None
+    arr = np.asarray(items, np.float64)
+    return (
+        float(arr[:, 0].min()),
+        float(arr[:, 1].min()),
+        float(arr[:, 2].max()),
+        float(arr[:, 3].max()),
+    )
+
+
+def product_name(sku: str, products: Mapping[str, SkuInfo] | None) -> str:
+    """What a rep reads on the pack: the catalog name, else the SKU id."""
+    info = (products or {}).get(sku)
+    return info.name if info is not None and info.name else f"SKU {sku}"
+
+
+def actions_for(
+    photos: Iterable[PhotoReport], products: Mapping[str, SkuInfo] | None = None
+) -> list[Action]:
     """The rep's to-do list: refill, fix facings, move back, remove foreign products;
-    without a planogram, check every gap."""
+    without a planogram, check every gap at least one facing wide. Duplicate photos
+    give no action, and an action repeated by two photos of one bay is listed once."""
     out: list[Action] = []
+    seen: set[tuple[int | None, str]] = set()
     for photo in photos:
-        name = photo.path.name
-        if photo.match is None:
-            for g in photo.layout.gaps:
-                out.append(
-                    Action(
-                        2,
-                        f"Check the empty gap on row {g.row + 1} "
-                        f"({g.width_facings:.1f} facings wide)",
-                        name,
-                        g.row + 1,
-                    )
-                )
+        if photo.duplicate_of is not None:
             continue
-        for p in photo.match.positions:
-            shelf = p.shelf + 1
-            if p.status == "missing":
-                text = (
-                    f"Refill SKU {p.sku} on shelf {shelf} (position {p.position + 1}, "
-                    f"{_plural(p.expected, 'facing')})"
-                )
-                out.append(Action(1, text, name, shelf, p.sku))
-            elif p.status == "wrong_facings" and p.observed < p.expected:
-                text = (
-                    f"Add {_plural(p.expected - p.observed, 'facing')} of SKU {p.sku} "
-                    f"on shelf {shelf} ({p.observed} of {p.expected} there)"
-                )
-                out.append(Action(2, text, name, shelf, p.sku))
-            elif p.status == "wrong_facings":
-                text = (
-                    f"Reduce SKU {p.sku} on shelf {shelf} to "
-                    f"{_plural(p.expected, 'facing')} ({p.observed} there)"
-                )
-                out.append(Action(3, text, name, shelf, p.sku))
-            elif p.status == "misplaced":
-                text = f"Move SKU {p.sku} to shelf {shelf}, position {p.position + 1}"
-                out.append(Action(2, text, name, shelf, p.sku))
-        out.extend(_foreign_actions(photo))
+        for action in _photo_actions(photo, products):
+            key = (photo.bay_id, action.text)
+            if photo.bay_id is not None and key in seen:
+                continue
+            seen.add(key)
+            out.append(action)
     return sorted(out, key=lambda a: (a.priority, a.photo, a.shelf, a.sku))
 
 
-def _foreign_actions(photo: PhotoReport) -> list[Action]:
+def _photo_actions(photo: PhotoReport, products: Mapping[str, SkuInfo] | None) -> list[Action]:
+    name, pid = photo.path.name, photo.photo_id
+    out: list[Action] = []
+    if photo.match is None:
+        for g in photo.layout.gaps:
+            if g.width_facings < 1.0:  # narrower than a facing: nothing to refill
+                continue
+            text = f"Check the empty gap on row {g.row + 1} ({g.width_facings:.1f} facings wide)"
+            out.append(Action(2, text, name, g.row + 1, box=g.xyxy, photo_id=pid))
+        return out
+    dets = photo.detections
+    for p in photo.match.positions:
+        shelf, product = p.shelf + 1, product_name(p.sku, products)
+        where = f"on shelf {shelf}, position {p.position + 1}"
+        box = _union(
+            [
+                *p.slot_boxes,
+                *(_box(dets, i) for i in p.facing_ids if i < len(dets)),
+            ]
+        )
+        if p.status == "missing":
+            text = f"Refill {product} {where} ({_plural(p.expected, 'facing')})"
+            out.append(Action(1, text, name, shelf, p.sku, box, pid))
+        elif p.status == "wrong_facings" and p.observed < p.expected:
+            text = (
+                f"Add {_plural(p.expected - p.observed, 'facing')} of {product} {where} "
+                f"({p.observed} of {p.expected} there)"
+            )
+            out.append(Action(2, text, name, shelf, p.sku, box, pid))
+        elif p.status == "wrong_facings":
+            text = (
+                f"Reduce {product} {where} to {_plural(p.expected, 'facing')} ({p.observed} there)"
+            )
+            out.append(Action(3, text, name, shelf, p.sku, box, pid))
+        elif p.status == "misplaced":
+            text = f"Move {product} back to shelf {shelf}, position {p.position + 1}"
+            out.append(Action(2, text, name, shelf, p.sku, box, pid))
+    out.extend(_foreign_actions(photo, products))
+    return out
+
+
+def _foreign_actions(photo: PhotoReport, products: Mapping[str, SkuInfo] | None) -> list[Action]:
     match = photo.match
     if match is None:
         return []
     row_col = photo.detections.column("row", -1)
-    per_shelf: dict[int, int] = {}
+    sku_col = photo.detections.column("sku", None)
+    groups: dict[tuple[int, str], list[int]] = {}
     for i, status in enumerate(match.facing_status):
         if status == "unexpected":
             r = int(row_col[i])
             shelf = match.shelf_of_row[r] + 1 if 0 <= r < len(match.shelf_of_row) else 0
-            per_shelf[shelf] = per_shelf.get(shelf, 0) + 1
-    return [
-        Action(
-            3,
-            f"Remove {_plural(n, 'product')} not in the planogram from "
-            + (f"shelf {shelf}" if shelf > 0 else "row(s) outside the planogram"),
-            photo.path.name,
-            shelf,
+            sku = "" if sku_col[i] in (None, "", UNKNOWN_SKU) else str(sku_col[i])
+            groups.setdefault((shelf, sku), []).append(i)
+    out = []
+    for (shelf, sku), ids in sorted(groups.items()):
+        what = (
+            f"{_plural(len(ids), 'facing')} of {product_name(sku, products)}"
+            if sku
+            else _plural(len(ids), "unrecognised product")
         )
-        for shelf, n in sorted(per_shelf.items())
-    ]
+        where = f"shelf {shelf}" if shelf > 0 else "the rows outside the planogram"
+        box = _union(_box(photo.detections, i) for i in ids)
+        out.append(
+            Action(
+                3,
+                f"Remove {what} from {where}: not in the planogram",
+                photo.path.name,
+                shelf,
+                sku,
+                box,
+                photo.photo_id,
+            )
+        )
+    return out
 
 
 def report_json(report: VisitReport) -> dict[str, Any]:
@@ -215,6 +338,15 @@ def report_json(report: VisitReport) -> dict[str, Any]:
         "rep": report.rep,
         "started_at": report.started_at,
         "kpis": report.kpis,
+        "kpi_labels": {name: label(name) for name in report.kpis},
+        "breakdowns": report.breakdowns,
+        "share_of_shelf": {
+            dim: [
+                {"name": n, "facings": c, "share": s, "share_linear": w, "target": t}
+                for n, c, s, w, t in share_rows(report.breakdowns, dim)
+            ]
+            for dim in ("brand", "category")
+        },
         "photos": [
             {
                 "photo_id": p.photo_id,
@@ -222,6 +354,8 @@ def report_json(report: VisitReport) -> dict[str, Any]:
                 "kpis": p.kpis,
                 "planogram": p.match.planogram_id if p.match else None,
                 "positions": p.match.status_counts() if p.match else None,
+                "duplicate_of": p.duplicate_of,
+                "bay_id": p.bay_id,
             }
             for p in report.photos
         ],

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from shelfscan.store.db import default_db_path, open_db, transaction
-    from shelfscan.store.queries import list_visits, visit_detail
+    from shelfscan.store.queries import delete_if_empty, delete_visit, list_visits, visit_detail
     from shelfscan.store.scans import batch_visit, ensure_visit, finish_batch, save_scan
 
 # name -> module: imported on first use (PEP 562), so that importing one light part
@@ -16,6 +16,8 @@ _EXPORTS = {
     "default_db_path": "shelfscan.store.db",
     "open_db": "shelfscan.store.db",
     "transaction": "shelfscan.store.db",
+    "delete_if_empty": "shelfscan.store.queries",
+    "delete_visit": "shelfscan.store.queries",
     "list_visits": "shelfscan.store.queries",
     "visit_detail": "shelfscan.store.queries",
     "batch_visit": "shelfscan.store.scans",
@@ -36,6 +38,8 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "batch_visit",
     "default_db_path",
+    "delete_if_empty",
+    "delete_visit",
     "ensure_visit",
     "finish_batch",
     "list_visits",

@@ -130,3 +130,25 @@ def quality_notes(db: sqlite_utils.Database, photo_id: int) -> list[str]:
             " apart): flagged as a duplicate, its KPIs are not counted"
         )
     return notes
+
+
+def photo_bays(db: sqlite_utils.Database, visit_id: str) -> dict[int, int]:
+    """photo id -> id of the (latest) merged bay it belongs to, for one visit."""
+    rows = db.execute(
+        "SELECT bp.photo_id, MAX(bp.bay_id) FROM bay_photos bp JOIN bays b ON b.id = bp.bay_id"
+        " WHERE b.visit_id = ? GROUP BY bp.photo_id",
+        [visit_id],
+    ).fetchall()
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+def bay_kpis(db: sqlite_utils.Database, visit_id: str) -> dict[int, dict[str, float]]:
+    """bay id -> its KPI totals (facings counted once across overlaps), for one visit."""
+    out: dict[int, dict[str, float]] = {}
+    for r in db.execute(
+        "SELECT k.bay_id, k.name, k.value FROM bay_kpis k JOIN bays b ON b.id = k.bay_id"
+        " WHERE b.visit_id = ? AND k.bay_id IN (SELECT MAX(bay_id) FROM bay_photos GROUP BY photo_id)",
+        [visit_id],
+    ).fetchall():
+        out.setdefault(int(r[0]), {})[str(r[1])] = float(r[2])
+    return out

@@ -15,6 +15,7 @@ from shelfscan.store.catalog import save_unknowns
 from shelfscan.store.db import transaction
 from shelfscan.store.outbox import queue_kpis
 from shelfscan.store.planogram import save_match
+from shelfscan.store.prices import save_prices
 from shelfscan.store.quality import save_quality
 from shelfscan.types import CLASS_NAMES, ScanResult
 
@@ -175,6 +176,8 @@ def save_scan(db: sqlite_utils.Database, visit_id: str, scan: ScanResult) -> int
         )
         if scan.planogram is not None:
             save_match(db, visit_id, photo_id, scan.planogram)
+        if scan.prices is not None:
+            save_prices(db, photo_id, scan.prices)
         duplicate_of = save_quality(db, photo_id, scan)  # a duplicate's KPIs are not counted
         kpis = kpi_rows(scan) if duplicate_of is None else []
         db.conn.executemany(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -14,6 +15,35 @@ from shelfscan.planogram.readers.azure import is_azure, read_azure_data
 from shelfscan.planogram.readers.csv_format import read_csv, read_csv_text
 from shelfscan.planogram.readers.json_format import read_json_data
 from shelfscan.planogram.readers.psa import read_psa, read_psa_text
+
+PLANOGRAM_SUFFIXES = (".json", ".csv", ".psa")
+
+
+def planogram_files(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; a folder stands for the planogram files directly in it (sorted).
+
+    ``PlanogramError`` for a path that does not exist or a folder with no planogram file.
+    """
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.iterdir()
+                if p.is_file()
+                and not p.name.startswith(".")
+                and p.suffix.lower() in PLANOGRAM_SUFFIXES
+            )
+            if not found:
+                raise PlanogramError(
+                    f"{path}: folder holds no planogram file ({', '.join(PLANOGRAM_SUFFIXES)})"
+                )
+            out.extend(found)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise PlanogramError(f"{path}: no such file or folder")
+    return out
 
 
 class PlanogramReader(Protocol):
@@ -97,10 +127,12 @@ def read_planograms(
 
 __all__ = [
     "FORMATS",
+    "PLANOGRAM_SUFFIXES",
     "READERS",
     "PlanogramReader",
     "detect_format",
     "get_reader",
+    "planogram_files",
     "read_azure_data",
     "read_csv_text",
     "read_json_data",

@@ -30,7 +30,7 @@ STATEMENTS = [
     "CREATE INDEX kpis_photo ON kpis(photo_id, scope, name)",
     "CREATE INDEX kpis_visit_name ON kpis(visit_id, name, scope)",
     "CREATE INDEX visits_started ON visits(started_at, id)",
-    "CREATE INDEX bay_photos_photo ON bay_photos(photo_id)",
+    "CREATE INDEX bay_photos_photo ON bay_photos(photo_id, bay_id)",
     "CREATE INDEX sync_history_outcome ON sync_history(outcome)",
     "CREATE INDEX sku_images_model ON sku_images(model, dim)",
     "CREATE TABLE phash_bands ("

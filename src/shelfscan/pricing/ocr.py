@@ -1,0 +1,156 @@
+"""Price-tag OCR with RapidOCR's bundled PP-OCRv6 models, one recognition batch per photo.
+
+Each tag crop is scaled to a fixed small height and its text lines detected (one tiny
+detector run per tag: packing all tags into one mosaic made the detector's results
+depend on the neighbouring tags, since its squeeze-excite blocks see the whole image).
+The largest few lines of each tag are cut from the full-resolution photo and all lines
+of the photo are recognised together in batches. Nothing is downloaded: the model files
+are the ones inside the ``rapidocr`` wheel (a missing file is a ``ModelError``).
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from shelfscan.errors import ModelError
+from shelfscan.pricing.parse import TextLine
+
+Image = npt.NDArray[np.uint8]
+
+_Line = tuple[float, tuple[int, int, int, int]]  # height, (x1, y1, x2, y2)
+
+DET_MODEL = "PP-OCRv6_det_small.onnx"
+REC_MODEL = "PP-OCRv6_rec_small.onnx"
+
+
+def bundled_models_dir() -> Path:
+    """The ``models/`` folder inside the installed ``rapidocr`` package."""
+    import rapidocr
+
+    return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """Tunables of tag OCR."""
+
+    threads: int = 2
+    tag_height: int = 64  # each tag crop is scaled to this height for text detection
+    max_width: int = 384  # ... and at most this wide
+    pad: float = 0.1  # crop margin around the tag box, share of its size: the text detector
+    # misses text that touches the crop edge, and detected tag boxes are often tight
+    max_lines: int = 2  # lines recognised per tag, largest first
+    min_line_share: float = 0.45  # skip lines smaller than this share of the tag's largest
+    rec_batch: int = 8
+
+
+class TagOcr:
+    """Reads the text lines of many tag boxes on one photo."""
+
+    def __init__(self, settings: OcrSettings | None = None, models_dir: Path | None = None):
+        self.settings = settings or OcrSettings()
+        folder = models_dir or bundled_models_dir()
+        for name in (DET_MODEL, REC_MODEL):
+            if not (folder / name).is_file():
+                raise ModelError(
+                    f"{folder / name}: OCR model not found (it ships inside the rapidocr wheel;"
+                    " shelfscan never downloads models)"
+                )
+        from rapidocr.ch_ppocr_det import TextDetector
+        from rapidocr.ch_ppocr_rec import TextRecInput, TextRecognizer
+        from rapidocr.main import DEFAULT_CFG_PATH
+        from rapidocr.utils.parse_parameters import ParseParams
+
+        logging.getLogger("RapidOCR").setLevel(logging.WARNING)  # after its import sets INFO
+
+        cfg = ParseParams.load(DEFAULT_CFG_PATH)
+        engine = cfg.EngineConfig.onnxruntime
+        engine.intra_op_num_threads = 1  # parallel over tags instead (see ``read``)
+        engine.inter_op_num_threads = 1
+        for section, name in ((cfg.Det, DET_MODEL), (cfg.Rec, REC_MODEL)):
+            section.engine_cfg = engine
+            section.model_path = str(folder / name)  # explicit path: no download branch
+            section.model_root_dir = str(folder)
+        cfg.Det.limit_type, cfg.Det.limit_side_len = "max", 4096  # crops are sized in _tag_lines
+        cfg.Rec.rec_batch_num = self.settings.rec_batch
+        # RapidOCR pads every batch to at least 320 px wide (its default shape); price lines
+        # are ~1.6 times as wide as tall (~80 px), so pad only to the batch's widest line.
+        cfg.Rec.rec_img_shape = [3, 48, 48]
+        cfg.Rec.font_path = None
+        self._det = TextDetector(cfg.Det)
+        self._rec = TextRecognizer(cfg.Rec)
+        self._rec_input = TextRecInput
+        self._pool = ThreadPoolExecutor(max(1, self.settings.threads), "tag-ocr")
+
+    def _tag_lines(self, image: Image, box: npt.NDArray[np.float32]) -> list[_Line]:
+        """One tag's text lines: (height, rectangle), both in image pixels, largest first."""
+        s = self.settings
+        h_img, w_img = image.shape[:2]
+        mx, my = s.pad * float(box[2] - box[0]), s.pad * float(box[3] - box[1])
+        bx1, by1 = max(0, int(box[0] - mx)), max(0, int(box[1] - my))
+        bx2 = min(w_img, int(np.ceil(box[2] + mx)))
+        by2 = min(h_img, int(np.ceil(box[3] + my)))
+        crop: Image = image[by1 : max(by2, by1 + 1), bx1 : max(bx2, bx1 + 1)]
+        scale = s.tag_height / crop.shape[0]
+        w = max(8, min(s.max_width, round(crop.shape[1] * scale)))
+        small = np.ascontiguousarray(
+            cv2.resize(crop, (w, s.tag_height), interpolation=cv2.INTER_AREA), dtype=np.uint8
+        )
+        found = self._det(small)
+        lines: list[_Line] = []
+        for quad in found.boxes if found.boxes is not None else ():
+            lx1, ly1 = max(0.0, float(quad[:, 0].min())), max(0.0, float(quad[:, 1].min()))
+            lx2, ly2 = float(quad[:, 0].max()), float(quad[:, 1].max())
+            rect = (
+                int(bx1 + lx1 / scale),
+                int(by1 + ly1 / scale),
+                int(np.ceil(bx1 + lx2 / scale)),
+                int(np.ceil(by1 + ly2 / scale)),
+            )
+            lines.append(((ly2 - ly1) / scale, rect))
+        lines.sort(key=lambda item: -item[0])
+        top = lines[0][0] if lines else 0.0
+        return [
+            (h, (x1, y1, x2, y2))
+            for h, (x1, y1, x2, y2) in lines[: s.max_lines]
+            if h >= s.min_line_share * top and x2 - x1 >= 4 and y2 - y1 >= 4
+        ]
+
+    def _recognise(self, crops: list[Image]) -> list[tuple[str, float, tuple[float, ...]]]:
+        """(text, mean score, per-character scores) of each line crop."""
+        rec = self._rec(self._rec_input(img=crops, return_word_box=True))
+        out = []
+        for text, score, words in zip(rec.txts or (), rec.scores, rec.word_results, strict=True):
+            confs = tuple(float(c) for c in getattr(words, "confs", ()) or ())
+            out.append((str(text), float(score), confs if len(confs) == len(text) else ()))
+        return out
+
+    def read(self, image: Image, boxes: Any) -> list[list[TextLine]]:
+        """OCR lines of each tag box; ``boxes`` (N, 4) xyxy in image pixels (BGR image).
+
+        Tags are detected, and their lines recognised, on ``settings.threads`` worker
+        threads with one ONNX Runtime thread each (small inputs scale badly inside ORT).
+        """
+        boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
+        if len(boxes) == 0:
+            return []
+        per_tag = list(self._pool.map(lambda b: self._tag_lines(image, b), boxes))
+        jobs = [(i, h, r) for i, lines in enumerate(per_tag) for h, r in lines]
+        jobs.sort(key=lambda j: (j[2][2] - j[2][0]) / max(1, j[2][3] - j[2][1]))  # by aspect
+        n = self.settings.threads
+        chunks = [jobs[k::n] for k in range(n)]  # each chunk spans all aspects evenly
+        crops = [[image[r[1] : r[3], r[0] : r[2]] for _, _, r in chunk] for chunk in chunks]
+        results = list(self._pool.map(self._recognise, [c for c in crops if c]))
+        out: list[list[TextLine]] = [[] for _ in boxes]
+        for chunk, texts in zip([c for c in chunks if c], results, strict=True):
+            for (i, height, _), (text, score, confs) in zip(chunk, texts, strict=True):
+                out[i].append(TextLine(text, score, float(height), confs))
+        return out
