@@ -68,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
                 save_scan(db, visit, fake_scan(v * args.photos + p, args.facings))
         print(f"filled {args.visits * args.photos} photos in {time.perf_counter() - t0:.1f} s")
     last = f"V{args.visits - 1:03d}"
-    for name, fn, arg in (("report", load_visit_report, (db, last)), ("visits", list_visits, (db,))):
+    for name, fn, arg in (
+        ("report", load_visit_report, (db, last)),
+        ("visits", list_visits, (db,)),
+    ):
         runs = [timed(fn, *arg) for _ in range(args.runs)]
         print(
             f"{name}: median wall={statistics.median(r[0] for r in runs):.0f} ms"

@@ -42,6 +42,7 @@ class Settings:
     iou_threshold: float = 0.5
     tiles: str = "1x1"  # columns x rows for very large photos
     min_gap_facings: float = 0.8
+    workers: int = 0  # scan worker processes; 0 = one per CPU core (threads split over them)
 
     @property
     def detector_path(self) -> Path:

@@ -49,3 +49,7 @@ class SyncError(ShelfscanError):
 
 class PriceListError(ShelfscanError):
     """A price list file is malformed (the message names the file and line)."""
+
+
+class BatchError(ShelfscanError):
+    """A batch input (folder or manifest) or the Ray cluster cannot be used."""

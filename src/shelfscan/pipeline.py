@@ -23,7 +23,7 @@ import sqlite_utils
 
 from shelfscan.config import Settings
 from shelfscan.detection import Detector
-from shelfscan.errors import CaptureError, CatalogError, ShelfscanError
+from shelfscan.errors import CaptureError, CatalogError, ModelError, ShelfscanError
 from shelfscan.imaging import iter_image_paths, load_image
 from shelfscan.imaging.load import LoadedPhoto, load_photo
 from shelfscan.imaging.quality import QualityGate, QualitySettings, check_distance, gate_for
@@ -113,6 +113,15 @@ class PipelineSpec:
     matcher: str = DEFAULT_MATCHER
     must_have: Mapping[str, frozenset[str]] = field(default_factory=dict)
     pricing: PricingSpec | None = None
+
+    def check(self) -> None:
+        """``ModelError`` naming a model file the pipeline needs but cannot find."""
+        paths = [self.settings.detector_path]
+        if self.catalog is not None:
+            paths.append(self.catalog.settings.embedder_path)
+        for path in paths:
+            if not path.is_file():
+                raise ModelError(f"{path}: model file not found")
 
     def build(self, detector: DetectorFn | None = None, *, detect: bool = True) -> Pipeline:
         """Load the models (ONNX sessions) once: the pipeline for this process. Without
@@ -238,8 +247,13 @@ class Pipeline:
         timings["share"] = (time.perf_counter() - t0) * 1000
         return dets, share, timings
 
-    def layout(self, dets: Detections, photo: PhotoInfo) -> tuple[Detections, ShelfLayout]:
-        return build_layout(dets, (photo.width, photo.height), self.spec.settings.min_gap_facings)
+    def layout(
+        self, dets: Detections, photo: PhotoInfo, image: Image | None = None
+    ) -> tuple[Detections, ShelfLayout]:
+        """Rows and gaps; the photo (when given) lends the gaps its texture evidence."""
+        return build_layout(
+            dets, (photo.width, photo.height), self.spec.settings.min_gap_facings, image=image
+        )
 
     @property
     def working_long_side(self) -> int | None:
@@ -292,7 +306,7 @@ class Pipeline:
         if loaded.scale != 1.0:
             dets = dets.with_boxes(dets.xyxy / np.float32(loaded.scale))
         timings["detect"] = (time.perf_counter() - t0) * 1000
-        dets, layout = self.layout(dets, photo)
+        dets, layout = self.layout(dets, photo, image)
         timings["layout"] = layout.elapsed_ms
         if quality is not None and self.quality_gate is not None:
             t0 = time.perf_counter()
@@ -348,7 +362,7 @@ class Pipeline:
     ) -> tuple[Detections, ShelfLayout, KpiReport]:
         """Recognition and share KPIs again on stored boxes (after the catalog changed):
         the same layout and recognition stages as ``scan_image``."""
-        dets, layout = self.layout(stored, photo)
+        dets, layout = self.layout(stored, photo, image)
         dets, share, _ = self.recognise(image, dets, layout, context.store_id)
         if share is None:
             raise CatalogError("the catalog is empty: add SKUs with `shelfscan catalog add`")
@@ -360,6 +374,30 @@ class Pipeline:
         load_ms = (time.perf_counter() - t0) * 1000
         result = self.scan_photo(loaded, context)
         return replace(result, timings_ms={"load": load_ms, **result.timings_ms})
+
+
+def visit_spec(
+    settings: Settings,
+    db: sqlite_utils.Database,
+    visit_id: str,
+    *,
+    quality: QualitySettings | None = None,
+    catalog: CatalogSpec | None = None,
+    planogram_id: str | None = None,
+    prices: bool | None = None,
+) -> tuple[PipelineSpec, ScanContext]:
+    """The spec for scanning into ``visit_id`` and the context of its photos (its store)."""
+    store_id = visit_store(db, visit_id)
+    spec = load_spec(
+        db,
+        settings,
+        [store_id],
+        quality=quality,
+        catalog=catalog,
+        planogram_id=planogram_id,
+        prices=prices,
+    )
+    return spec, ScanContext(store_id)
 
 
 def build_pipeline(
@@ -374,18 +412,18 @@ def build_pipeline(
     detect: bool = True,
     prices: bool | None = None,
 ) -> tuple[Pipeline, ScanContext]:
-    """The pipeline for scanning into ``visit_id`` and the context of its photos."""
-    store_id = visit_store(db, visit_id)
-    spec = load_spec(
-        db,
+    """The pipeline (models loaded in this process) for scanning into ``visit_id``, and
+    the context of its photos."""
+    spec, context = visit_spec(
         settings,
-        [store_id],
+        db,
+        visit_id,
         quality=quality,
         catalog=catalog,
         planogram_id=planogram_id,
         prices=prices,
     )
-    return spec.build(detector, detect=detect), ScanContext(store_id)
+    return spec.build(detector, detect=detect), context
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,7 @@ class Gap:
     row: int
     xyxy: tuple[float, float, float, float]
     width_facings: float  # gap width in units of the row's typical facing width
+    confidence: float = 1.0  # how sure the layout is that the shelf shows here (0-1)
 
     @property
     def width(self) -> float:
@@ -206,6 +207,10 @@ class ShelfLayout:
     gaps: tuple[Gap, ...]
     image_size: tuple[int, int]  # (width, height)
     elapsed_ms: float = 0.0
+    weak_gaps: tuple[Gap, ...] = ()  # gap candidates without enough evidence (not in KPIs)
+    bays: tuple[tuple[float, float], ...] = ()  # (x_left, x_right) of each bay kept
+    slope: float = 0.0  # shelf-line slope, pixels down per pixel right
+    dropped: Mapping[str, int] = field(default_factory=dict)  # boxes cleaned away per rule
 
     @property
     def facings(self) -> int:

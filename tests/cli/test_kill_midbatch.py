@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import cv2
+import pytest
 
 from shelfscan.datasets.synthetic import generate_scene
 
@@ -53,7 +54,15 @@ def check_consistent(db: Path) -> int:
     return len(photos)
 
 
-def test_sigkill_mid_batch_keeps_finished_photos_whole(tmp_path: Path) -> None:
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])  # one process; a pool with one writer
+def test_sigkill_mid_batch_keeps_finished_photos_whole(tmp_path: Path, workers: str) -> None:
     folder, db = tmp_path / "batch", tmp_path / "db.sqlite"
     make_batch(folder, 10)
     cmd = [
@@ -68,13 +77,21 @@ def test_sigkill_mid_batch_keeps_finished_photos_whole(tmp_path: Path) -> None:
         "V1",
         "--threads",
         "1",
+        "--workers",
+        workers,
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while stored_photos(db) < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
+    kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    orphans = [int(k) for k in kids.read_text().split()] if kids.exists() else []
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    deadline = time.monotonic() + 60
+    while any(alive(k) for k in orphans) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(k) for k in orphans), "workers outlived the killed scan"
     done = check_consistent(db)
     assert 2 <= done < 10, f"the kill should land mid-batch, {done} photos were stored"
     # Running the same batch again finishes it without duplicating what was stored.

@@ -26,6 +26,7 @@ def detector() -> Detector:
     [
         ("synthetic:5-2", ConfigError, "empty seed range"),  # last < first
         ("synthetic:abc", ConfigError, "synthetic:FIRST-LAST"),  # not a range
+        ("realistic:5-2", ConfigError, "empty seed range"),
         ("no/such/folder", DatasetError, "no such dataset"),  # missing path
     ],
 )
@@ -40,6 +41,13 @@ def test_shipped_model_on_held_out_synthetic_scenes(detector: Detector) -> None:
     assert m.images == 2 and m.gt_boxes > 50
     assert m.ap50 >= 0.9, m
     assert m.count_mae <= 5, m
+
+
+def test_realistic_spec_turns_the_hard_cases_on() -> None:
+    (name, image, gt), *_ = list(samples_for("realistic:1-1"))
+    (_, plain, _), *_ = list(samples_for("synthetic:1-1"))
+    assert name == "synthetic-1" and len(gt) > 20
+    assert image.tobytes() != plain.tobytes()
 
 
 def test_shipped_model_on_real_tobacco_photo(detector: Detector, shared_real: Path) -> None:

@@ -167,3 +167,36 @@ def test_bad_config_names_the_file(tmp_path: Path, text: str, message: str) -> N
 def test_bad_image_shape() -> None:
     with pytest.raises(ValueError, match="shape"):
         assess_quality(np.zeros((10, 10, 4), np.uint8))
+
+
+def side_view(image: np.ndarray, squeeze: float) -> np.ndarray:
+    """The bay seen from its left: the far (right) side shrinks by ``squeeze`` of the height
+    at top and bottom, so shelf edges fan out towards the camera."""
+    h, w = image.shape[:2]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[0, 0], [w, squeeze * h], [w, (1 - squeeze) * h], [0, h]])
+    return cv2.warpPerspective(image, cv2.getPerspectiveTransform(src, dst), (w, h))
+
+
+@pytest.mark.parametrize(
+    ("squeeze", "oblique"),
+    [
+        (0.0, False),  # square on
+        (0.03, False),  # a slight angle is fine
+        (0.25, True),  # from the side: shelf edges fan out
+    ],
+)
+def test_oblique_view_is_named_and_not_blamed_on_roll(
+    scene: np.ndarray, squeeze: float, oblique: bool
+) -> None:
+    report = assess_quality(side_view(scene, squeeze))
+    assert (not report["oblique"].passed) == oblique
+    assert report["tilt"].passed
+    if oblique:
+        assert "oblique" in report["oblique"].hint
+
+
+@pytest.mark.parametrize(("turns", "upright"), [(0, True), (1, False), (3, False)])
+def test_photo_turned_on_its_side_is_caught(scene: np.ndarray, turns: int, upright: bool) -> None:
+    report = assess_quality(np.ascontiguousarray(np.rot90(scene, turns)))
+    assert report["orientation"].passed == upright

@@ -76,13 +76,73 @@ def test_build_layout_rows_gaps_and_row_column() -> None:
 
 
 def test_build_layout_empty_slot_alone_on_a_row_is_a_gap() -> None:
-    boxes = [*shelf_row_boxes(0, 100, [(0, 40), (42, 82)]), [0, 200, 82, 300]]
-    _, layout = build_layout(dets(boxes, [CLASS_PRODUCT, CLASS_PRODUCT, CLASS_EMPTY]), (100, 300))
-    assert len(layout.rows) == 2
+    top = shelf_row_boxes(0, 100, [(0, 40), (42, 82)])
+    bottom = shelf_row_boxes(400, 100, [(0, 40), (42, 82)])
+    boxes = [*top, [0, 200, 82, 300], *bottom]
+    classes = [CLASS_PRODUCT, CLASS_PRODUCT, CLASS_EMPTY, CLASS_PRODUCT, CLASS_PRODUCT]
+    _, layout = build_layout(dets(boxes, classes), (100, 500))
+    assert len(layout.rows) == 3
     assert layout.rows[1].facings == 0
     assert [g.row for g in layout.gaps] == [1]
+
+
+@pytest.mark.parametrize(
+    ("empty_box", "why"),
+    [
+        ([0, 300, 82, 380], "below the bottom shelf: the floor"),
+        ([0, -150, 82, -60], "above the top shelf: the wall"),
+    ],
+)
+def test_build_layout_empty_box_off_the_shelves_is_no_gap(empty_box: list[int], why: str) -> None:
+    top = shelf_row_boxes(0, 100, [(0, 40), (42, 82)])
+    bottom = shelf_row_boxes(150, 100, [(0, 40), (42, 82)])
+    boxes = [[b[0], b[1] + 200, b[2], b[3] + 200] for b in [*top, *bottom, empty_box]]
+    classes = [CLASS_PRODUCT] * 4 + [CLASS_EMPTY]
+    _, layout = build_layout(dets(boxes, classes), (100, 700))
+    assert len(layout.rows) == 2, why
+    assert layout.gaps == (), why
 
 
 def test_build_layout_no_detections() -> None:
     out, layout = build_layout(dets([]), (640, 480))
     assert layout.rows == () and layout.gaps == () and len(out) == 0
+
+
+def _bay(x0: float, n: int, ys: tuple[float, ...]) -> list[list[float]]:
+    return [
+        b
+        for y in ys
+        for b in shelf_row_boxes(y, 100, [(x0 + i * 42, x0 + i * 42 + 40) for i in range(n)])
+    ]
+
+
+def test_build_layout_leaves_a_narrow_side_bay_out_and_measures_gaps_on_the_bay() -> None:
+    main = _bay(0, 20, (0, 150, 300))
+    side = _bay(900, 5, (70, 220))  # shelves at other heights: a side bay
+    out, layout = build_layout(dets(main + side), (2000, 450))
+    assert [r.facings for r in layout.rows] == [20, 20, 20]
+    assert len(layout.bays) == 1 and layout.bays[0][1] < 900
+    assert layout.gaps == ()  # the photo's empty right half is not a gap
+    assert (out.data["row"][len(main) :] == -1).all()
+
+
+@pytest.mark.parametrize(
+    ("texture", "confident"),
+    [
+        (False, True),  # the hole shows a flat back panel: an empty slot
+        (True, False),  # the hole is as busy as the facings: a product the detector missed
+    ],
+)
+def test_build_layout_gap_confidence_follows_the_look_of_the_hole(
+    texture: bool, confident: bool
+) -> None:
+    rng = np.random.default_rng(0)
+    image = np.full((300, 900, 3), 60, np.uint8)
+    xs = [(i * 42, i * 42 + 40) for i in range(20) if i != 10]
+    for x1, x2 in xs:
+        image[0:100, x1:x2] = rng.integers(0, 255, (100, x2 - x1, 3))
+    if texture:
+        image[0:100, 420:460] = rng.integers(0, 255, (100, 40, 3))
+    _, layout = build_layout(dets(shelf_row_boxes(0, 100, xs)), (900, 300), image=image)
+    assert (len(layout.gaps) == 1) == confident
+    assert len(layout.gaps) + len(layout.weak_gaps) == 1

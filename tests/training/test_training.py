@@ -170,3 +170,59 @@ def test_dataset_source_and_mixing(tmp_path: Path) -> None:
     mixed = mixed_source(synthetic, source, 0.5)
     shapes = {mixed(seed)[0].shape for seed in range(40)}
     assert shapes == {(8, 8, 3), (40, 60, 3)}  # both sources are drawn from
+
+
+@pytest.mark.parametrize(
+    ("node", "path"),
+    [
+        ("/model/backbone/_conv_stem/Conv", "backbone._conv_stem"),
+        ("/model/backbone/_blocks.3/_expand_conv/Conv", "backbone._blocks.3._expand_conv"),
+        ("/model/fpn/lateral.0/lateral.0.0/Conv", "fpn.lateral.0.0"),
+        ("/model/fpn/smooth4/smooth4.1/smooth4.1.0/Conv", "fpn.smooth4.1.0"),
+        ("/model/tower/tower.1/tower.1.1/tower.1.1.0/Conv", "tower.1.1.0"),
+        ("/model/cls/Conv", "cls"),
+    ],
+)
+def test_onnx_node_names_map_to_modules(node: str, path: str) -> None:
+    from shelfscan.training.onnx_init import module_path
+
+    assert module_path(node) == path
+
+
+def test_training_starts_from_an_exported_model(tmp_path: Path) -> None:
+    """Export (BN folded) -> load into a fresh model -> what ONNX Runtime computes."""
+    import onnxruntime as ort
+
+    from shelfscan.training.export import export_onnx
+    from shelfscan.training.onnx_init import model_from_onnx
+
+    torch.manual_seed(0)
+    model = ShelfDet(ModelConfig(num_classes=3))
+    with torch.no_grad():  # BN statistics that are not the identity, so folding matters
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+    model.eval()
+    path = export_onnx(model, tmp_path / "m.onnx", 128)
+    loaded = model_from_onnx(path)
+    x = torch.rand(1, 3, 96, 128)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    want = torch.from_numpy(session.run(None, {"images": x.numpy()})[0])
+    with torch.no_grad():
+        got = ExportWrapper(loaded)(x)
+        fresh = ExportWrapper(ShelfDet(ModelConfig(num_classes=3)).eval())(x)
+    assert torch.allclose(want[..., 4:], got[..., 4:], atol=1e-5)
+    assert torch.allclose(want[..., :4], got[..., :4], atol=1e-3)
+    assert not torch.allclose(fresh[..., 4:], want[..., 4:], atol=1e-3)
+
+
+def test_loading_a_model_of_another_shape_fails(tmp_path: Path) -> None:
+    from shelfscan.errors import ModelError
+    from shelfscan.training.export import export_onnx
+    from shelfscan.training.onnx_init import load_onnx_weights
+
+    path = export_onnx(ShelfDet(ModelConfig(num_classes=1)).eval(), tmp_path / "m.onnx", 128)
+    with pytest.raises(ModelError, match="cls"):
+        load_onnx_weights(ShelfDet(ModelConfig(num_classes=3)), path)

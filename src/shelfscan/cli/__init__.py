@@ -27,6 +27,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "scan",
         "Detect facings, shelf rows and gaps on photos; store results and KPIs in SQLite.",
     ),
+    "batch": (
+        "batch",
+        "batch",
+        "Scan a folder or manifest on Ray Data: Parquet tables of photos, facings, gaps and"
+        " KPIs, optionally merged into a shelfscan database (exactly once per photo).",
+    ),
     "visits": (
         "visits",
         "visits",

@@ -37,12 +37,23 @@ def generate(
         float, typer.Option(min=0.0, max=1.0, help="Camera-effect strength, 0 = none.")
     ] = 0.5,
     jpeg_quality: Annotated[int, typer.Option(min=1, max=100, help="JPEG quality.")] = 90,
+    realistic: Annotated[
+        bool,
+        typer.Option(
+            help="Hard cases of real stores: peg labels, baskets, coolers, back rows, sale "
+            "tags, signs and posters, side bays, oblique views (the v2 training mix)."
+        ),
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Render COUNT synthetic shelf photos with boxes, planograms and the catalog."""
+    from shelfscan.datasets.synthetic.hard import REALISTIC, Realism
+
     wh = parse_size(size)
     formats = [f.strip() for f in format.split(",") if f.strip()]
-    cfg = SceneConfig(catalog_skus=skus, camera_strength=camera)
+    cfg = SceneConfig(
+        catalog_skus=skus, camera_strength=camera, realism=REALISTIC if realistic else Realism()
+    )
     catalog = SyntheticCatalog(skus, seed=catalog_seed)
     with Progress(console=console, transient=True, disable=json_out) as bar:
         task = bar.add_task("rendering", total=count)

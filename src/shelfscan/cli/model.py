@@ -9,9 +9,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from shelfscan.cli._common import JsonOption, console, err_console, guard, print_json
-from shelfscan.config import load_settings
+from shelfscan.config import Settings, load_settings
 from shelfscan.detection.detector import Detector
 from shelfscan.detection.evaluate import evaluate_model
+from shelfscan.detection.real_eval import evaluate_real, is_real_spec, summary_lines
 from shelfscan.errors import ConfigError
 from shelfscan.types import CLASS_NAMES
 
@@ -36,7 +37,9 @@ def eval_command(
         str,
         typer.Argument(
             help="Annotated dataset (COCO json, YOLO, VOC, CSV, or a folder) or "
-            "synthetic:FIRST-LAST for held-out synthetic scenes (e.g. synthetic:0-199)."
+            "synthetic:FIRST-LAST for held-out synthetic scenes (e.g. synthetic:0-199), or "
+            "hand-counted real photos: a row_truth.csv, its folder or a folder above it "
+            "(e.g. ../shared/data/real) for counts per row, nested and oversized boxes."
         ),
     ],
     detector: Annotated[
@@ -58,9 +61,13 @@ def eval_command(
     ] = 0.5,
     json_out: JsonOption = False,
 ) -> None:
-    """Print COCO-style AP, AP50, AP75, AR300 and counting error (MAE, RMSE) of a model."""
+    """Print COCO-style AP, AP50, AP75, AR300 and counting error (MAE, RMSE) of a model,
+    or, on hand-counted real photos, facings per row against the counts and box sanity."""
     settings = load_settings(detector=detector, threads=threads, tiles=tiles)
     class_ids = _class_ids(classes)
+    if is_real_spec(dataset):
+        _eval_real(dataset, settings, input_size, count_threshold, json_out)
+        return
     det = Detector.from_path(
         settings.detector_path,
         threads=settings.threads,
@@ -100,6 +107,32 @@ def eval_command(
         f"{m.count_rmse:.2f}",
     )
     console.print(table)
+    err_console.print(
+        f"model {settings.detector_path} at {det.input_size} px, {report.seconds:.1f} s"
+    )
+
+
+def _eval_real(
+    dataset: str, settings: Settings, input_size: int | None, threshold: float, json_out: bool
+) -> None:
+    """Real-photo figures at the boxes a scan counts (scores >= ``threshold``)."""
+    det = Detector.from_path(
+        settings.detector_path,
+        threads=settings.threads,
+        tiles=settings.tile_grid,
+        input_size=input_size,
+        score_threshold=threshold,
+        iou_threshold=settings.iou_threshold,
+    )
+    with console.status("evaluating", spinner="dots") if not json_out else _Null():
+        report = evaluate_real(det, dataset, threshold)
+    if json_out:
+        print_json(
+            {**report.as_dict(), "model": str(settings.detector_path), "input_size": det.input_size}
+        )
+        return
+    for line in summary_lines(report):
+        console.print(line, markup=False, highlight=False)
     err_console.print(
         f"model {settings.detector_path} at {det.input_size} px, {report.seconds:.1f} s"
     )

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from shelfscan.batch.local import scan_parallel
 from shelfscan.catalog import catalog_spec
 from shelfscan.cli._bay import bay_json, print_bay
 from shelfscan.cli._common import (
@@ -27,7 +28,7 @@ from shelfscan.cli._common import (
 from shelfscan.cli._output import outcome_json, summary_table
 from shelfscan.config import load_settings
 from shelfscan.imaging.quality import load_quality_settings
-from shelfscan.pipeline import PhotoOutcome, build_pipeline, expand_paths, merge_bay, scan_batch
+from shelfscan.pipeline import PhotoOutcome, expand_paths, merge_bay, visit_spec
 from shelfscan.recognition.settings import load_recognition_settings
 from shelfscan.store import batch_visit, delete_if_empty, ensure_visit, finish_batch, open_db
 from shelfscan.store.db import db_path
@@ -61,6 +62,13 @@ def scan(
         bool,
         typer.Option("--strict-quality", help="Refuse photos that fail the quality gate."),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes (default: one per CPU core); --threads is split over them.",
+            show_default=False,
+        ),
+    ] = None,
     read_prices: Annotated[
         bool | None,
         typer.Option(
@@ -71,7 +79,7 @@ def scan(
     json_out: JsonOption = False,
 ) -> None:
     """Detect facings, shelf rows and gaps on photos; store results and KPIs in SQLite."""
-    settings = load_settings(detector=detector, threads=threads, tiles=tiles)
+    settings = load_settings(detector=detector, threads=threads, tiles=tiles, workers=workers)
     database = open_db(db)
     if visit is None:  # the same batch again after a kill resumes its visit (#17)
         visit_id, resumed = batch_visit(database, paths, store, rep)
@@ -81,7 +89,7 @@ def scan(
             )
     else:
         visit_id = ensure_visit(database, visit, store, rep)
-    pipeline, context = build_pipeline(
+    spec, context = visit_spec(
         settings,
         database,
         visit_id,
@@ -101,7 +109,7 @@ def scan(
         disable=json_out or len(items) < 2,
     ) as bar:
         task = bar.add_task("scanning", total=len(items))
-        for outcome in scan_batch(pipeline, items, database, visit_id, context):
+        for outcome in scan_parallel(spec, items, database, visit_id, context, settings.workers):
             outcomes.append(outcome)
             if outcome.error:
                 where = "" if str(outcome.path) in outcome.error else f"{outcome.path}: "

@@ -1,7 +1,9 @@
 """Run a detector model over an annotated dataset and score it (``shelfscan model eval``).
 
 A dataset spec is either ``synthetic:A-B`` (held-out synthetic scenes with seeds A..B,
-inclusive; training uses seeds >= 1,000,000) or a path any dataset reader loads.
+inclusive; training uses seeds >= 1,000,000), ``realistic:A-B`` (the same seeds with the
+generator's hard cases of real stores on, ``datasets.synthetic.hard.REALISTIC``) or a
+path any dataset reader loads.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from shelfscan.errors import ConfigError, DatasetError
 from shelfscan.types import Detections
 
 Sample = tuple[str, npt.NDArray[np.uint8], Detections]
-_SYNTH = re.compile(r"^synthetic:(\d+)-(\d+)$")
+_SYNTH = re.compile(r"^(synthetic|realistic):(\d+)-(\d+)$")
 EVAL_SCENE_SIZE = (1600, 1200)  # width, height of held-out synthetic scenes
 
 
@@ -36,12 +38,15 @@ class EvalReport:
         return {"dataset": self.dataset, "seconds": self.seconds, **self.metrics.as_dict()}
 
 
-def synthetic_samples(first: int, last: int) -> Iterator[Sample]:
+def synthetic_samples(first: int, last: int, realistic: bool = False) -> Iterator[Sample]:
     """Held-out synthetic scenes ``first..last`` with their exact ground truth."""
+    from shelfscan.datasets.synthetic.hard import REALISTIC
     from shelfscan.datasets.synthetic.render import generate_scene
+    from shelfscan.datasets.synthetic.scene import SceneConfig
 
+    config = SceneConfig(realism=REALISTIC) if realistic else None
     for seed in range(first, last + 1):
-        scene = generate_scene(seed, size=EVAL_SCENE_SIZE)
+        scene = generate_scene(seed, config, size=EVAL_SCENE_SIZE)
         yield f"synthetic-{seed}", scene.image, scene.detections
 
 
@@ -60,11 +65,11 @@ def samples_for(spec: str) -> Iterator[Sample]:
     """Resolve a dataset spec to its samples; raises ``ConfigError`` on a bad spec."""
     match = _SYNTH.match(spec)
     if match:
-        first, last = int(match.group(1)), int(match.group(2))
+        first, last = int(match.group(2)), int(match.group(3))
         if last < first:
             raise ConfigError(f"{spec}: empty seed range (write synthetic:FIRST-LAST)")
-        return synthetic_samples(first, last)
-    if spec.startswith("synthetic"):
+        return synthetic_samples(first, last, realistic=match.group(1) == "realistic")
+    if spec.startswith(("synthetic", "realistic")):
         raise ConfigError(f"{spec}: write held-out synthetic scenes as synthetic:FIRST-LAST")
     path = Path(spec)
     if not path.exists():

@@ -47,6 +47,8 @@ class QualitySettings:
     max_glare: float = 0.55  # share of a glare cell blown out (worst of a 6x6 grid)
     max_tilt_deg: float = 3.5  # roll of the shelf edges from horizontal
     max_keystone_deg: float = 9.0  # convergence of uprights across the frame
+    max_fan_deg: float = 12.0  # spread of shelf-edge slopes from top to bottom: oblique view
+    min_orientation: float = 0.9  # row/column edge peakiness ratio below this: turned 90 deg
     min_facing_share: float = 0.02  # median facing width / photo width: smaller = too far
     max_facing_share: float = 0.40  # larger = too close
     moire_ratio: float = 9.0  # spectral peak / background: higher = looks like a screen
@@ -277,6 +279,62 @@ def edge_orientations(
     return x, ang.astype(np.float32), mag[ys, xs]
 
 
+def _edge_ys(gray: Gray, keep: float = 0.12) -> tuple[npt.NDArray[np.float32], ...]:
+    """Strong near-horizontal edge pixels: (N,) y in [-0.5, 0.5], (N,) angle, (N,) strength
+    (the same half-size Sobel copy as ``edge_orientations``)."""
+    small = cv2.resize(gray, (gray.shape[1] // 2, gray.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
+    mag = np.abs(gx) + np.abs(gy)
+    empty = np.zeros(0, np.float32)
+    if not mag.any():
+        return empty, empty, empty
+    cut = float(np.quantile(mag[::4, ::4], 1 - keep))
+    ys, xs = np.nonzero(mag > max(cut, 1e-3))
+    ang = (np.degrees(np.arctan2(gx[ys, xs], gy[ys, xs])) + 90) % 180 - 90
+    horiz = np.abs(ang) < 30
+    y = ys[horiz].astype(np.float32) / small.shape[0] - 0.5
+    return y, ang[horiz].astype(np.float32), mag[ys, xs][horiz]
+
+
+def shelf_fan(gray: Gray) -> float:
+    """How much the slope of the shelf edges changes from the top of the frame to the
+    bottom, in degrees. Shelf edges of a bay seen from the side converge on a vanishing
+    point beside the photo: the top ones slope one way, the bottom ones the other (a
+    roll tilts them all alike, a frontal view keeps them parallel). 0 when too few edges.
+    """
+    y, ang, w = _edge_ys(gray)
+    if len(y) < 200:
+        return 0.0
+    bins = np.clip(((y + 0.5) * 6).astype(int), 0, 5)
+    centres, medians = [], []
+    for b in range(6):
+        sel = bins == b
+        if sel.sum() >= 30:
+            centres.append((b + 0.5) / 6 - 0.5)
+            medians.append(_weighted_median(ang[sel].astype(np.float64), w[sel].astype(np.float64)))
+    if len(centres) < 3:
+        return 0.0
+    return float(np.polyfit(centres, medians, 1)[0])
+
+
+def orientation_score(gray: Gray) -> float:
+    """Peakiness of the row profile of vertical gradients over that of the column profile
+    of horizontal gradients. Shelf edges and price strips run across the whole photo, so
+    an upright shelf photo peaks in its rows (>= 1 on every shared real photo); the same
+    photo turned 90 degrees without EXIF peaks in its columns (< 1)."""
+
+    def peaky(profile: npt.NDArray[np.float32]) -> float:
+        p = np.convolve(profile, np.ones(3) / 3, "same")[2:-2]
+        if len(p) == 0:
+            return 1.0
+        return float(np.percentile(p, 98) / max(float(np.median(p)), 1e-6))
+
+    rows = np.abs(np.diff(gray, axis=0)).mean(axis=1)
+    cols = np.abs(np.diff(gray, axis=1)).mean(axis=0)
+    return peaky(rows) / max(peaky(cols), 1e-6)
+
+
 def estimate_tilt(gray: Gray) -> tuple[float, float, int]:
     """(roll degrees, keystone degrees, number of horizontal edge pixels).
 
@@ -313,13 +371,33 @@ def _weighted_median(values: npt.NDArray[np.float64], weights: npt.NDArray[np.fl
 
 
 def check_geometry(gray: Gray, s: QualitySettings) -> list[Check]:
+    """Tilt, oblique view, keystone and a photo turned on its side.
+
+    An oblique view fails ``oblique`` (step in front of the bay); its sloping shelf edges
+    are then not blamed on the phone's roll, so ``tilt`` passes with the same score.
+    """
     roll, keystone, _n = estimate_tilt(gray)
+    fan = shelf_fan(gray)
+    oblique = abs(fan) > s.max_fan_deg
+    turned = orientation_score(gray)
     side = "left" if roll > 0 else "right"
     return [
         Check(
+            "orientation",
+            turned,
+            turned >= s.min_orientation,
+            "the photo is turned on its side: hold the phone upright (shelves run across)",
+        ),
+        Check(
+            "oblique",
+            fan,
+            not oblique,
+            "oblique view: step in front of the bay and face it square on",
+        ),
+        Check(
             "tilt",
             roll,
-            abs(roll) <= s.max_tilt_deg,
+            oblique or abs(roll) <= s.max_tilt_deg,
             f"hold the phone level (shelf edges slope {abs(roll):.0f} deg, lower the {side} side)",
         ),
         Check(

@@ -208,7 +208,7 @@ def build_bay(
     if len(merged) and (x0 < 0 or y0 < 0):
         merged = merged.with_boxes(merged.xyxy - [x0, y0, x0, y0])
     size = (int(np.ceil(frames[:, 2].max() - x0)), int(np.ceil(frames[:, 3].max() - y0)))
-    merged, layout = build_layout(merged, size, min_gap_facings)
+    merged, layout = build_layout(merged, size, min_gap_facings, side_bays=False)
     return BayResult(
         merged,
         layout,

@@ -11,14 +11,18 @@ random scale around the model's input size, so one scene yields several samples.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 import torch
 
 from shelfscan.types import Detections
+
+if TYPE_CHECKING:
+    from shelfscan.datasets.synthetic.hard import Realism
 
 SceneSource = Callable[[int], tuple[np.ndarray, Detections]]
 PAD_VALUE = 114
@@ -145,12 +149,15 @@ def collate(
 
 
 def synthetic_source(
-    size: tuple[int, int] = (1600, 1200), camera_strength: tuple[float, float] = (0.25, 0.9)
+    size: tuple[int, int] = (1600, 1200),
+    camera_strength: tuple[float, float] = (0.25, 0.9),
+    realism: Realism | None = None,
 ) -> SceneSource:
     """Scenes from the project's synthetic shelf generator with random camera effects.
 
     The camera strength is drawn per scene from ``camera_strength``; one scene in
-    seven is left clean (strength 0).
+    seven is left clean (strength 0). ``realism`` turns on the generator's hard cases
+    (``datasets.synthetic.hard``; ``REALISTIC`` for the v2 detector); None = off.
     """
     from shelfscan.datasets.synthetic.products import SyntheticCatalog
     from shelfscan.datasets.synthetic.render import generate_scene
@@ -165,6 +172,8 @@ def synthetic_source(
         h = int(w / aspect)
         strength = 0.0 if rng.random() < 1 / 7 else float(rng.uniform(*camera_strength))
         config = SceneConfig(aspect=aspect, camera_strength=strength)
+        if realism is not None:
+            config = replace(config, realism=realism)
         scene = generate_scene(seed, config, catalog, (w, h))
         return scene.image, scene.detections
 

@@ -35,6 +35,9 @@ class TrainConfig:
     log_every: int = 50
     pretrained: bool = True
     init_weights: str = ""  # start from these trained weights (weights.pt) instead
+    init_onnx: str = ""  # or from a shipped detector ONNX file (``onnx_init``)
+    freeze_bn: bool = False  # BatchNorm in eval mode (needed after ``init_onnx``)
+    threads: int = 0  # torch intra-op threads in the training process (0 = torch default)
     model: ModelConfig = field(default_factory=ModelConfig)
     crops: CropConfig = field(default_factory=CropConfig)
 
@@ -101,8 +104,15 @@ def train(
     """Train (or resume) and return the path of the final checkpoint ``last.pt``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     last = out_dir / "last.pt"
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
     model = ShelfDet(cfg.model)
-    if cfg.init_weights:
+    if cfg.init_onnx:
+        from shelfscan.training.onnx_init import load_onnx_weights
+
+        n = load_onnx_weights(model, Path(cfg.init_onnx))
+        log(f"initialised {n} convolutions from {cfg.init_onnx}")
+    elif cfg.init_weights:
         init = torch.load(cfg.init_weights, map_location="cpu", weights_only=False)
         model.load_state_dict(init["model"])
         log(f"initialised from {cfg.init_weights} (step {init.get('step')})")
@@ -127,6 +137,10 @@ def train(
         prefetch_factor=4 if cfg.workers > 0 else None,
     )
     model.train()
+    if cfg.freeze_bn:
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.eval()
     start = time.monotonic()
     use_amp = device.startswith("cuda")
     running: dict[str, float] = {}

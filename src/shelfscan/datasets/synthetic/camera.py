@@ -9,7 +9,7 @@ placement from the ``rng``. ``CameraEffects()`` is the identity.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -37,6 +37,8 @@ class CameraEffects:
         white_balance: -1 (cold, blue) .. 1 (warm, orange) colour cast.
         noise_sigma: Gaussian sensor noise, 8-bit intensity units.
         jpeg_quality: 0 = no compression, else JPEG quality 1..100.
+        yaw: horizontal keystone in [-1, 1] (an oblique, sideways view): > 0 shrinks
+            the left side of the frame content, < 0 the right; 1 shrinks it by 25 %.
     """
 
     blur_sigma: float = 0.0
@@ -51,17 +53,35 @@ class CameraEffects:
     white_balance: float = 0.0
     noise_sigma: float = 0.0
     jpeg_quality: int = 0
+    yaw: float = 0.0
 
     @property
     def has_geometry(self) -> bool:
-        return bool(self.tilt_deg or self.perspective or self.lens_k1)
+        return bool(self.tilt_deg or self.perspective or self.lens_k1 or self.yaw)
 
 
-def random_effects(rng: np.random.Generator, strength: float = 0.5) -> CameraEffects:
-    """Random effects for training variety; ``strength`` 0 = none, 1 = harsh."""
+def random_effects(
+    rng: np.random.Generator, strength: float = 0.5, oblique: float = 0.0
+) -> CameraEffects:
+    """Random effects for training variety; ``strength`` 0 = none, 1 = harsh.
+
+    ``oblique`` > 0 adds sideways (yaw) and low or high (stronger keystone) viewpoints;
+    those values are drawn after all others, so ``oblique=0`` gives the same effects as
+    before the option existed.
+    """
     s = float(np.clip(strength, 0.0, 1.0))
     if s == 0:
         return CameraEffects()
+    base = _random_effects(rng, s)
+    if oblique <= 0:
+        return base
+    o = float(np.clip(oblique, 0.0, 1.0))
+    yaw = float(rng.uniform(-1, 1)) * o if rng.random() < 0.6 else 0.0
+    low = float(rng.uniform(-1, 1)) * o if rng.random() < 0.3 else base.perspective
+    return replace(base, yaw=yaw, perspective=float(np.clip(low, -1, 1)))
+
+
+def _random_effects(rng: np.random.Generator, s: float) -> CameraEffects:
 
     def maybe(p: float, lo: float, hi: float) -> float:
         return float(rng.uniform(lo, hi)) if rng.random() < p else 0.0
@@ -89,7 +109,11 @@ def _homography(e: CameraEffects, size: tuple[int, int]) -> np.ndarray:
     k = float(np.clip(e.perspective, -1, 1)) * 0.25 * w / 2
     src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     top, bot = max(k, 0.0), max(-k, 0.0)
-    dst = np.array([[top, 0], [w - top, 0], [w - bot, h], [bot, h]], np.float32)
+    ky = float(np.clip(e.yaw, -1, 1)) * 0.25 * h / 2
+    left, right = max(ky, 0.0), max(-ky, 0.0)
+    dst = np.array(
+        [[top, left], [w - top, right], [w - bot, h - right], [bot, h - left]], np.float32
+    )
     hk = np.asarray(cv2.getPerspectiveTransform(src, dst), np.float64)
     rot = np.eye(3)
     rot[:2] = cv2.getRotationMatrix2D((w / 2, h / 2), e.tilt_deg, 1.0)
@@ -250,7 +274,7 @@ def clip_visible(
 
 def _warp(img: np.ndarray, e: CameraEffects) -> np.ndarray:
     h, w = img.shape[:2]
-    if e.tilt_deg or e.perspective:
+    if e.tilt_deg or e.perspective or e.yaw:
         img = cv2.warpPerspective(
             img,
             _homography(e, (w, h)),

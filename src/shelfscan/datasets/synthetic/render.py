@@ -14,7 +14,8 @@ import numpy as np
 
 from shelfscan.types import CLASS_EMPTY, CLASS_PRICE_TAG, CLASS_PRODUCT, Detections
 
-from .camera import CameraEffects, apply_camera, clip_visible, random_effects
+from . import hard
+from .camera import MIN_VISIBLE, CameraEffects, apply_camera, clip_visible, random_effects
 from .products import SyntheticCatalog, render_packshot
 from .scene import BOARD_MM, HANG_MM, PlacedItem, SceneConfig, SceneSpec, plan_scene
 
@@ -65,6 +66,22 @@ class _Boxes:
         level: int = 0,
     ) -> None:
         self.rows.append((box, cls, sku, brand, shelf, pushed, level))
+
+    def occlude(self, x1: float, x2: float) -> None:
+        """Something opaque covers columns ``x1..x2`` top to bottom: each box keeps its
+        larger visible side, or is dropped when less than ``MIN_VISIBLE`` of it shows."""
+        kept = []
+        for row in self.rows:
+            (bx1, by1, bx2, by2), rest = row[0], row[1:]
+            if bx2 <= x1 or bx1 >= x2:
+                kept.append(row)
+                continue
+            left, right = max(0.0, x1 - bx1), max(0.0, bx2 - x2)
+            if max(left, right) < MIN_VISIBLE * (bx2 - bx1):
+                continue
+            box = (bx1, by1, x1, by2) if left >= right else (x2, by1, bx2, by2)
+            kept.append((box, *rest))
+        self.rows = kept
 
     def to_detections(self, w: int, h: int) -> Detections:
         cols = list(zip(*self.rows, strict=True)) if self.rows else [()] * 7
@@ -168,9 +185,9 @@ def _item_box(spec: SceneSpec, fr: _Frame, it: PlacedItem) -> tuple[int, int, in
     sh = spec.shelves[it.shelf]
     w, h = it.width_mm, it.height_mm
     if spec.bay_type == "pegboard":
-        top = sh.base_mm + HANG_MM
+        top = sh.base_mm + HANG_MM + it.lift_mm
         return fr.x(it.x_mm), fr.y(top), fr.x(it.x_mm + w), fr.y(top + h)
-    x, bottom = it.x_mm, sh.base_mm - it.level * (h + 1.0)
+    x, bottom = it.x_mm, sh.base_mm - it.level * (h + 1.0) - it.lift_mm
     if it.pushed_back:  # farther from the camera: smaller, standing a little higher
         x, w, h, bottom = x + w * 0.07, w * 0.86, h * 0.86, bottom - 6
     return fr.x(x), fr.y(bottom - h), fr.x(x + w), fr.y(bottom)
@@ -200,6 +217,10 @@ def _products(img: np.ndarray, spec: SceneSpec, fr: _Frame, seed: int, boxes: _B
                 mask = cv2.resize(mask, (x2 - x1, y2 - y1), interpolation=cv2.INTER_AREA)
             cache[key] = (pic, mask)
         pic, mask = cache[key]
+        plan = spec.hard
+        clear = False
+        if plan is not None:
+            pic, mask, clear = _hard_look(plan, cat.get(it.sku).shape, it, pic, mask)
         gain = _item_gain(seed, it) * (0.62 if it.pushed_back else 1.0)
         hook = spec.bay_type == "pegboard"
         hx, hy = (x1 + x2) // 2, y1 + max(2, (y2 - y1) // 16)
@@ -208,6 +229,8 @@ def _products(img: np.ndarray, spec: SceneSpec, fr: _Frame, seed: int, boxes: _B
             rail = fr.y(spec.shelves[it.shelf].base_mm + BOARD_MM * 0.7)
             cv2.line(img, (hx, rail), (hx, hy), (175, 175, 180), rod, cv2.LINE_AA)
         _paste(img, pic, mask, x1, y1, gain)
+        if clear:
+            hard.clear_highlights(img, (x1, y1, x2, y2))
         if hook:
             axes = (max(2, (x2 - x1) // 12), max(1, (y2 - y1) // 40))
             cv2.ellipse(img, (hx, hy), axes, 0, 0, 360, (35, 35, 35), -1, cv2.LINE_AA)
@@ -216,6 +239,146 @@ def _products(img: np.ndarray, spec: SceneSpec, fr: _Frame, seed: int, boxes: _B
         boxes.add(
             (x1, y1, x2, y2), CLASS_PRODUCT, it.shelf, it.sku, brand, it.pushed_back, it.level
         )
+
+
+def _hard_look(
+    plan: hard.HardPlan, shape: str, it: PlacedItem, pic: np.ndarray, mask: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Clear plastic or a surface finish for one facing (a hash of the item, as the gain)."""
+    clear = it.sku in plan.clear_skus and shape == "bottle"
+    if clear:
+        mask = hard.clear_mask(mask, shape)
+    r = np.random.default_rng([plan.seed, it.shelf, round(it.x_mm * 100) % 2**31, it.level, 7])
+    if plan.surfaces > 0 and r.random() < plan.surfaces and pic.shape[0] >= 8:
+        kind = hard.SURFACES[int(r.integers(len(hard.SURFACES)))]
+        if shape == "bag" or kind != "foil" or shape in ("box", "multipack"):
+            pic = hard.surface(pic, mask, kind, r)
+    return pic, mask, clear
+
+
+def _back_rows(img: np.ndarray, spec: SceneSpec, fr: _Frame) -> None:
+    """Units behind the front row, standing higher (risers, stacked stock) so their tops
+    show above the front units: darker, smaller, never labelled."""
+    plan = spec.hard
+    if plan is None or spec.bay_type != "shelf":
+        return
+    cat = spec.catalog
+    for row in plan.back_rows:
+        sh = spec.shelves[row]
+        r = np.random.default_rng([plan.seed, row, 31])
+        raise_share = float(r.uniform(0.25, 0.6))
+        for it in spec.items_on(row):
+            if it.pushed_back:
+                continue
+            w, h = it.width_mm * 0.88, it.height_mm * 0.88
+            bottom = sh.base_mm - 8 - it.height_mm * raise_share
+            top = max(bottom - h, sh.base_mm - sh.clearance_mm + 4)
+            x = it.x_mm + it.width_mm * float(r.uniform(0.0, 0.3))
+            x1, y1, x2, y2 = fr.x(x), fr.y(top), fr.x(x + w), fr.y(bottom)
+            if x2 - x1 < 2 or y2 - y1 < 2:
+                continue
+            pic, mask = render_packshot(
+                cat.get(it.sku), size_px=max(8, fr.y(bottom) - fr.y(bottom - h))
+            )
+            pic = cv2.resize(pic, (x2 - x1, fr.y(bottom) - fr.y(bottom - h)))
+            mask = cv2.resize(mask, (x2 - x1, fr.y(bottom) - fr.y(bottom - h)))
+            cut = pic.shape[0] - (y2 - y1)  # the top clipped by the board above
+            _paste(img, pic[cut:], mask[cut:], x1, y1, 0.55)
+
+
+def _hard_front(
+    img: np.ndarray, spec: SceneSpec, fr: _Frame, rng: np.random.Generator, boxes: _Boxes
+) -> None:
+    """Things in front of the products: basket wires, peg labels, promo cards."""
+    plan = spec.hard
+    if plan is None:
+        return
+    for row in plan.basket_rows:
+        sh = spec.shelves[row]
+        box = (
+            fr.x(0),
+            fr.y(sh.base_mm - sh.clearance_mm * 0.45),
+            fr.x(spec.bay_width_mm),
+            fr.y(sh.base_mm),
+        )
+        hard.wire_basket(img, box, fr.scale)
+    if plan.peg_labels and spec.bay_type == "pegboard":
+        for it in spec.items:
+            if it.level:
+                continue
+            sh = spec.shelves[it.shelf]
+            cx = it.x_mm + it.width_mm / 2
+            tw, th = float(rng.uniform(36, 55)), float(rng.uniform(22, 30))
+            ty = sh.base_mm + BOARD_MM * 0.7 + 4
+            box = (fr.x(cx - tw / 2), fr.y(ty), fr.x(cx + tw / 2), fr.y(ty + th))
+            price = f"{rng.uniform(0.49, 9.99):.2f}"
+            hard.tag(
+                img, box, price, "peg", (240, 240, 240) if rng.random() < 0.6 else (60, 220, 250)
+            )
+            boxes.add(box, CLASS_PRICE_TAG, it.shelf)
+    if "promo" in plan.negatives and spec.bay_type == "shelf":
+        for sh in spec.shelves:
+            if rng.random() < 0.5:
+                continue
+            cw, ch = float(rng.uniform(60, 110)), float(rng.uniform(50, 80))
+            x = float(rng.uniform(0, max(1.0, spec.bay_width_mm - cw)))
+            box = (fr.x(x), fr.y(sh.base_mm - ch * 0.6), fr.x(x + cw), fr.y(sh.base_mm + ch * 0.4))
+            hard.poster(img, box, rng)
+
+
+def _hard_back(img: np.ndarray, spec: SceneSpec, fr: _Frame, rng: np.random.Generator) -> None:
+    """Hard negatives behind the products: lights, floor, side bays, uprights, signs."""
+    plan = spec.hard
+    if plan is None:
+        return
+    h, w = img.shape[:2]
+    top = max(0, min(h, fr.y(0)))
+    bottom = max(0, min(h, fr.y(spec.bay_height_mm)))
+    bx1, bx2 = fr.x(0), fr.x(spec.bay_width_mm)
+    neg = plan.negatives
+    if "lights" in neg:
+        hard.ceiling_lights(img, top, rng)
+    if "floor" in neg:
+        hard.floor_texture(img, bottom, rng)
+    up = max(2, round(40 * fr.scale))
+    if "side_bay" in neg:
+        hard.side_bay(img, 0, bx1 - up, top, bottom, rng)
+        hard.side_bay(img, bx2 + up, w, top, bottom, rng)
+    if "uprights" in neg:
+        x = float(rng.uniform(900, 1300))
+        while x < spec.bay_width_mm - 200:
+            hard.upright(img, fr.x(x), up, top, bottom)
+            x += float(rng.uniform(900, 1300))
+    if "sign" in neg and top > 8:
+        sw = int(w * rng.uniform(0.2, 0.5))
+        sx = int(rng.integers(0, max(1, w - sw)))
+        hard.poster(img, (sx, int(top * 0.2), sx + sw, int(top * 0.85)), rng)
+    if "poster" in neg:
+        if bx1 > w // 10:
+            hard.poster(
+                img,
+                (int(bx1 * 0.1), top + 4, int(bx1 * 0.8), min(bottom, top + int(bx1 * 1.4))),
+                rng,
+            )
+        elif w - bx2 > w // 10:
+            pw = w - bx2
+            hard.poster(
+                img, (bx2 + pw // 5, top + 4, w - pw // 10, min(bottom, top + int(pw * 1.4))), rng
+            )
+
+
+def _cooler(
+    img: np.ndarray, spec: SceneSpec, fr: _Frame, rng: np.random.Generator, boxes: _Boxes
+) -> None:
+    """Glass cooler doors over the whole bay; door frames hide what is behind them."""
+    plan = spec.hard
+    if plan is None or not plan.cooler_frames_mm:
+        return
+    fw = max(2, round(45 * fr.scale))
+    frames = [fr.x(x) for x in plan.cooler_frames_mm]
+    hard.cooler_glass(img, frames, fw, fr.y(0), fr.y(spec.bay_height_mm), rng)
+    for x in frames:
+        boxes.occlude(x - fw / 2, x + fw / 2)
 
 
 def _empty_slots(spec: SceneSpec, fr: _Frame, boxes: _Boxes) -> None:
@@ -267,8 +430,22 @@ def _boards(
         ty1 = fr.y(sh.base_mm + thick * 0.12)
         ty2 = fr.y(sh.base_mm + thick * 0.9)
         tx1, tx2 = fr.x(tag.x_mm), fr.x(tag.x_mm + tag.width_mm)
-        _tag(img, (tx1, ty1, tx2, ty2), tag.price, st.tag)
+        if spec.hard is None:
+            _tag(img, (tx1, ty1, tx2, ty2), tag.price, st.tag)
+        else:
+            if tag.style == "promo":  # a larger card hanging below the strip
+                ty2 = fr.y(sh.base_mm + thick * 1.6)
+            hard.tag(img, (tx1, ty1, tx2, ty2), tag.price, tag.style, st.tag)
         boxes.add((tx1, ty1, tx2, ty2), CLASS_PRICE_TAG, tag.shelf)
+    if spec.hard is not None and "strip" in spec.hard.negatives:
+        for sh in spec.shelves:
+            strip = (
+                max(0, x1),
+                fr.y(sh.base_mm + thick * 0.15),
+                min(fr.width, x2),
+                fr.y(sh.base_mm + thick * 0.85),
+            )
+            hard.strip_clutter(img, strip, rng)
     return lines
 
 
@@ -309,10 +486,15 @@ def render_scene(
     fr = _frame(spec, size, rng)
     boxes = _Boxes()
     img = _background(spec, fr, rng)
+    hard_rng = np.random.default_rng([seed, hard.DRAW_STREAM])
+    _hard_back(img, spec, fr, hard_rng)
     _cavities(img, spec, fr)
+    _back_rows(img, spec, fr)
     _products(img, spec, fr, seed, boxes)
     _empty_slots(spec, fr, boxes)
-    lines = _boards(img, spec, fr, rng, boxes)
+    _hard_front(img, spec, fr, hard_rng, boxes)
+    lines = _boards(img, spec, fr, rng if spec.hard is None else hard_rng, boxes)
+    _cooler(img, spec, fr, hard_rng, boxes)
     img = _lighting(img, spec)
     return SyntheticScene(img, boxes.to_detections(w, h), lines, spec)
 
@@ -330,7 +512,7 @@ def generate_scene(
     if cfg.camera_strength <= 0:
         return scene
     rng = np.random.default_rng([seed, 1])
-    effects = random_effects(rng, cfg.camera_strength)
+    effects = random_effects(rng, cfg.camera_strength, oblique=cfg.realism.oblique)
     img, dets = apply_camera(scene.image, scene.detections, effects, rng)
     lines = _move_lines(scene.shelf_lines, effects, size, rng)
     return SyntheticScene(img, dets, lines, spec, effects)

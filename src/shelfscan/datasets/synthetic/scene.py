@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .hard import PLAN_STREAM, HardPlan, Realism
 from .products import SkuSpec, SyntheticCatalog
 
 BOARD_MM = 45.0  # height of a shelf board's front edge strip
@@ -38,6 +39,8 @@ class SceneConfig:
     aspect: float = 4 / 3  # width / height of the photo the plan is framed for
     catalog_skus: int = 200  # size of the default catalog when none is given
     camera_strength: float = 0.5  # used by ``generate_scene`` (0 = no camera effects)
+    # hard cases of real stores (``hard.Realism``); all off by default
+    realism: Realism = field(default_factory=Realism)
 
 
 @dataclass
@@ -51,6 +54,7 @@ class PlacedItem:
     height_mm: float
     pushed_back: bool = False
     level: int = 0  # 0 = standing on the shelf, 1 = stacked on the unit below, ...
+    lift_mm: float = 0.0  # raised above its place (bags heaped in a basket)
 
 
 @dataclass
@@ -62,6 +66,7 @@ class PriceTag:
     width_mm: float
     sku: str
     price: str
+    style: str = "plain"  # one of ``hard.TAG_STYLES``
 
 
 @dataclass
@@ -105,6 +110,7 @@ class SceneSpec:
     style: SceneStyle
     header_text: str = ""
     extras: dict[str, object] = field(default_factory=dict)
+    hard: HardPlan | None = None  # hard cases to draw (``SceneConfig.realism``)
 
     def items_on(self, shelf: int, all_levels: bool = False) -> list[PlacedItem]:
         """Facings of one shelf, left to right: the units standing on the shelf, or with
@@ -240,7 +246,10 @@ def plan_scene(
         room = max(s.height_mm for s in band) + float(rng.uniform(20, 70))
         planned.append(_fill_shelf(rng, band, pool, bay_w - 12, cfg.facings, room - 10))
     header = str(pool[0].category.upper()) if pool and rng.random() < 0.5 else ""
-    return _assemble(rng, cfg, cat, planned, pegboard, bay_w, view_w, header)
+    spec = _assemble(rng, cfg, cat, planned, pegboard, bay_w, view_w, header)
+    if cfg.realism.any:
+        plan_hard(spec, cfg.realism, seed)
+    return spec
 
 
 def plan_from_planogram(
@@ -279,7 +288,10 @@ def plan_from_planogram(
     bay_w = max([*widths, 300.0]) + float(rng.uniform(20, 60))
     shelves, bay_h = _stack_shelves(rng, planned, pegboard)
     view_w = max(bay_h * cfg.aspect * 0.98, bay_w * float(rng.uniform(*cfg.view_width)))
-    return _assemble(rng, cfg, cat, planned, pegboard, bay_w, view_w, "", (shelves, bay_h))
+    spec = _assemble(rng, cfg, cat, planned, pegboard, bay_w, view_w, "", (shelves, bay_h))
+    if cfg.realism.any:
+        plan_hard(spec, cfg.realism, seed)
+    return spec
 
 
 def _stack_shelves(
@@ -382,3 +394,97 @@ def _place_row(
                     PlacedItem(sku.sku, row, x1, sku.width_mm, sku.height_mm, level=1)
                 )
         x = slots[-1] + sku.width_mm + gap_between + block_gap
+
+
+def plan_hard(spec: SceneSpec, realism: Realism, seed: int) -> None:
+    """Add the hard cases of ``realism`` to a planned scene, in place (own random stream).
+
+    Baskets replace a shelf row's facings by bags heaped in a wire basket; tall stacks
+    pile stackable facings up to four high; cooler doors and clear bottles, back rows,
+    tag styles, negatives and surfaces are recorded in ``spec.hard`` for the renderer.
+    """
+    from .hard import NEGATIVE_KINDS
+
+    r = realism
+    rng = np.random.default_rng([seed, PLAN_STREAM])
+    plan = HardPlan(seed=seed, surfaces=r.surfaces)
+    if rng.random() < r.wide_view:
+        spec.view_width_mm *= float(rng.uniform(1.15, 1.5))
+    shelf_bay = spec.bay_type == "shelf"
+    if not shelf_bay:
+        plan.peg_labels = rng.random() < r.peg_labels
+        if plan.peg_labels:  # one label per hook instead of rail tags
+            spec.price_tags = []
+    bags = [s for s in spec.catalog.skus if s.shape == "bag"]
+    for row, sh in enumerate(spec.shelves):
+        if not shelf_bay:
+            continue
+        if bags and rng.random() < r.baskets:
+            _fill_basket(rng, spec, row, sh, bags)
+            plan.basket_rows.append(row)
+            continue
+        if rng.random() < r.tall_stacks:
+            _stack_high(rng, spec, row, sh)
+        if rng.random() < r.back_rows:
+            plan.back_rows.append(row)
+    if shelf_bay and rng.random() < r.cooler:
+        pitch = float(rng.uniform(550, 800))
+        x = float(rng.uniform(0.2, 0.9)) * pitch
+        while x < spec.bay_width_mm:
+            plan.cooler_frames_mm.append(x)
+            x += pitch
+    clear_rate = r.clear_bottles if plan.cooler_frames_mm else r.clear_bottles * 0.3
+    for sku in sorted({i.sku for i in spec.items}):
+        if spec.catalog.get(sku).shape == "bottle" and rng.random() < clear_rate:
+            plan.clear_skus.add(sku)
+    for tag in spec.price_tags:
+        if rng.random() < r.sale_tags:
+            tag.style = str(rng.choice(["sale", "multibuy", "promo"]))
+            if tag.style == "multibuy":
+                n = int(rng.integers(2, 5))
+                tag.price = f"{n}/{n * float(tag.price) * 0.8:.2f}"
+    plan.negatives = [k for k in NEGATIVE_KINDS if rng.random() < r.negatives]
+    spec.hard = plan
+
+
+def _fill_basket(
+    rng: np.random.Generator, spec: SceneSpec, row: int, sh: Shelf, bags: list[SkuSpec]
+) -> None:
+    """Bags heaped in a basket on ``row``: overlapping, lifted a little, each a facing."""
+    spec.items = [i for i in spec.items if i.shelf != row]
+    fits = [b for b in bags if b.height_mm * 0.8 <= sh.clearance_mm - 10] or bags
+    x = float(rng.uniform(2, 20))
+    while x < spec.bay_width_mm - 60:
+        b = fits[int(rng.integers(len(fits)))]
+        scale = min(1.0, (sh.clearance_mm - 10) / b.height_mm)
+        w, h = b.width_mm * scale, b.height_mm * scale
+        if x + w > spec.bay_width_mm - 5:
+            break
+        lift = float(rng.uniform(0, max(0.0, sh.clearance_mm - 10 - h)))
+        spec.items.append(PlacedItem(b.sku, row, x, w, h, lift_mm=lift))
+        x += w * float(rng.uniform(0.72, 0.95))
+
+
+def _stack_high(rng: np.random.Generator, spec: SceneSpec, row: int, sh: Shelf) -> None:
+    """Stack the row's stackable front facings (cases, cans, jars) as high as they fit,
+    up to four units; each unit is a facing."""
+    stackable = ("box", "can", "jar", "multipack")
+    extra = []
+    for it in spec.items:
+        if it.shelf != row or it.level != 0 or it.pushed_back:
+            continue
+        if spec.catalog.get(it.sku).shape not in stackable:
+            continue
+        have = {
+            i.level
+            for i in spec.items
+            if i.shelf == row and abs(i.x_mm - it.x_mm) < it.width_mm / 2
+        }
+        level = max(have) + 1
+        while level < 4 and (level + 1) * (it.height_mm + 1.0) <= sh.clearance_mm - 5:
+            dx = float(rng.uniform(-2.0, 2.0))
+            extra.append(
+                PlacedItem(it.sku, row, it.x_mm + dx, it.width_mm, it.height_mm, level=level)
+            )
+            level += 1
+    spec.items.extend(extra)

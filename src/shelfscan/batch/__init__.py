@@ -1,0 +1,1 @@
+"""Batch runners: worker processes on one box (``local``) and Ray Data on a cluster (``ray``)."""
