@@ -374,7 +374,21 @@ def catalog_index(
 def load_cues(db: sqlite_utils.Database, embedder: Embedder) -> list[tuple[str, Cues]]:
     """(sku, its references' verification cues) of every SKU embedded by ``embedder``;
     cues missing or of another model are computed from the stored JPEGs (and saved)
-    first. Call after ``load_index_vectors`` (which re-embeds stale references)."""
+    first. Call after ``load_index_vectors`` (which re-embeds stale references).
+    Cached beside the store while the catalog version stays (``recognition.index_cache``)."""
+    path = index_cache.cues_path(store.db_file(db), embedder.name)
+    version = store.catalog_version(db)
+    cached = index_cache.load_cached_cues(path, version, embedder.dim)
+    if cached is not None:
+        return cached
+    out = _stored_cues(db, embedder)
+    if store.catalog_version(db) == version:  # nothing changed while reading
+        index_cache.save_cached_cues(path, version, out, embedder.dim)
+    return out
+
+
+def _stored_cues(db: sqlite_utils.Database, embedder: Embedder) -> list[tuple[str, Cues]]:
+    """``load_cues`` from the store itself (missing cues computed and saved)."""
     refs = [r for r in store.references(db) if r["model"] == embedder.name]
     have = ref_store.load_cues(db, embedder.name)
     missing = [r["id"] for r in refs if r["id"] not in have]

@@ -37,7 +37,8 @@ def from_blob(blob: bytes, dim: int) -> FloatArray:
 
 
 def catalog_version(db: sqlite_utils.Database) -> int:
-    """A number that changes whenever a SKU or reference image changes (m0011 triggers)."""
+    """A number that changes whenever a SKU, reference image or its verification cues
+    change (m0011 and m0014 triggers)."""
     row = db.execute("SELECT version FROM catalog_state WHERE id = 1").fetchone()
     return int(row[0]) if row else 0
 
