@@ -14,6 +14,7 @@ from shelfscan.recognition import catalog as pure
 from shelfscan.recognition import index_cache
 from shelfscan.recognition.index import NumpyIndex
 from shelfscan.recognition.records import SkuInfo
+from shelfscan.recognition.verify import Cues, CueTable
 from shelfscan.store import catalog as store
 from shelfscan.store import open_db
 
@@ -85,7 +86,7 @@ def test_indexed_near_duplicates_match_all_pairs(
     assert got == pure.near_duplicates(fresh, old, limit)
 
 
-def _same_cues(a: list[tuple[str, lib.Cues]], b: list[tuple[str, lib.Cues]]) -> bool:
+def _same_cues(a: list[tuple[str, Cues]], b: list[tuple[str, Cues]]) -> bool:
     return [s for s, _ in a] == [s for s, _ in b] and all(
         np.array_equal(x.full, y.full)
         and np.array_equal(x.upper, y.upper)
@@ -106,7 +107,7 @@ def test_cached_cues_equal_the_stored_ones_and_any_catalog_change_invalidates_th
     first = lib.load_cues(db, emb)
     assert path.is_file() and [s for s, _ in first] == ["SKU0001", "SKU0002"]
     cached = index_cache.load_cached_cues(path, store.catalog_version(db), emb.dim)
-    assert cached is not None and _same_cues(cached, first)
+    assert cached is not None and _same_cues(list(cached), first)
     assert _same_cues(lib.load_cues(db, emb), first)  # read from the file this time
     changes = [
         lambda: lib.add_skus(
@@ -114,6 +115,7 @@ def test_cached_cues_equal_the_stored_ones_and_any_catalog_change_invalidates_th
         ),
         lambda: db.execute("UPDATE sku_images SET source = 'x' WHERE sku_id = 'SKU0001'"),
         lambda: db.execute("DELETE FROM sku_image_cues WHERE image_id = 1"),  # recomputed
+        lambda: db.execute("UPDATE skus SET brand = 'B2', width_mm = NULL WHERE id = 'SKU0001'"),
         lambda: store.remove_skus(db, ["SKU0002"]),
     ]
     for change in changes:
@@ -129,7 +131,16 @@ def test_cached_cues_equal_the_stored_ones_and_any_catalog_change_invalidates_th
         assert _same_cues(got, lib._stored_cues(db, emb))
         assert _same_cues(lib.load_cues(db, emb), got)
         cached = index_cache.load_cached_cues(path, store.catalog_version(db), emb.dim)
-        assert cached is not None and _same_cues(cached, got)
+        assert cached is not None and _same_cues(list(cached), got)
+        # the SKU attributes cached the same way follow every change too
+        assert dict(lib.sku_table(db)) == store.sku_infos(db)
+        assert (
+            index_cache.load_cached_skus(
+                index_cache.skus_path(store.db_file(db)), store.catalog_version(db)
+            )
+            is not None
+        )
+        assert dict(lib.sku_table(db)) == store.sku_infos(db)  # from the file
 
 
 def test_corrupt_or_misshapen_cached_cues_are_rebuilt(tmp_path: Path) -> None:
@@ -145,8 +156,7 @@ def test_corrupt_or_misshapen_cached_cues_are_rebuilt(tmp_path: Path) -> None:
         lambda: index_cache.save_cached_cues(  # upper vectors one value short
             path,
             version,
-            [(s, lib.Cues(c.full, c.upper[:, :-1], c.colour)) for s, c in expected],
-            emb.dim,
+            CueTable.of([(s, Cues(c.full, c.upper[:, :-1], c.colour)) for s, c in expected], 3),
         ),
     ):
         damage()

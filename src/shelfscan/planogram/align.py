@@ -76,22 +76,33 @@ def substitution_costs(exp: Expected, obs: Observed, costs: Costs, scale: F | No
     width over the shelf's median planned width.
     """
     e, o = exp.codes[:, None], obs.codes[None, :]
-    sub = np.where(e == o, 0.0, costs.substitute)
-    sub = np.where(o == WILDCARD, 0.0, sub)
-    sub = np.where(o == UNKNOWN, costs.match_unknown, sub)
-    sub = np.where(o == GAP, costs.gap_slot, sub)
-    facing = obs.codes != GAP
+    same = e == o  # slots are SKU codes (>= 0): only SKU tokens can equal them
+    sub = np.where(same, 0.0, costs.substitute)
+    wild, unknown, gap = obs.codes == WILDCARD, obs.codes == UNKNOWN, obs.codes == GAP
+    sub[:, wild] = 0.0
+    sub[:, unknown] = costs.match_unknown
+    sub[:, gap] = costs.gap_slot
+    facing = ~gap
     known = ~np.isnan(exp.widths)
     if costs.width > 0 and facing.any() and known.any():
         if scale is None:
             ratio_px = float(np.median(obs.widths[facing])) / float(np.median(exp.widths[known]))
             scale = np.full(len(exp.codes), ratio_px)
-        ratio = obs.widths[None, :] / np.maximum(scale[:, None] * exp.widths[:, None], 1e-6)
-        pen = costs.width * np.minimum(np.abs(np.log(np.maximum(ratio, 1e-6))), 1.0)
-        pen = np.where(np.isnan(pen), 0.0, pen)
-        ok = (o == e) | (o == WILDCARD) | (o == UNKNOWN)
-        # gap widths are estimates (a gap is cut into facing-sized tokens): half weight
-        sub = sub + np.where(ok, pen, np.where(o == GAP, 0.5 * pen, 0.0))
+        den = np.maximum(scale * exp.widths, 1e-6)
+
+        def penalty(ratio: F) -> F:
+            pen: F = costs.width * np.minimum(np.abs(np.log(np.maximum(ratio, 1e-6))), 1.0)
+            return np.where(np.isnan(pen), 0.0, pen)
+
+        # the width penalty counts where the slot's SKU may be the token's: a matching,
+        # unrecognised or unknown token in full; gap widths are estimates (a gap is cut
+        # into facing-sized tokens): half weight; computed only there (same values)
+        full = np.flatnonzero(wild | unknown)
+        sub[:, full] += penalty(obs.widths[full][None, :] / den[:, None])
+        half = np.flatnonzero(gap)
+        sub[:, half] += 0.5 * penalty(obs.widths[half][None, :] / den[:, None])
+        ii, jj = np.nonzero(same)
+        sub[ii, jj] += penalty(obs.widths[jj] / den[ii])
     return sub
 
 

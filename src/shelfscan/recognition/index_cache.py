@@ -24,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from shelfscan.recognition.index import NumpyIndex
-from shelfscan.recognition.verify import COLOUR_DIM, Cues
+from shelfscan.recognition.records import SkuTable
+from shelfscan.recognition.verify import COLOUR_DIM, Cues, CueTable
 from shelfscan.types import FloatArray
 
 CACHE_FORMAT = 1
@@ -68,8 +69,8 @@ def save_cached(path: Path | None, version: int, index: NumpyIndex) -> None:
     _save(path, version, skus=np.asarray(skus, dtype=str), counts=counts, vectors=vectors)
 
 
-def load_cached_cues(path: Path | None, version: int, dim: int) -> list[tuple[str, Cues]] | None:
-    """The cached (sku, cues) list if ``path`` holds one for this catalog ``version``."""
+def load_cached_cues(path: Path | None, version: int, dim: int) -> CueTable | None:
+    """The cached cue table if ``path`` holds one for this catalog ``version``; else None."""
     if path is None or not path.is_file():
         return None
     try:
@@ -87,27 +88,67 @@ def load_cached_cues(path: Path | None, version: int, dim: int) -> list[tuple[st
     shapes = [(full, dim), (upper, dim), (colour, COLOUR_DIM)]
     if len(counts) != len(skus) or any(a.shape != (n, d) for a, d in shapes):
         return None
-    cuts = np.cumsum(counts)[:-1]
-    parts = zip(np.split(full, cuts), np.split(upper, cuts), np.split(colour, cuts), strict=True)
-    return [(sku, Cues(f, u, c)) for sku, (f, u, c) in zip(skus, parts, strict=True)]
+    return CueTable(tuple(skus), counts, Cues(full, upper, colour))
 
 
-def save_cached_cues(
-    path: Path | None, version: int, cues: list[tuple[str, Cues]], dim: int
-) -> None:
-    """Write the cues cache atomically (see ``_save``)."""
+def skus_path(db_file: Path | None) -> Path | None:
+    """``<store>.skus.npz`` (every SKU's attributes) beside the database file."""
+    return None if db_file is None else db_file.with_name(f"{db_file.name}.skus.npz")
 
-    def stacked(arrays: list[FloatArray], width: int) -> FloatArray:
-        return np.concatenate(arrays) if arrays else np.zeros((0, width), np.float32)
 
+_SKU_COLUMNS = ("ids", "eans", "names", "brands", "categories")
+
+
+def load_cached_skus(path: Path | None, version: int) -> SkuTable | None:
+    """The cached SKU attributes if ``path`` holds them for this catalog ``version``."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["format"]) != CACHE_FORMAT or int(data["version"]) != version:
+                return None
+            cols: list[list[str]] = [data[c].tolist() for c in _SKU_COLUMNS]
+            widths: list[float] = np.asarray(data["widths"], np.float64).tolist()
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    if any(len(c) != len(widths) for c in cols):
+        return None
+    ids, eans, names, brands, categories = cols
+    return SkuTable(ids, eans, names, brands, categories, [None if w != w else w for w in widths])
+
+
+def save_cached_skus(path: Path | None, version: int, table: SkuTable) -> None:
+    """Write the SKU attributes cache atomically (see ``_save``)."""
+    cols = table.columns()
+    widths = np.asarray([np.nan if w is None else w for w in cols[5]], np.float64)
     _save(
         path,
         version,
-        skus=np.asarray([s for s, _ in cues], dtype=str),
-        counts=np.asarray([len(c) for _, c in cues], np.int64),
-        full=stacked([c.full for _, c in cues], dim),
-        upper=stacked([c.upper for _, c in cues], dim),
-        colour=stacked([c.colour for _, c in cues], COLOUR_DIM),
+        widths=widths,
+        **{
+            name: np.asarray(col, dtype=str)
+            for name, col in zip(_SKU_COLUMNS, cols[:5], strict=True)
+        },
+    )
+
+
+def split_rows(array: FloatArray, counts: npt.NDArray[np.int64]) -> list[FloatArray]:
+    """``array``'s rows in consecutive groups of ``counts`` (views; ``np.split`` costs
+    ~10 us a piece, 0.1 s for a 20,000-SKU catalog)."""
+    ends = np.cumsum(counts).tolist()
+    return [array[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def save_cached_cues(path: Path | None, version: int, table: CueTable) -> None:
+    """Write the cues cache atomically (see ``_save``)."""
+    _save(
+        path,
+        version,
+        skus=np.asarray(table.skus, dtype=str),
+        counts=table.counts,
+        full=table.cues.full,
+        upper=table.cues.upper,
+        colour=table.cues.colour,
     )
 
 
