@@ -183,14 +183,18 @@ def run_dp(batch: Batch) -> tuple[F, F, I]:
     cumins[:, 1:] = np.cumsum(batch.ins, axis=1)
     d = np.zeros((p, e_max + 1, o_max + 1))
     d[:, 0, :] = cumins
+    t = np.empty((p, o_max + 1))  # buffers reused by every DP row (same arithmetic)
+    diag = np.empty((p, o_max))
+    down = np.empty((p, o_max))
     for i in range(1, e_max + 1):
         prev = d[:, i - 1, :]
-        t = np.empty((p, o_max + 1))
-        t[:, 0] = prev[:, 0] + batch.lead[:, i - 1]
-        t[:, 1:] = np.minimum(
-            prev[:, :-1] + batch.sub[:, i - 1, :], prev[:, 1:] + batch.dele[:, i - 1, None]
-        )
-        d[:, i, :] = cumins + np.minimum.accumulate(t - cumins, axis=1)
+        np.add(prev[:, 0], batch.lead[:, i - 1], out=t[:, 0])
+        np.add(prev[:, :-1], batch.sub[:, i - 1, :], out=diag)
+        np.add(prev[:, 1:], batch.dele[:, i - 1, None], out=down)
+        np.minimum(diag, down, out=t[:, 1:])
+        np.subtract(t, cumins, out=t)
+        np.minimum.accumulate(t, axis=1, out=t)
+        np.add(cumins, t, out=d[:, i, :])
     rows = np.arange(p)
     last = d[rows, :, batch.n_obs]  # (P, E+1): cost with every token used, i slots consumed
     # trailing deletions of slots i..n_exp-1
@@ -211,23 +215,25 @@ def traceback(batch: Batch, d: F, k: int, end: int) -> list[tuple[str, int, int]
     """Operations of pair ``k``'s best alignment, left to right."""
     ops: list[tuple[str, int, int]] = []
     i, j = end, int(batch.n_obs[k])
-    dk: list[list[float]] = d[k].tolist()
-    sub: list[list[float]] = batch.sub[k].tolist()
-    lead: list[float] = batch.lead[k].tolist()
-    dele: list[float] = batch.dele[k].tolist()
+    # read along the path only (numpy float64 scalars: the same arithmetic as floats);
+    # converting the whole (E+1, O+1) tables to lists cost more than the walk
+    dk = d[k]
+    sub = batch.sub[k]
+    lead = batch.lead[k]
+    dele = batch.dele[k]
 
     def close(a: float, b: float) -> bool:
         return abs(a - b) <= 1e-9 * max(1.0, abs(a))
 
     while i > 0 or j > 0:
-        here = dk[i][j]
-        if i > 0 and j > 0 and close(here, dk[i - 1][j - 1] + sub[i - 1][j - 1]):
+        here = dk[i, j]
+        if i > 0 and j > 0 and close(here, dk[i - 1, j - 1] + sub[i - 1, j - 1]):
             ops.append((MATCH, i - 1, j - 1))
             i, j = i - 1, j - 1
-        elif i > 0 and j == 0 and close(here, dk[i - 1][0] + lead[i - 1]):
+        elif i > 0 and j == 0 and close(here, dk[i - 1, 0] + lead[i - 1]):
             ops.append((LEAD, i - 1, -1))
             i -= 1
-        elif i > 0 and j > 0 and close(here, dk[i - 1][j] + dele[i - 1]):
+        elif i > 0 and j > 0 and close(here, dk[i - 1, j] + dele[i - 1]):
             ops.append((DELETE, i - 1, -1))
             i -= 1
         else:
