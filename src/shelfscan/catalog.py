@@ -41,10 +41,10 @@ from shelfscan.recognition.embedder import Embedder, Image
 from shelfscan.recognition.index import CatalogIndex, NumpyIndex, make_index
 from shelfscan.recognition.matcher import MatchConfig
 from shelfscan.recognition.recognizer import CatalogRecognizer
-from shelfscan.recognition.records import RefImage, SkuInfo
+from shelfscan.recognition.records import RefImage, SkuInfo, SkuTable
 from shelfscan.recognition.settings import RecognitionSettings
 from shelfscan.recognition.spec import CatalogSpec, match_config, verify_config
-from shelfscan.recognition.verify import Cues, Verifier, VerifyConfig, image_cues
+from shelfscan.recognition.verify import Cues, CueTable, Verifier, VerifyConfig, image_cues
 from shelfscan.report.review_page import ReviewCandidate, ReviewItem
 from shelfscan.store import catalog as store
 from shelfscan.store import references as ref_store
@@ -338,7 +338,7 @@ def load_index_vectors(
     if index is None:
         return []
     skus, counts, vectors = index.arrays()
-    return list(zip(skus, np.split(vectors, np.cumsum(counts)[:-1]), strict=True))
+    return list(zip(skus, index_cache.split_rows(vectors, counts), strict=True))
 
 
 def _built_index(db: sqlite_utils.Database, embedder: Embedder) -> NumpyIndex | None:
@@ -371,10 +371,44 @@ def catalog_index(
     return index
 
 
+def sku_table(db: sqlite_utils.Database) -> SkuTable:
+    """Every SKU's attributes, from the cache file beside the store while the catalog
+    version stays (``recognition.index_cache``), else from the store (then cached)."""
+    path = index_cache.skus_path(store.db_file(db))
+    version = store.catalog_version(db)
+    cached = index_cache.load_cached_skus(path, version)
+    if cached is not None:
+        return cached
+    table = store.sku_table(db)
+    if store.catalog_version(db) == version:
+        index_cache.save_cached_skus(path, version, table)
+    return table
+
+
 def load_cues(db: sqlite_utils.Database, embedder: Embedder) -> list[tuple[str, Cues]]:
-    """(sku, its references' verification cues) of every SKU embedded by ``embedder``;
-    cues missing or of another model are computed from the stored JPEGs (and saved)
-    first. Call after ``load_index_vectors`` (which re-embeds stale references)."""
+    """(sku, its references' verification cues) of every SKU embedded by ``embedder``
+    (see ``load_cue_table``)."""
+    return list(load_cue_table(db, embedder))
+
+
+def load_cue_table(db: sqlite_utils.Database, embedder: Embedder) -> CueTable:
+    """Every SKU's verification cues (of references embedded by ``embedder``); cues
+    missing or of another model are computed from the stored JPEGs (and saved) first.
+    Call after ``load_index_vectors`` (which re-embeds stale references). Cached beside
+    the store while the catalog version stays (``recognition.index_cache``)."""
+    path = index_cache.cues_path(store.db_file(db), embedder.name)
+    version = store.catalog_version(db)
+    cached = index_cache.load_cached_cues(path, version, embedder.dim)
+    if cached is not None:
+        return cached
+    table = CueTable.of(_stored_cues(db, embedder), embedder.dim)
+    if store.catalog_version(db) == version:  # nothing changed while reading
+        index_cache.save_cached_cues(path, version, table)
+    return table
+
+
+def _stored_cues(db: sqlite_utils.Database, embedder: Embedder) -> list[tuple[str, Cues]]:
+    """``load_cues`` from the store itself (missing cues computed and saved)."""
     refs = [r for r in store.references(db) if r["model"] == embedder.name]
     have = ref_store.load_cues(db, embedder.name)
     missing = [r["id"] for r in refs if r["id"] not in have]
@@ -401,9 +435,8 @@ def load_verifier(
     db: sqlite_utils.Database, embedder: Embedder, config: VerifyConfig | None = None
 ) -> Verifier:
     """A verifier over every reference's cues (see ``load_cues``)."""
-    verifier = Verifier({s: m.brand for s, m in store.sku_infos(db).items()}, config)
-    for sku, cues in load_cues(db, embedder):
-        verifier.add(sku, cues)
+    verifier = Verifier(sku_table(db).brands(), config)
+    verifier.add_table(load_cue_table(db, embedder))
     return verifier
 
 
@@ -444,12 +477,12 @@ def catalog_spec(
     if not vectors:
         return None
     verify = verify_config(settings)
-    cues = tuple(load_cues(db, embedder)) if verify.enabled else ()
+    cues = load_cue_table(db, embedder) if verify.enabled else ()
     return CatalogSpec(
         settings,
         match_config(embedder, settings),
         tuple(vectors),
-        store.sku_infos(db),
+        sku_table(db),
         cues,
         verify,
     )

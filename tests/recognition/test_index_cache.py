@@ -14,6 +14,7 @@ from shelfscan.recognition import catalog as pure
 from shelfscan.recognition import index_cache
 from shelfscan.recognition.index import NumpyIndex
 from shelfscan.recognition.records import SkuInfo
+from shelfscan.recognition.verify import Cues, CueTable
 from shelfscan.store import catalog as store
 from shelfscan.store import open_db
 
@@ -83,3 +84,81 @@ def test_indexed_near_duplicates_match_all_pairs(
         index.add(sku, v[None])
     got = pure.indexed_near_duplicates(index, [(s, src) for s, src, _ in fresh], new_vecs, limit)
     assert got == pure.near_duplicates(fresh, old, limit)
+
+
+def _same_cues(a: list[tuple[str, Cues]], b: list[tuple[str, Cues]]) -> bool:
+    return [s for s, _ in a] == [s for s, _ in b] and all(
+        np.array_equal(x.full, y.full)
+        and np.array_equal(x.upper, y.upper)
+        and np.array_equal(x.colour, y.colour)
+        for (_, x), (_, y) in zip(a, b, strict=True)
+    )
+
+
+def test_cached_cues_equal_the_stored_ones_and_any_catalog_change_invalidates_them(
+    tmp_path: Path,
+) -> None:
+    db = open_db(tmp_path / "c.db")
+    emb = embedder()
+    lib.import_folder(db, emb, write_catalog_folder(tmp_path / "in", ["SKU0001", "SKU0002"]))
+    path = index_cache.cues_path(store.db_file(db), emb.name)
+    assert path is not None and path.parent == tmp_path
+    assert path != index_cache.cache_path(store.db_file(db), emb.name)
+    first = lib.load_cues(db, emb)
+    assert path.is_file() and [s for s, _ in first] == ["SKU0001", "SKU0002"]
+    cached = index_cache.load_cached_cues(path, store.catalog_version(db), emb.dim)
+    assert cached is not None and _same_cues(list(cached), first)
+    assert _same_cues(lib.load_cues(db, emb), first)  # read from the file this time
+    changes = [
+        lambda: lib.add_skus(
+            db, emb, [(SkuInfo("SKU0003"), write_sku_folder(tmp_path, "SKU0003"))]
+        ),
+        lambda: db.execute("UPDATE sku_images SET source = 'x' WHERE sku_id = 'SKU0001'"),
+        lambda: db.execute("DELETE FROM sku_image_cues WHERE image_id = 1"),  # recomputed
+        lambda: db.execute("UPDATE skus SET brand = 'B2', width_mm = NULL WHERE id = 'SKU0001'"),
+        lambda: store.remove_skus(db, ["SKU0002"]),
+    ]
+    for change in changes:
+        before = store.catalog_version(db)
+        change()
+        assert store.catalog_version(db) > before
+        assert index_cache.load_cached_cues(path, before, emb.dim) is not None
+        assert index_cache.load_cached_cues(path, store.catalog_version(db), emb.dim) is None
+        got = lib.load_cues(db, emb)
+        assert [s for s, _ in got] == sorted(store.sku_ids(db))
+        # what it read is what the store holds now; recomputed cues bump the version once
+        # more, so the file is written by the next load at the latest, and then used
+        assert _same_cues(got, lib._stored_cues(db, emb))
+        assert _same_cues(lib.load_cues(db, emb), got)
+        cached = index_cache.load_cached_cues(path, store.catalog_version(db), emb.dim)
+        assert cached is not None and _same_cues(list(cached), got)
+        # the SKU attributes cached the same way follow every change too
+        assert dict(lib.sku_table(db)) == store.sku_infos(db)
+        assert (
+            index_cache.load_cached_skus(
+                index_cache.skus_path(store.db_file(db)), store.catalog_version(db)
+            )
+            is not None
+        )
+        assert dict(lib.sku_table(db)) == store.sku_infos(db)  # from the file
+
+
+def test_corrupt_or_misshapen_cached_cues_are_rebuilt(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "d.db")
+    emb = embedder()
+    lib.import_folder(db, emb, write_catalog_folder(tmp_path / "in", ["SKU0001"]))
+    path = index_cache.cues_path(store.db_file(db), emb.name)
+    assert path is not None
+    expected = lib.load_cues(db, emb)
+    version = store.catalog_version(db)
+    for damage in (
+        lambda: path.write_bytes(b"half-written"),
+        lambda: index_cache.save_cached_cues(  # upper vectors one value short
+            path,
+            version,
+            CueTable.of([(s, Cues(c.full, c.upper[:, :-1], c.colour)) for s, c in expected], 3),
+        ),
+    ):
+        damage()
+        assert index_cache.load_cached_cues(path, version, emb.dim) is None
+        assert _same_cues(lib.load_cues(db, emb), expected)

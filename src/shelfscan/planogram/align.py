@@ -76,22 +76,33 @@ def substitution_costs(exp: Expected, obs: Observed, costs: Costs, scale: F | No
     width over the shelf's median planned width.
     """
     e, o = exp.codes[:, None], obs.codes[None, :]
-    sub = np.where(e == o, 0.0, costs.substitute)
-    sub = np.where(o == WILDCARD, 0.0, sub)
-    sub = np.where(o == UNKNOWN, costs.match_unknown, sub)
-    sub = np.where(o == GAP, costs.gap_slot, sub)
-    facing = obs.codes != GAP
+    same = e == o  # slots are SKU codes (>= 0): only SKU tokens can equal them
+    sub = np.where(same, 0.0, costs.substitute)
+    wild, unknown, gap = obs.codes == WILDCARD, obs.codes == UNKNOWN, obs.codes == GAP
+    sub[:, wild] = 0.0
+    sub[:, unknown] = costs.match_unknown
+    sub[:, gap] = costs.gap_slot
+    facing = ~gap
     known = ~np.isnan(exp.widths)
     if costs.width > 0 and facing.any() and known.any():
         if scale is None:
             ratio_px = float(np.median(obs.widths[facing])) / float(np.median(exp.widths[known]))
             scale = np.full(len(exp.codes), ratio_px)
-        ratio = obs.widths[None, :] / np.maximum(scale[:, None] * exp.widths[:, None], 1e-6)
-        pen = costs.width * np.minimum(np.abs(np.log(np.maximum(ratio, 1e-6))), 1.0)
-        pen = np.where(np.isnan(pen), 0.0, pen)
-        ok = (o == e) | (o == WILDCARD) | (o == UNKNOWN)
-        # gap widths are estimates (a gap is cut into facing-sized tokens): half weight
-        sub = sub + np.where(ok, pen, np.where(o == GAP, 0.5 * pen, 0.0))
+        den = np.maximum(scale * exp.widths, 1e-6)
+
+        def penalty(ratio: F) -> F:
+            pen: F = costs.width * np.minimum(np.abs(np.log(np.maximum(ratio, 1e-6))), 1.0)
+            return np.where(np.isnan(pen), 0.0, pen)
+
+        # the width penalty counts where the slot's SKU may be the token's: a matching,
+        # unrecognised or unknown token in full; gap widths are estimates (a gap is cut
+        # into facing-sized tokens): half weight; computed only there (same values)
+        full = np.flatnonzero(wild | unknown)
+        sub[:, full] += penalty(obs.widths[full][None, :] / den[:, None])
+        half = np.flatnonzero(gap)
+        sub[:, half] += 0.5 * penalty(obs.widths[half][None, :] / den[:, None])
+        ii, jj = np.nonzero(same)
+        sub[ii, jj] += penalty(obs.widths[jj] / den[ii])
     return sub
 
 
@@ -172,14 +183,18 @@ def run_dp(batch: Batch) -> tuple[F, F, I]:
     cumins[:, 1:] = np.cumsum(batch.ins, axis=1)
     d = np.zeros((p, e_max + 1, o_max + 1))
     d[:, 0, :] = cumins
+    t = np.empty((p, o_max + 1))  # buffers reused by every DP row (same arithmetic)
+    diag = np.empty((p, o_max))
+    down = np.empty((p, o_max))
     for i in range(1, e_max + 1):
         prev = d[:, i - 1, :]
-        t = np.empty((p, o_max + 1))
-        t[:, 0] = prev[:, 0] + batch.lead[:, i - 1]
-        t[:, 1:] = np.minimum(
-            prev[:, :-1] + batch.sub[:, i - 1, :], prev[:, 1:] + batch.dele[:, i - 1, None]
-        )
-        d[:, i, :] = cumins + np.minimum.accumulate(t - cumins, axis=1)
+        np.add(prev[:, 0], batch.lead[:, i - 1], out=t[:, 0])
+        np.add(prev[:, :-1], batch.sub[:, i - 1, :], out=diag)
+        np.add(prev[:, 1:], batch.dele[:, i - 1, None], out=down)
+        np.minimum(diag, down, out=t[:, 1:])
+        np.subtract(t, cumins, out=t)
+        np.minimum.accumulate(t, axis=1, out=t)
+        np.add(cumins, t, out=d[:, i, :])
     rows = np.arange(p)
     last = d[rows, :, batch.n_obs]  # (P, E+1): cost with every token used, i slots consumed
     # trailing deletions of slots i..n_exp-1
@@ -200,23 +215,25 @@ def traceback(batch: Batch, d: F, k: int, end: int) -> list[tuple[str, int, int]
     """Operations of pair ``k``'s best alignment, left to right."""
     ops: list[tuple[str, int, int]] = []
     i, j = end, int(batch.n_obs[k])
-    dk: list[list[float]] = d[k].tolist()
-    sub: list[list[float]] = batch.sub[k].tolist()
-    lead: list[float] = batch.lead[k].tolist()
-    dele: list[float] = batch.dele[k].tolist()
+    # read along the path only (numpy float64 scalars: the same arithmetic as floats);
+    # converting the whole (E+1, O+1) tables to lists cost more than the walk
+    dk = d[k]
+    sub = batch.sub[k]
+    lead = batch.lead[k]
+    dele = batch.dele[k]
 
     def close(a: float, b: float) -> bool:
         return abs(a - b) <= 1e-9 * max(1.0, abs(a))
 
     while i > 0 or j > 0:
-        here = dk[i][j]
-        if i > 0 and j > 0 and close(here, dk[i - 1][j - 1] + sub[i - 1][j - 1]):
+        here = dk[i, j]
+        if i > 0 and j > 0 and close(here, dk[i - 1, j - 1] + sub[i - 1, j - 1]):
             ops.append((MATCH, i - 1, j - 1))
             i, j = i - 1, j - 1
-        elif i > 0 and j == 0 and close(here, dk[i - 1][0] + lead[i - 1]):
+        elif i > 0 and j == 0 and close(here, dk[i - 1, 0] + lead[i - 1]):
             ops.append((LEAD, i - 1, -1))
             i -= 1
-        elif i > 0 and j > 0 and close(here, dk[i - 1][j] + dele[i - 1]):
+        elif i > 0 and j > 0 and close(here, dk[i - 1, j] + dele[i - 1]):
             ops.append((DELETE, i - 1, -1))
             i -= 1
         else:

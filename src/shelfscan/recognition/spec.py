@@ -13,9 +13,9 @@ from shelfscan.recognition.embedder import Embedder
 from shelfscan.recognition.index import make_index
 from shelfscan.recognition.matcher import MatchConfig
 from shelfscan.recognition.recognizer import CatalogRecognizer
-from shelfscan.recognition.records import SkuInfo
+from shelfscan.recognition.records import SkuInfo, SkuTable
 from shelfscan.recognition.settings import RecognitionSettings
-from shelfscan.recognition.verify import Cues, Verifier, VerifyConfig
+from shelfscan.recognition.verify import Cues, CueTable, Verifier, VerifyConfig
 from shelfscan.types import FloatArray
 
 
@@ -54,7 +54,7 @@ class CatalogSpec:
     config: MatchConfig
     vectors: tuple[tuple[str, FloatArray], ...]
     skus: Mapping[str, SkuInfo]
-    cues: tuple[tuple[str, Cues], ...] = ()
+    cues: CueTable | tuple[tuple[str, Cues], ...] = ()
     verify: VerifyConfig = field(default_factory=VerifyConfig)
 
     def build(self, embedder: Embedder | None = None) -> CatalogRecognizer:
@@ -65,10 +65,18 @@ class CatalogSpec:
         for sku, vecs in self.vectors:
             index.add(sku, vecs)
         verifier = None
-        if self.cues and self.verify.enabled:
-            verifier = Verifier({k: v.brand for k, v in self.skus.items()}, self.verify)
-            for sku, cues in self.cues:
-                verifier.add(sku, cues)
-        return CatalogRecognizer(
-            embedder, index, dict(self.skus), self.config, s.keep_crops, verifier
-        )
+        if len(self.cues) and self.verify.enabled:
+            skus = self.skus
+            brands = (
+                skus.brands()
+                if isinstance(skus, SkuTable)
+                else {k: v.brand for k, v in skus.items()}
+            )
+            verifier = Verifier(brands, self.verify)
+            if isinstance(self.cues, CueTable):
+                verifier.add_table(self.cues)
+            else:
+                for sku, cues in self.cues:
+                    verifier.add(sku, cues)
+        info = self.skus if isinstance(self.skus, SkuTable) else dict(self.skus)
+        return CatalogRecognizer(embedder, index, info, self.config, s.keep_crops, verifier)

@@ -16,7 +16,7 @@ The verified score of a candidate is the plain mean of the three cosine-like sco
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -90,6 +90,48 @@ class Cues:
         return Cues(self.full[idx], self.upper[idx], self.colour[idx])
 
 
+@dataclass(frozen=True)
+class CueTable:
+    """Every SKU's reference cues stacked: SKU ``skus[i]`` owns the next ``counts[i]``
+    rows of ``cues`` (one array per cue instead of three per SKU). Iterates as
+    (sku, cues) pairs."""
+
+    skus: tuple[str, ...]
+    counts: npt.NDArray[np.int64]
+    cues: Cues
+
+    def __len__(self) -> int:
+        return len(self.skus)
+
+    def spans(self) -> dict[str, tuple[int, int]]:
+        """SKU -> (first row, end row) in ``cues``."""
+        ends = np.cumsum(self.counts).tolist()
+        return dict(zip(self.skus, zip([0, *ends[:-1]], ends, strict=True), strict=True))
+
+    def __iter__(self) -> Iterator[tuple[str, Cues]]:
+        c = self.cues
+        for sku, (a, b) in self.spans().items():
+            yield sku, Cues(c.full[a:b], c.upper[a:b], c.colour[a:b])
+
+    @staticmethod
+    def of(pairs: Sequence[tuple[str, Cues]], dim: int) -> CueTable:
+        """The table of (sku, cues) pairs (``dim``: the embedding width, for no pairs)."""
+
+        def stacked(arrays: list[FloatArray], width: int) -> FloatArray:
+            out: FloatArray = np.concatenate(arrays) if arrays else np.zeros((0, width), np.float32)
+            return out
+
+        return CueTable(
+            tuple(s for s, _ in pairs),
+            np.asarray([len(c) for _, c in pairs], np.int64),
+            Cues(
+                stacked([c.full for _, c in pairs], dim),
+                stacked([c.upper for _, c in pairs], dim),
+                stacked([c.colour for _, c in pairs], COLOUR_DIM),
+            ),
+        )
+
+
 def fused_scores(query: Cues, refs: Cues) -> FloatArray:
     """(N, M) mean of the three similarities between each query and each reference."""
     if not len(query) or not len(refs):
@@ -154,12 +196,36 @@ class Verifier:
         self.brands = dict(brands)
         self.config = config or VerifyConfig()
         self._refs: dict[str, Cues] = {}
+        self._table: Cues | None = None  # of ``add_table``: SKUs' rows sliced when asked
+        self._spans: dict[str, tuple[int, int]] = {}
 
     def __contains__(self, sku: object) -> bool:
-        return sku in self._refs
+        return sku in self._refs or sku in self._spans
+
+    def add_table(self, table: CueTable) -> None:
+        """Add every SKU of ``table`` (its rows are sliced out only for the candidates
+        verification asks for)."""
+        if self._table is None and not self._refs:
+            self._table, self._spans = table.cues, table.spans()
+            return
+        for sku, cues in table:
+            self.add(sku, cues)
+
+    def _materialise(self, sku: str) -> None:
+        span = self._spans.pop(sku, None)
+        if span is not None and self._table is not None:
+            a, b = span
+            t = self._table
+            self._refs[sku] = Cues(t.full[a:b], t.upper[a:b], t.colour[a:b])
+
+    def _cues(self, sku: str) -> Cues | None:
+        if sku not in self._refs:
+            self._materialise(sku)
+        return self._refs.get(sku)
 
     def add(self, sku: str, cues: Cues) -> None:
         """Add reference cues (M images) to ``sku``."""
+        self._materialise(sku)
         old = self._refs.get(sku)
         self._refs[sku] = (
             cues
@@ -177,12 +243,8 @@ class Verifier:
         out = []
         for i, cands in enumerate(candidates):
             q = query.take(np.array([i], np.int64))
-            out.append(
-                [
-                    float(fused_scores(q, self._refs[c]).max()) if c in self._refs else -1.0
-                    for c in cands
-                ]
-            )
+            refs = [self._cues(c) for c in cands]
+            out.append([-1.0 if r is None else float(fused_scores(q, r).max()) for r in refs])
         return out
 
     def decide(self, query: Cues, candidates: Sequence[Sequence[str]]) -> Verified:
