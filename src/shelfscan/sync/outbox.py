@@ -122,6 +122,18 @@ def next_batch(
     return [_record(r) for r in rows]
 
 
+def own_batch(db: sqlite_utils.Database, records: Sequence[OutboxRecord]) -> None:
+    """Give part of a batch a batch id of its own before it is sent, so a part whose
+    answer never came (a timeout, a kill) is sent again as exactly that part, under the
+    same ``Idempotency-Key``, and not merged back into its old batch under a new key."""
+    batch_id = uuid.uuid4().hex
+    with transaction(db):
+        db.conn.executemany(
+            "UPDATE outbox SET batch_id = ? WHERE id = ? AND status = 'pending'",
+            [(batch_id, r.id) for r in records],
+        )
+
+
 def pending_preview(db: sqlite_utils.Database, limit: int) -> list[OutboxRecord]:
     """Pending records in sending order, without touching them (for ``--dry-run``)."""
     rows = db.execute(f"{_SELECT} WHERE o.status = 'pending' ORDER BY o.id LIMIT ?", [limit])

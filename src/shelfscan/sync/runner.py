@@ -27,6 +27,7 @@ from shelfscan.sync.outbox import (
     OutboxRecord,
     RecordResult,
     next_batch,
+    own_batch,
     pending_preview,
     record_results,
 )
@@ -151,7 +152,7 @@ def sync_once(
         results = adapter.send(batch)
         report.batches += 1
         if len(batch) > 1 and _server_failed(results):
-            results = _isolate(adapter, batch, results, commit, settings, report)
+            results = _isolate(adapter, db, batch, results, commit, settings, report)
         else:
             if _server_failed(results):  # a lone record: a suspect if others went through
                 suspect = report.sent > 0 or batch[0].isolated_failures > 0
@@ -178,6 +179,7 @@ def _server_failed(results: Sequence[RecordResult]) -> bool:
 
 def _isolate(
     adapter: Adapter,
+    db: sqlite_utils.Database,
     batch: list[OutboxRecord],
     first: list[RecordResult],
     commit: Callable[[Sequence[OutboxRecord], Sequence[RecordResult]], None],
@@ -208,6 +210,7 @@ def _isolate(
             part = stack.pop()
             budget -= 1
             report.split_requests += 1
+            own_batch(db, part)
             results = adapter.send(part)
             if _server_failed(results):
                 misses = 0 if accepted else misses + 1
