@@ -21,7 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from shelfscan.errors import ModelError
-from shelfscan.pricing.parse import TextLine
+from shelfscan.pricing.lines import find_lines
+from shelfscan.pricing.parse import TextLine, parse_tag
 
 Image = npt.NDArray[np.uint8]
 
@@ -50,6 +51,10 @@ class OcrSettings:
     max_lines: int = 2  # lines recognised per tag, largest first
     min_line_share: float = 0.45  # skip lines smaller than this share of the tag's largest
     rec_batch: int = 8
+    line_finder: str = "components"  # "components" (ink analysis, no text detector) or
+    # "detector" (RapidOCR's text detector on each tag)
+    fallback: bool = True  # with "components": tags whose lines hold no readable price
+    # are detected again with the text detector and recognised once more
 
 
 class TagOcr:
@@ -90,7 +95,7 @@ class TagOcr:
         self._rec_input = TextRecInput
         self._pool = ThreadPoolExecutor(max(1, self.settings.threads), "tag-ocr")
 
-    def _tag_lines(self, image: Image, box: npt.NDArray[np.float32]) -> list[_Line]:
+    def _tag_lines(self, image: Image, box: npt.NDArray[np.float32], finder: str) -> list[_Line]:
         """One tag's text lines: (height, rectangle), both in image pixels, largest first."""
         s = self.settings
         h_img, w_img = image.shape[:2]
@@ -99,6 +104,15 @@ class TagOcr:
         bx2 = min(w_img, int(np.ceil(box[2] + mx)))
         by2 = min(h_img, int(np.ceil(box[3] + my)))
         crop: Image = image[by1 : max(by2, by1 + 1), bx1 : max(bx2, bx1 + 1)]
+        if finder == "components":
+            gray: Image = np.asarray(
+                cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop, np.uint8
+            )
+            return [
+                (float(y2 - y1), (bx1 + x1, by1 + y1, bx1 + x2, by1 + y2))
+                for x1, y1, x2, y2 in find_lines(gray, s.max_lines, s.min_line_share)
+                if x2 - x1 >= 4 and y2 - y1 >= 4
+            ]
         scale = s.tag_height / crop.shape[0]
         w = max(8, min(s.max_width, round(crop.shape[1] * scale)))
         small = np.ascontiguousarray(
@@ -136,13 +150,28 @@ class TagOcr:
     def read(self, image: Image, boxes: Any) -> list[list[TextLine]]:
         """OCR lines of each tag box; ``boxes`` (N, 4) xyxy in image pixels (BGR image).
 
-        Tags are detected, and their lines recognised, on ``settings.threads`` worker
-        threads with one ONNX Runtime thread each (small inputs scale badly inside ORT).
+        Lines are found (see ``OcrSettings.line_finder``) and recognised on
+        ``settings.threads`` worker threads with one ONNX Runtime thread each (small
+        inputs scale badly inside ORT).
         """
         boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
         if len(boxes) == 0:
             return []
-        per_tag = list(self._pool.map(lambda b: self._tag_lines(image, b), boxes))
+        s = self.settings
+        out = self._read(image, boxes, s.line_finder)
+        if s.line_finder == "components" and s.fallback:
+            again = [i for i, lines in enumerate(out) if parse_tag(lines).status != "read"]
+            if again:
+                for i, lines in zip(
+                    again, self._read(image, boxes[again], "detector"), strict=True
+                ):
+                    out[i] = lines
+        return out
+
+    def _read(
+        self, image: Image, boxes: npt.NDArray[np.float32], finder: str
+    ) -> list[list[TextLine]]:
+        per_tag = list(self._pool.map(lambda b: self._tag_lines(image, b, finder), boxes))
         jobs = [(i, h, r) for i, lines in enumerate(per_tag) for h, r in lines]
         jobs.sort(key=lambda j: (j[2][2] - j[2][0]) / max(1, j[2][3] - j[2][1]))  # by aspect
         n = self.settings.threads
