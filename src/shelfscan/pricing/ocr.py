@@ -48,9 +48,13 @@ class OcrSettings:
     max_width: int = 384  # ... and at most this wide
     pad: float = 0.1  # crop margin around the tag box, share of its size: the text detector
     # misses text that touches the crop edge, and detected tag boxes are often tight
-    max_lines: int = 2  # lines recognised per tag, largest first
+    max_lines: int = 2  # lines recognised per tag, largest first (text detector)
+    component_lines: int = 1  # ... with the component line finder: the price line only,
+    # since recognition dominates the cost (a line costs ~6 ms of CPU) and a tag whose
+    # price is not read falls back to the detector and its ``max_lines`` lines
     min_line_share: float = 0.45  # skip lines smaller than this share of the tag's largest
-    rec_batch: int = 8
+    rec_batch: int = 4  # lines of one recognition batch, padded to the widest: small
+    # batches of lines sorted by aspect waste least on padding
     line_finder: str = "components"  # "components" (ink analysis, no text detector) or
     # "detector" (RapidOCR's text detector on each tag)
     fallback: bool = True  # with "components": tags whose lines hold no readable price
@@ -110,7 +114,7 @@ class TagOcr:
             )
             return [
                 (float(y2 - y1), (bx1 + x1, by1 + y1, bx1 + x2, by1 + y2))
-                for x1, y1, x2, y2 in find_lines(gray, s.max_lines, s.min_line_share)
+                for x1, y1, x2, y2 in find_lines(gray, s.component_lines, s.min_line_share)
                 if x2 - x1 >= 4 and y2 - y1 >= 4
             ]
         scale = s.tag_height / crop.shape[0]
