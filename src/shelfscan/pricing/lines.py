@@ -25,75 +25,89 @@ BAND_SLACK = 0.3  # ... and inside the line's band widened by this share of its 
 MARGIN_SHARE = 0.15  # margin left around a line, share of its height
 
 
-def _glyphs(gray: npt.NDArray[np.uint8]) -> npt.NDArray[np.int32]:
-    """(N, 4) x1, y1, x2, y2 of the glyph-like ink components of a grey crop."""
-    h, w = gray.shape
-    _, bw = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    if np.count_nonzero(bw) > bw.size // 2:
-        bw = cv2.bitwise_not(bw)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
+def _glyphs(ink: npt.NDArray[np.uint8]) -> npt.NDArray[np.int32]:
+    """(N, 4) x1, y1, x2, y2 of the glyph-like components of a binary ink mask."""
+    h, w = ink.shape
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     st = stats[1:].astype(np.int32)
     x, y, cw, ch, area = st[:, 0], st[:, 1], st[:, 2], st[:, 3], st[:, 4]
     inside = (x > 0) & (y > 0) & (x + cw < w) & (y + ch < h)
     sized = (ch >= MIN_GLYPH_SHARE * h) & (ch <= MAX_GLYPH_SHARE * h) & (cw <= 2.5 * ch)
-    inked = area >= 0.08 * cw * ch
+    # not a hairline, and not a solid patch unless narrow (a bold "1" may be a solid bar)
+    inked = (area >= 0.08 * cw * ch) & ((area <= 0.9 * cw * ch) | (cw <= 0.4 * ch))
     keep = inside & sized & inked
     out: npt.NDArray[np.int32] = np.stack([x, y, x + cw, y + ch], axis=1)[keep]
     return out
+
+
+def _grow(
+    boxes: npt.NDArray[np.int32], free: npt.NDArray[np.bool_], seed: int
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_]]:
+    """The line grown from glyph ``seed``: its rectangle and which glyphs it holds."""
+    heights = boxes[:, 3] - boxes[:, 1]
+    line_h = int(heights[seed])
+    rect = boxes[seed].copy()
+    member = np.zeros(len(boxes), bool)
+    member[seed] = True
+    while True:
+        slack = BAND_SLACK * line_h
+        gap = np.maximum(rect[0] - boxes[:, 2], boxes[:, 0] - rect[2])
+        near = (
+            free
+            & ~member
+            & (heights >= JOIN_SHARE * line_h)
+            & (boxes[:, 1] >= rect[1] - slack)
+            & (boxes[:, 3] <= rect[3] + slack)
+            & (gap <= GAP_SHARE * line_h)
+        )
+        if not near.any():
+            break
+        member |= near
+        rect[:2] = np.minimum(rect[:2], boxes[near, :2].min(axis=0))
+        rect[2:] = np.maximum(rect[2:], boxes[near, 2:].max(axis=0))
+    # small marks inside the line (a decimal point) belong to it
+    member |= (boxes[:, :2] >= rect[:2] - 1).all(axis=1) & (boxes[:, 2:] <= rect[2:] + 1).all(
+        axis=1
+    )
+    return rect, member
+
+
+def _find(ink: npt.NDArray[np.uint8], max_lines: int, min_share: float) -> list[Rect]:
+    boxes = _glyphs(ink)
+    heights = boxes[:, 3] - boxes[:, 1]
+    free = np.ones(len(boxes), bool)
+    lines: list[Rect] = []
+    for seed in np.argsort(-heights, kind="stable"):
+        if len(lines) >= max_lines:
+            break
+        if not free[seed]:
+            continue
+        if lines and heights[seed] < min_share * (lines[0][3] - lines[0][1]):
+            break
+        rect, member = _grow(boxes, free, int(seed))
+        # a line of text has at least two glyphs near its height (a price has >= 2 digits)
+        if np.count_nonzero(member & (heights >= 0.6 * heights[seed])) < 2:
+            continue
+        free &= ~member
+        lines.append((int(rect[0]), int(rect[1]), int(rect[2]), int(rect[3])))
+    return lines
 
 
 def find_lines(
     gray: npt.NDArray[np.uint8], max_lines: int = 2, min_share: float = 0.45
 ) -> list[Rect]:
     """Up to ``max_lines`` text lines of a tag crop, tallest first, each at least
-    ``min_share`` of the tallest line's height; rectangles in crop pixels."""
-    boxes = _glyphs(gray)
-    free = np.ones(len(boxes), bool)
-    heights = boxes[:, 3] - boxes[:, 1]
-    lines: list[Rect] = []
-    top = 0
-    while free.any() and len(lines) < max_lines:
-        seed = int(np.flatnonzero(free)[np.argmax(heights[free])])
-        line_h = int(heights[seed])
-        if lines and line_h < min_share * top:
-            break
-        rect = boxes[seed].copy()
-        free[seed] = False
-        grown = True
-        while grown:
-            slack = BAND_SLACK * line_h
-            gap = np.maximum(rect[0] - boxes[:, 2], boxes[:, 0] - rect[2])
-            near = (
-                free
-                & (heights >= JOIN_SHARE * line_h)
-                & (boxes[:, 1] >= rect[1] - slack)
-                & (boxes[:, 3] <= rect[3] + slack)
-                & (gap <= GAP_SHARE * line_h)
-            )
-            grown = bool(near.any())
-            if grown:
-                rect[0], rect[1] = (
-                    min(rect[0], boxes[near, 0].min()),
-                    min(rect[1], boxes[near, 1].min()),
-                )
-                rect[2], rect[3] = (
-                    max(rect[2], boxes[near, 2].max()),
-                    max(rect[3], boxes[near, 3].max()),
-                )
-                free &= ~near
-        # small marks inside the line (decimal point) are no further lines
-        inside = (boxes[:, 1] >= rect[1] - 1) & (boxes[:, 3] <= rect[3] + 1)
-        inside &= (boxes[:, 0] >= rect[0] - 1) & (boxes[:, 2] <= rect[2] + 1)
-        free &= ~inside
-        top = top or int(rect[3] - rect[1])
-        m = round(MARGIN_SHARE * (rect[3] - rect[1]))
-        h, w = gray.shape
-        lines.append(
-            (
-                max(0, int(rect[0]) - m),
-                max(0, int(rect[1]) - m),
-                min(w, int(rect[2]) + m),
-                min(h, int(rect[3]) + m),
-            )
-        )
-    return lines
+    ``min_share`` of the tallest line's height; rectangles in crop pixels.
+
+    Both polarities of the Otsu mask are tried (dark text on a light tag whose crop is
+    mostly dark shelf, light text on a coloured tag); the one whose first line is
+    taller wins."""
+    h, w = gray.shape
+    _, bw = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    found = [_find(ink, max_lines, min_share) for ink in (cv2.bitwise_not(bw), bw)]
+    best = max(found, key=lambda ls: ls[0][3] - ls[0][1] if ls else 0)
+    out = []
+    for x1, y1, x2, y2 in best:
+        m = round(MARGIN_SHARE * (y2 - y1))
+        out.append((max(0, x1 - m), max(0, y1 - m), min(w, x2 + m), min(h, y2 + m)))
+    return out
