@@ -103,8 +103,8 @@ def find_lines(
     mostly dark shelf, light text on a coloured tag); the one whose first line is
     taller wins."""
     h, w = gray.shape
-    _, bw = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    found = [_find(ink, max_lines, min_share) for ink in (cv2.bitwise_not(bw), bw)]
+    bw = np.asarray(cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1], np.uint8)
+    found = [_find(ink, max_lines, min_share) for ink in (255 - bw, bw)]
     best = max(found, key=lambda ls: ls[0][3] - ls[0][1] if ls else 0)
     out = []
     for x1, y1, x2, y2 in best:
