@@ -184,6 +184,7 @@ class TagOcr:
         results = list(self._pool.map(self._recognise, [c for c in crops if c]))
         out: list[list[TextLine]] = [[] for _ in boxes]
         for chunk, texts in zip([c for c in chunks if c], results, strict=True):
-            for (i, height, _), (text, score, confs) in zip(chunk, texts, strict=True):
-                out[i].append(TextLine(text, score, float(height), confs))
+            for (i, height, r), (text, score, confs) in zip(chunk, texts, strict=True):
+                width = float(r[2] - r[0]) * height / max(1, r[3] - r[1])
+                out[i].append(TextLine(text, score, float(height), confs, width))
         return out
