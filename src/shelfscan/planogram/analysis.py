@@ -11,8 +11,32 @@ from dataclasses import dataclass, field
 from shelfscan.errors import PlanogramError
 from shelfscan.planogram.match import DEFAULT_MATCHER, get_matcher
 from shelfscan.planogram.model import Planogram
+from shelfscan.planogram.observe import UNKNOWN_SKUS
 from shelfscan.planogram.result import PlanogramMatch
 from shelfscan.types import Detections, ShelfLayout
+
+MAX_CANDIDATES = 3  # planograms aligned per photo, after the cheap shortlist
+
+
+def shortlist(
+    planograms: list[Planogram], dets: Detections, layout: ShelfLayout, keep: int = MAX_CANDIDATES
+) -> list[Planogram]:
+    """The planograms worth aligning, best first: most recognised SKUs in common (share
+    of the photo's recognised facings whose SKU the planogram lists), then the closest
+    facing and shelf counts. O(facings + positions) each, against the alignment's
+    O(facings^2); a store's many bays thus cost the alignment of ``keep``."""
+    if len(planograms) <= keep:
+        return planograms
+    skus = dets.data.get("sku")
+    seen = [str(s) for s in skus if str(s).lower() not in UNKNOWN_SKUS] if skus is not None else []
+    rows, facings = len(layout.rows), layout.facings
+
+    def rank(p: Planogram) -> tuple[float, int, int]:
+        listed = set(p.skus())
+        shared = sum(1 for s in seen if s in listed) / len(seen) if seen else 0.0
+        return (-shared, abs(p.facings - facings), abs(len(p.shelves) - rows))
+
+    return sorted(planograms, key=rank)[:keep]
 
 
 def _normalised_cost(match: PlanogramMatch, planogram: Planogram) -> float:
@@ -42,7 +66,11 @@ class PlanogramAnalysis:
             raise PlanogramError(
                 f"planogram {planogram_id!r} is not among {', '.join(self._by_id)}"
             )
-        candidates = [self._by_id[planogram_id]] if planogram_id else self.planograms
+        candidates = (
+            [self._by_id[planogram_id]]
+            if planogram_id
+            else shortlist(self.planograms, dets, layout)
+        )
         best: tuple[float, PlanogramMatch, Planogram] | None = None
         for planogram in candidates:
             match = matcher(planogram, dets, layout)

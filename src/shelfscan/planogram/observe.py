@@ -24,6 +24,12 @@ class RowTokens:
     boxes: tuple[tuple[float, float, float, float], ...]  # box per token
 
 
+# Gap tokens are bounded: a sliver of a neighbour box (a few pixels wide) must not cut a
+# gap into millions of tokens (1,200 facings once asked the aligner for 762 GiB)
+MIN_GAP_UNIT = 0.5  # a missing facing is at least half the typical facing width
+MAX_GAP_TOKENS = 64  # tokens per gap, whatever its width
+
+
 def sku_codes(dets: Detections, vocab: dict[str, int]) -> np.ndarray:
     """Per-detection token code: vocabulary index, or WILDCARD / UNKNOWN / FOREIGN."""
     if "sku" not in dets.data:
@@ -57,7 +63,8 @@ def observe(dets: Detections, layout: ShelfLayout, vocab: dict[str, int]) -> lis
         for gap in layout.gaps:
             if gap.row != row.index:
                 continue
-            k = max(1, round(gap.width / _gap_unit(dets, row.facing_ids, gap.xyxy, typical)))
+            unit = max(_gap_unit(dets, row.facing_ids, gap.xyxy, typical), MIN_GAP_UNIT * typical)
+            k = min(MAX_GAP_TOKENS, max(1, round(gap.width / unit)))
             step = gap.width / k
             for n in range(k):
                 x1 = gap.xyxy[0] + n * step

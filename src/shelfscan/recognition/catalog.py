@@ -19,6 +19,7 @@ import numpy as np
 from shelfscan.errors import CatalogError, ImageError
 from shelfscan.imaging import IMAGE_SUFFIXES, load_image
 from shelfscan.recognition.embedder import Image, crop_boxes
+from shelfscan.recognition.index import CatalogIndex
 from shelfscan.recognition.matcher import UNKNOWN
 from shelfscan.recognition.records import RefImage, SkuInfo
 from shelfscan.types import FloatArray
@@ -29,6 +30,7 @@ MIN_REF_SIDE = 32  # reference photos narrower than this (pixels) are refused
 MIN_REF_LONG_SIDE = 64  # ... or whose long side is shorter than this
 REF_MAX_SIDE = 384  # reference photos are stored downscaled to this long side
 NEAR_DUPLICATE = 0.97  # two SKUs' references this similar will be confused
+NEAR_DUPLICATE_BLOCK = 256  # new references searched per block in the duplicate check
 
 
 def read_reference(path: Path) -> tuple[Image, RefImage]:
@@ -119,11 +121,7 @@ def near_duplicates(
         key = (min(pair), max(pair))
         if sims[j] >= limit and float(sims[j]) > worst.get(key, (-1.0, ""))[0]:
             worst[key] = (float(sims[j]), f"{source} ({sku})")
-    return [
-        f"{what} is nearly identical to a reference of {b if what.endswith(f'({a})') else a} "
-        f"(similarity {sim:.3f}): these two SKUs will be confused"
-        for (a, b), (sim, what) in sorted(worst.items())
-    ]
+    return _duplicate_warnings(worst)
 
 
 MAX_SKU_ID = 128  # characters
@@ -230,3 +228,38 @@ def scan_folder(folder: Path) -> list[tuple[SkuInfo, list[Path]]]:
     if not entries:
         raise CatalogError(f"{folder}: no SKU sub-folders found")
     return entries
+
+
+def indexed_near_duplicates(
+    index: CatalogIndex,
+    new: Sequence[tuple[str, str]],
+    vectors: FloatArray,
+    limit: float = NEAR_DUPLICATE,
+) -> list[str]:
+    """``near_duplicates`` through the index (k-NN instead of all pairs): each new
+    reference's nearest reference of another SKU is the best SKU among its top two that
+    is not its own (a SKU's score is its best reference's). ``index`` holds every
+    reference, old and new; ``new`` gives (sku, source) per row of ``vectors``; searched
+    in blocks to bound memory."""
+    worst: dict[tuple[str, str], tuple[float, str]] = {}
+    for start in range(0, len(new), NEAR_DUPLICATE_BLOCK):
+        scores, labels = index.search(vectors[start : start + NEAR_DUPLICATE_BLOCK], k=2)
+        for (sku, source), row_s, row_l in zip(
+            new[start : start + NEAR_DUPLICATE_BLOCK], scores, labels, strict=True
+        ):
+            j = 1 if row_l[0] == sku else 0
+            other, sim = str(row_l[j]), float(row_s[j])
+            if not other or sim < limit:
+                continue
+            key = (min(sku, other), max(sku, other))
+            if sim > worst.get(key, (-1.0, ""))[0]:
+                worst[key] = (sim, f"{source} ({sku})")
+    return _duplicate_warnings(worst)
+
+
+def _duplicate_warnings(worst: dict[tuple[str, str], tuple[float, str]]) -> list[str]:
+    return [
+        f"{what} is nearly identical to a reference of {b if what.endswith(f'({a})') else a} "
+        f"(similarity {sim:.3f}): these two SKUs will be confused"
+        for (a, b), (sim, what) in sorted(worst.items())
+    ]

@@ -23,6 +23,10 @@ from shelfscan.types import FloatArray
 Image = npt.NDArray[np.uint8]
 CONTEXT_MARGIN = 0.04  # fraction of box width/height added on each side of a crop
 MIN_CROP_PX = 8  # boxes narrower or shorter than this cannot be embedded
+# crops per session.run: ORT's memory arena grows to the largest batch it saw (512 crops:
+# peak RSS 524 MB at 256 a batch, 149 MB at 32) and 32 is no slower (CPU 300 vs 469 ms);
+# turning the arena off costs CPU and saves less (231 MB); see docs/performance.md
+BATCH_SIZE = 32
 
 
 def crop_boxes(image: Image, xyxy: FloatArray, margin: float = CONTEXT_MARGIN) -> list[Image]:
@@ -46,7 +50,7 @@ def crop_boxes(image: Image, xyxy: FloatArray, margin: float = CONTEXT_MARGIN) -
 class Embedder:
     """Embeds BGR product crops into L2-normalised vectors, in batches."""
 
-    def __init__(self, session: Any, name: str = "embedder", batch_size: int = 256) -> None:
+    def __init__(self, session: Any, name: str = "embedder", batch_size: int = BATCH_SIZE) -> None:
         self.session = session
         self.name = name
         self.batch_size = batch_size

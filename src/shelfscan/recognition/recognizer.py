@@ -84,17 +84,18 @@ class CatalogRecognizer:
     ]:
         """``match`` plus the own search (scores, SKU ids), best first, with as many
         candidates as verification looks at."""
-        raw = self.index.search(embeddings, k=self._k())
         groups = context_groups(embeddings, rows, self.config.link)
-        # search once per group of two or more facings; single facings reuse their own
+        # each facing, and each group of two or more facings by its mean: one search (one
+        # matrix product over the catalog); single facings reuse their own result
         ids, first, inverse, counts = np.unique(
             np.asarray(groups, np.int64), return_index=True, return_inverse=True, return_counts=True
         )
-        grouped = raw
-        if len(ids) and counts.max() > 1:
-            means = smooth(embeddings, groups)[first]
-            g_scores, g_labels = self.index.search(means, k=2)
-            grouped = (g_scores[inverse], g_labels[inverse])
+        grouping = bool(len(ids)) and counts.max() > 1
+        means = smooth(embeddings, groups)[first] if grouping else embeddings[:0]
+        n = len(embeddings)
+        scores, labels = self.index.search(np.concatenate([embeddings, means]), k=self._k())
+        raw = (scores[:n], labels[:n])
+        grouped = (scores[n:, :2][inverse], labels[n:, :2][inverse]) if grouping else raw
         skus, best = match_with_context(raw, grouped, self.config)
         labels = raw[1]
         return skus, best, labels[:, 0] if len(labels) else np.zeros(0, str), raw

@@ -6,8 +6,9 @@ expect the caller's ``transaction(db)``; the others open their own.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,44 @@ def from_blob(blob: bytes, dim: int) -> FloatArray:
     return np.frombuffer(blob, dtype="<f4").reshape(dim).astype(np.float32)
 
 
+def catalog_version(db: sqlite_utils.Database) -> int:
+    """A number that changes whenever a SKU or reference image changes (m0011 triggers)."""
+    row = db.execute("SELECT version FROM catalog_state WHERE id = 1").fetchone()
+    return int(row[0]) if row else 0
+
+
+def db_file(db: sqlite_utils.Database) -> Path | None:
+    """The database's file, None for an in-memory or temporary store."""
+    row = db.execute("PRAGMA database_list").fetchone()
+    return Path(row[2]) if row and row[2] else None
+
+
+def has_skus(db: sqlite_utils.Database) -> bool:
+    return bool(db.execute("SELECT EXISTS (SELECT 1 FROM skus)").fetchone()[0])
+
+
+def reference_vectors(
+    db: sqlite_utils.Database, model: str, dim: int
+) -> tuple[list[str], FloatArray]:
+    """The SKU id of each reference embedded by ``model`` and its (M, dim) vectors,
+    grouped by SKU (one query; no JPEG read)."""
+    rows = db.execute(
+        "SELECT sku_id, embedding FROM sku_images WHERE model = ? AND dim = ? ORDER BY sku_id, id",
+        [model, dim],
+    ).fetchall()
+    blob = b"".join(r[1] for r in rows)
+    vectors = np.frombuffer(blob, dtype="<f4").reshape(-1, dim).astype(np.float32)
+    return [r[0] for r in rows], vectors
+
+
+def stale_references(db: sqlite_utils.Database, model: str, dim: int) -> list[int]:
+    """Ids of the reference images embedded by another model (or dimension)."""
+    rows = db.execute(
+        "SELECT id FROM sku_images WHERE model != ? OR dim != ? ORDER BY id", [model, dim]
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 def sku_ids(db: sqlite_utils.Database) -> set[str]:
     return {r[0] for r in db.execute("SELECT id FROM skus").fetchall()}
 
@@ -42,6 +81,36 @@ def sku_ids(db: sqlite_utils.Database) -> set[str]:
 def sku_infos(db: sqlite_utils.Database) -> dict[str, SkuInfo]:
     rows = db.execute("SELECT id, ean, name, brand, category, width_mm FROM skus").fetchall()
     return {r[0]: SkuInfo(r[0], r[1] or "", r[2] or "", r[3] or "", r[4] or "", r[5]) for r in rows}
+
+
+class SkuInfoLookup(Mapping[str, SkuInfo]):
+    """SKU attributes read on demand (and kept): a scan looks up the few SKUs it saw
+    instead of reading all 20,000 rows of a large catalog up front."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self._db = db
+        self._seen: dict[str, SkuInfo | None] = {}
+
+    def __getitem__(self, sku: str) -> SkuInfo:
+        if sku not in self._seen:
+            row = self._db.execute(
+                "SELECT id, ean, name, brand, category, width_mm FROM skus WHERE id = ?", [sku]
+            ).fetchone()
+            self._seen[sku] = (
+                None
+                if row is None
+                else SkuInfo(row[0], row[1] or "", row[2] or "", row[3] or "", row[4] or "", row[5])
+            )
+        info = self._seen[sku]
+        if info is None:
+            raise KeyError(sku)
+        return info
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(r[0] for r in self._db.execute("SELECT id FROM skus ORDER BY id").fetchall())
+
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM skus").fetchone()[0])
 
 
 def insert_sku(db: sqlite_utils.Database, info: SkuInfo) -> None:

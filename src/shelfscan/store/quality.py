@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from shelfscan.imaging.phash import DUPLICATE_BITS, find_duplicate, from_hex, to_hex
+from shelfscan.store.phash_bands import near_hashes, store_bands
 from shelfscan.types import ScanResult
 
 
@@ -30,15 +31,18 @@ def save_quality(
         return None
     duplicate: tuple[int, int] | None = None
     if report.phash is not None:
-        known = [
-            (int(pid), from_hex(str(h)))
-            for pid, h in db.execute(
-                "SELECT photo_id, phash FROM photo_quality WHERE photo_id != ? AND phash IS NOT"
-                " NULL AND duplicate_of IS NULL",
-                [photo_id],
-            ).fetchall()
-        ]
+        known = near_hashes(db, report.phash, photo_id, max_bits)  # indexed bands
+        if known is None:  # a tolerance beyond the bands: compare with every stored hash
+            known = [
+                (int(pid), from_hex(str(h)))
+                for pid, h in db.execute(
+                    "SELECT photo_id, phash FROM photo_quality WHERE photo_id != ? AND phash IS"
+                    " NOT NULL AND duplicate_of IS NULL ORDER BY photo_id",
+                    [photo_id],
+                ).fetchall()
+            ]
         duplicate = find_duplicate(report.phash, known, max_bits)
+    store_bands(db, photo_id, report.phash)
     scores = {c.name: c.score for c in report.checks}
     db.execute(
         "INSERT OR REPLACE INTO photo_quality (photo_id, passed, sharpness, brightness, tilt_deg,"
