@@ -1,11 +1,13 @@
 """Price-tag OCR with RapidOCR's bundled PP-OCRv6 models, one recognition batch per photo.
 
-Each tag crop is scaled to a fixed small height and its text lines detected (one tiny
-detector run per tag: packing all tags into one mosaic made the detector's results
-depend on the neighbouring tags, since its squeeze-excite blocks see the whole image).
-The largest few lines of each tag are cut from the full-resolution photo and all lines
-of the photo are recognised together in batches. Nothing is downloaded: the model files
-are the ones inside the ``rapidocr`` wheel (a missing file is a ``ModelError``).
+A tag crop is already a text region, so by default its price line is found from its ink
+(``pricing.lines``: connected components, no text detector) and only that line is
+recognised. Tags whose line holds no readable price go through RapidOCR's text detector,
+one tiny run per tag (packing all tags into one mosaic made the detector's results depend
+on the neighbouring tags, since its squeeze-excite blocks see the whole image), and their
+largest few lines are recognised. Lines are cut from the full-resolution photo and all
+lines of the photo are recognised together in batches. Nothing is downloaded: the model
+files are the ones inside the ``rapidocr`` wheel (a missing file is a ``ModelError``).
 """
 
 from __future__ import annotations
