@@ -176,3 +176,55 @@ def relabel(shelf: int, sku: str, index: int, new: str) -> Edit:
         row[k] = Item(new, row[k].width_mm, row[k].owner)
 
     return run
+
+
+def stored_bay(
+    tmp: Path, db_path: Path, shots: int = 3, overlap: float = 0.35, seed: int = 5
+) -> tuple[sqlite_utils.Database, str, Planogram, int, list[Detections]]:
+    """A wide synthetic shelf (one whole SKU removed) with its planogram, photographed as
+    ``shots`` overlapping windows left to right, each scanned (ground-truth boxes as the
+    detector) into visit V1 of store S1, then merged as one bay with the planogram stage.
+    Returns (db, visit id, planogram, bay id, each shot's boxes)."""
+    import cv2
+
+    from shelfscan.datasets.synthetic import SceneConfig, clip_visible, plan_scene, render_scene
+    from shelfscan.pipeline import PipelineSpec, ScanContext, merge_bay, scan_batch
+    from shelfscan.store import ensure_visit, open_db
+    from shelfscan.store.planogram import assign_planogram, save_planogram
+    from shelfscan.types import CLASS_PRODUCT
+
+    height, shot_width = 720, 960
+    width = round(shot_width * (shots - (shots - 1) * overlap))
+    cfg = SceneConfig(
+        camera_strength=0,
+        oos_prob=0.0,
+        partial_oos_prob=0.0,
+        foreign_prob=0.0,
+        aspect=width / height,
+    )
+    spec = plan_scene(seed, cfg)
+    plan = Planogram.from_blocks(
+        "BAY",
+        [[(s, n, spec.catalog.get(s).width_mm) for s, n in shelf] for shelf in spec.planogram],
+    )
+    spec.remove_facings(spec.planogram[0][1][0])
+    scene = render_scene(spec, seed, (width, height))
+    gt = scene.detections[scene.detections.class_id == CLASS_PRODUCT]
+    db = open_db(db_path)
+    save_planogram(db, plan, "json")
+    assign_planogram(db, "BAY", store_id="S1")
+    visit = ensure_visit(db, "V1", "S1", "alice")
+    pipe_spec = PipelineSpec(planograms={"S1": (plan,)})
+    step = (width - shot_width) / (shots - 1)
+    outcomes, truths = [], []
+    for i in range(shots):
+        x0 = round(i * step)
+        path = tmp / f"bay_{i}.jpg"
+        cv2.imwrite(str(path), np.ascontiguousarray(scene.image[:, x0 : x0 + shot_width]))
+        truth = clip_visible(gt.with_boxes(gt.xyxy - [x0, 0, x0, 0]), shot_width, height)
+        truths.append(truth)
+        pipeline = pipe_spec.build(GroundTruthDetector(truth))  # type: ignore[arg-type]
+        outcomes += list(scan_batch(pipeline, [path], db, visit, ScanContext("S1")))
+    assert all(o.error is None for o in outcomes), outcomes
+    bay_id, _ = merge_bay(outcomes, db, visit, 0.8, pipe_spec, ScanContext("S1"))
+    return db, visit, plan, bay_id, truths

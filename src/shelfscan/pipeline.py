@@ -33,7 +33,7 @@ from shelfscan.kpi.price import price_kpis
 from shelfscan.kpi.share import SHARE_KPIS, share_kpis
 from shelfscan.kpi.shelf import shelf_kpis
 from shelfscan.layout import build_layout
-from shelfscan.layout.bay import BayResult, build_bay
+from shelfscan.layout.bay import BayResult, bay_to_shots, build_bay
 from shelfscan.planogram.analysis import PlanogramAnalysis
 from shelfscan.planogram.match import DEFAULT_MATCHER
 from shelfscan.planogram.model import Planogram
@@ -475,14 +475,43 @@ def with_bay_kpis(bay: BayResult) -> BayResult:
     return replace(bay, kpis=merge_kpis([shelf_kpis(bay.detections, bay.layout), bay.kpis]))
 
 
+def match_bay(
+    spec: PipelineSpec, bay: BayResult, store_id: str | None
+) -> tuple[PlanogramMatch, KpiReport] | None:
+    """The planogram stage on the merged bay (its facings counted once), as on a photo;
+    None when the store has no planogram."""
+    return Pipeline(_no_detector, spec)._planogram(bay.detections, bay.layout, store_id or "")
+
+
+def bay_facings(
+    bay: BayResult, photo_ids: list[int], to_shot: list[npt.NDArray[np.float64]]
+) -> dict[str, object]:
+    """What the report needs to turn the bay's match into actions drawn on its photos:
+    per bay facing its photo, box (bay frame), row and SKU, and per photo the bay-to-photo
+    transform."""
+    dets = bay.detections
+    return {
+        "photo_ids": photo_ids,
+        "shot": [int(v) for v in dets.column("shot", 0)],
+        "xyxy": [[float(v) for v in box] for box in dets.xyxy],
+        "row": [int(v) for v in dets.column("row", -1)],
+        "sku": [None if v is None else str(v) for v in dets.column("sku", None)],
+        "to_photo": [[float(v) for v in m.ravel()] for m in to_shot],
+    }
+
+
 def merge_bay(
     outcomes: Iterable[PhotoOutcome],
     db: sqlite_utils.Database,
     visit_id: str,
     min_gap_facings: float = 0.8,
+    spec: PipelineSpec | None = None,
+    context: ScanContext | None = None,
 ) -> tuple[int, BayResult]:
     """Register the scanned photos (in the given order), merge their facings, store the bay.
 
+    With ``spec``, the bay is matched against the planogram of ``context``'s store as one
+    (``match_bay``); its planogram KPIs join the bay's and the match is stored with it.
     Photos that failed to scan are left out (with a warning in the result). Each photo's
     own results are already stored, so nothing is lost when the bay cannot be merged.
     """
@@ -514,7 +543,16 @@ def merge_bay(
         f"{o.path.name} failed to scan and is not in the bay" for o in outcomes if o not in done
     ]
     bay = replace(with_bay_kpis(bay), warnings=warnings)
-    bay_id = save_bay(db, visit_id, [int(o.photo_id or 0) for o in done], bay)
+    photo_ids = [int(o.photo_id or 0) for o in done]
+    planned = None if spec is None else match_bay(spec, bay, (context or ScanContext()).store_id)
+    stored = None
+    if planned is not None:
+        match, report = planned
+        bay = replace(bay, kpis=merge_kpis([bay.kpis, KpiReport(report.values)]))
+        sizes = [(img.shape[1], img.shape[0]) for img in images]
+        facings = bay_facings(bay, photo_ids, bay_to_shots(sizes, pairs))
+        stored = (match, facings, report.breakdowns)
+    bay_id = save_bay(db, visit_id, photo_ids, bay, stored)
     return bay_id, bay
 
 

@@ -207,3 +207,17 @@ def test_unreadable_folder_in_batch(photos: Path) -> None:
     finally:
         (work / "locked").chmod(0o700)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def test_show_reads_like_the_report(tmp_path: Path) -> None:
+    from bay_builders import stored_visit
+
+    stored_visit(tmp_path, tmp_path / "s.db")
+    result = runner.invoke(
+        app, ["show", "V1", "--db", str(tmp_path / "s.db")], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    for text in ("Facings", "Empty shelf", "Planogram compliance", "On-shelf availability"):
+        assert text in out, text
+    assert "%" in out and "empty_shelf_share" not in out and "planogram_compliance" not in out

@@ -112,5 +112,5 @@ def test_psa_with_100k_positions_on_one_fixture_imports_in_near_linear_time(
     (bay,) = read_planograms(big)
     t2 = time.process_time()
     assert len(bay.shelves[0].positions) == 100_000
-    assert t2 - t1 < 20 * max(t1 - t0, 0.05)  # 10x the size: well under 100x the time
+    assert t2 - t1 < 40 * max(t1 - t0, 0.05)  # 10x the size: a quadratic reader takes 100x
     assert t2 - t1 < 30

@@ -28,6 +28,12 @@ def print_bay(bay_id: int, bay: BayResult) -> None:
         f"bay [bold]{bay_id}[/bold]: {bay.facings} facings from {len(bay.kept_per_photo)} photos"
         f" ({bay.method}; {bay.double_counted} duplicates in overlaps merged;"
         f" {bay.kpis.values.get('gaps', 0):.0f} gaps)"
+        + (
+            f"; planogram matched on the bay: compliance {k['planogram_compliance']:.1%},"
+            f" OSA {k['osa']:.1%}"
+            if "planogram_compliance" in (k := bay.kpis.values)
+            else ""
+        )
     )
     for warning in bay.warnings:
         err_console.print(f"[yellow]bay:[/yellow] {escape(warning)}", highlight=False)

@@ -123,7 +123,9 @@ def capture(
             frames, auto, pipeline, database, visit_id, folder, Guide(window, json_out), context
         )
     bay_result = (
-        merge_bay(summary.outcomes, database, visit_id, settings.min_gap_facings)
+        merge_bay(
+            summary.outcomes, database, visit_id, settings.min_gap_facings, pipeline.spec, context
+        )
         if bay and summary.kept >= 2
         else None
     )

@@ -125,7 +125,11 @@ def scan(
                         f"[yellow]{escape(outcome.path.name)}:[/yellow] {escape(note)}"
                     )
     finish_batch(database, visit_id)
-    bay_result = merge_bay(outcomes, database, visit_id, settings.min_gap_facings) if bay else None
+    bay_result = (
+        merge_bay(outcomes, database, visit_id, settings.min_gap_facings, spec, context)
+        if bay
+        else None
+    )
     duplicates = {
         o.photo_id: int(q["duplicate_of"])
         for o in outcomes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -82,19 +82,40 @@ def show(
         f"rep={escape(str(detail['rep']))} started={detail['started_at']}",
         highlight=False,
     )
+    console.print(photo_kpi_table(detail["photos"]))
+
+
+# the per-photo KPIs `show` lists (those the photos have), in this order
+SHOW_KPIS = (
+    "facings",
+    "rows",
+    "gaps",
+    "empty_shelf_share",
+    "planogram_compliance",
+    "osa",
+    "recognized_facings",
+    "unknown_share",
+)
+
+
+def photo_kpi_table(photos: list[dict[str, Any]]) -> Table:
+    """One row per photo, a column per headline KPI it has: labels and formatting as in
+    the report (``report.terminal``)."""
+    from shelfscan.report.terminal import kpi_value, label  # the report package is heavy
+
+    present = {name for p in photos for name in p["kpis"]}
+    names = [n for n in SHOW_KPIS if n in present] or ["facings"]
     table = Table()
-    for col in ("photo", "facings", "rows", "gaps", "empty share"):
-        table.add_column(col)
-    for p in detail["photos"]:
+    table.add_column("Photo")
+    for name in names:
+        table.add_column(label(name), justify="right")
+    for p in photos:
         k = p["kpis"]
         table.add_row(
-            escape(p["path"]),
-            f"{k.get('facings', 0):.0f}",
-            f"{k.get('rows', 0):.0f}",
-            f"{k.get('gaps', 0):.0f}",
-            f"{k.get('empty_shelf_share', 0):.1%}",
+            escape(str(p["path"])),
+            *(kpi_value(n, k[n]) if n in k else "-" for n in names),
         )
-    console.print(table)
+    return table
 
 
 @guard

@@ -221,3 +221,18 @@ def build_bay(
         warnings,
         (time.perf_counter() - t0) * 1000,
     )
+
+
+def bay_to_shots(sizes: list[tuple[int, int]], pairs: list[Matrix | None]) -> list[Matrix]:
+    """Per shot, the transform from ``build_bay``'s bay frame back into that shot's pixels
+    (to draw a bay-frame box, such as a planogram slot, on the photo it came from)."""
+    to_bay = place_shots(sizes, pairs)
+    frames = np.concatenate(
+        [
+            map_boxes(np.array([[0.0, 0.0, w, h]]), m)
+            for (w, h), m in zip(sizes, to_bay, strict=True)
+        ]
+    )
+    x0, y0 = float(min(frames[:, 0].min(), 0.0)), float(min(frames[:, 1].min(), 0.0))
+    unshift = np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1]], np.float64)
+    return [np.linalg.inv(m) @ unshift for m in to_bay]

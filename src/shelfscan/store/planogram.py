@@ -250,3 +250,45 @@ def photo_match(db: sqlite_utils.Database, photo_id: int) -> PlanogramMatch | No
         "SELECT result FROM planogram_matches WHERE photo_id = ?", [photo_id]
     ).fetchone()
     return None if row is None else PlanogramMatch.from_json(json.loads(row[0]))
+
+
+def save_bay_match(
+    db: sqlite_utils.Database,
+    bay_id: int,
+    visit_id: str,
+    match: PlanogramMatch,
+    facings: dict[str, Any],
+    breakdowns: dict[str, dict[str, float]],
+) -> None:
+    """Write a merged bay's match (call inside the bay's transaction): the match, the
+    bay's facings it indexes (``facings``: photo ids, boxes, rows, SKUs, bay-to-photo
+    transforms) and the bay's planogram KPI breakdowns."""
+    db.execute(
+        "INSERT OR REPLACE INTO bay_matches (bay_id, visit_id, planogram_id, matcher, result,"
+        " facings, breakdowns) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            bay_id,
+            visit_id,
+            match.planogram_id,
+            match.matcher,
+            json.dumps(match.to_json()),
+            json.dumps(facings),
+            json.dumps(breakdowns),
+        ],
+    )
+
+
+def bay_matches(
+    db: sqlite_utils.Database, visit_id: str
+) -> dict[int, tuple[PlanogramMatch, dict[str, Any], dict[str, dict[str, float]]]]:
+    """bay id -> (match, facings, breakdowns) of the visit's latest bays (see
+    ``save_bay_match``); bays stored before bays were matched have none."""
+    rows = db.execute(
+        "SELECT bay_id, result, facings, breakdowns FROM bay_matches WHERE visit_id = ?"
+        " AND bay_id IN (SELECT MAX(bay_id) FROM bay_photos GROUP BY photo_id) ORDER BY bay_id",
+        [visit_id],
+    ).fetchall()
+    return {
+        int(r[0]): (PlanogramMatch.from_json(json.loads(r[1])), json.loads(r[2]), json.loads(r[3]))
+        for r in rows
+    }

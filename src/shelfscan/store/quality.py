@@ -80,9 +80,14 @@ def save_bay(
     visit_id: str,
     photo_ids: list[int],
     bay: Any,
+    match: Any = None,
 ) -> int:
-    """Store a merged bay (``layout.bay.BayResult``), its members and its KPIs; returns its id."""
+    """Store a merged bay (``layout.bay.BayResult``), its members and its KPIs; returns its id.
+
+    ``match``: the bay's planogram match as ``(PlanogramMatch, facings, breakdowns)``
+    (``store.planogram.save_bay_match``), stored in the same transaction."""
     from shelfscan.store.db import transaction
+    from shelfscan.store.planogram import save_bay_match
 
     with transaction(db):
         cur = db.execute(
@@ -111,6 +116,8 @@ def save_bay(
             "INSERT INTO bay_kpis (bay_id, name, value) VALUES (?, ?, ?)",
             [(bay_id, name, float(v)) for name, v in bay.kpis.values.items()],
         )
+        if match is not None:
+            save_bay_match(db, bay_id, visit_id, *match)
     return bay_id
 
 

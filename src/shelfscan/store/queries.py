@@ -58,6 +58,7 @@ VISIT_TABLES = (
     "unknown_facings",
     "planogram_matches",
     "planogram_results",
+    "bay_matches",
     "bays",
 )
 
