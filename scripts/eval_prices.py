@@ -66,6 +66,9 @@ def main() -> int:
     ap.add_argument("--tag-height", type=int, default=OcrSettings.tag_height)
     ap.add_argument("--pad", type=float, default=OcrSettings.pad)
     ap.add_argument("--max-lines", type=int, default=OcrSettings.max_lines)
+    ap.add_argument(
+        "--line-finder", default=OcrSettings.line_finder, choices=("components", "detector")
+    )
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--show", action="store_true", help="print every dev tag's reading")
     args = ap.parse_args()
@@ -84,7 +87,11 @@ def main() -> int:
     )  # fmt: skip
     ocr = TagOcr(
         OcrSettings(
-            threads=args.threads, tag_height=args.tag_height, pad=args.pad, max_lines=args.max_lines
+            threads=args.threads,
+            tag_height=args.tag_height,
+            pad=args.pad,
+            max_lines=args.max_lines,
+            line_finder=args.line_finder,
         )
     )
     tally = {"tags": 0, "found": 0, "right": 0, "wrong": 0, "unreadable": 0}

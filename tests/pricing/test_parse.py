@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shelfscan.pricing.parse import (
+    ParsedTag,
     TextLine,
     distrust_lost_marks,
     find_ean,
@@ -142,3 +143,33 @@ def test_price_confidence_counts_only_the_price_characters() -> None:
     shaky = TextLine("2.74", 0.87, 30.0, (0.99, 0.5, 0.99, 0.99))
     assert parse_tag([shaky]).status == "unreadable"
     assert parse_tag([TextLine("s1.00", 0.87, 30.0)]).status == "unreadable"  # no per-char scores
+
+
+def _w(text: str, glyphs: float, height: float = 30.0, pitch: float = 0.34) -> ParsedTag:
+    """A tag whose main line ``text`` is ``glyphs`` glyphs of ``pitch`` line heights wide."""
+    return parse_tag([TextLine(text, 0.99, height, (), glyphs * pitch * height)])
+
+
+@pytest.mark.parametrize(
+    ("tags", "expect"),
+    [
+        # three marked references: "13.33" as wide as "$3.33" is the mark read as "1"
+        ([_w("$3.33", 4.4), _w("$2.74", 4.4), _w("$1.00", 4.4), _w("13.33", 4.4)], 3.33),
+        ([_w("$3.33", 4.4), _w("$2.74", 4.4), _w("$1.00", 4.4), _w("53.98", 4.5)], 3.98),
+        # a glyph wider: a real 13.33 whose mark was dropped, or junk: not trusted
+        ([_w("$3.33", 4.4), _w("$2.74", 4.4), _w("$1.00", 4.4), _w("13.33", 5.4)], None),
+        # two references do not measure the photo's pitch
+        ([_w("$3.33", 4.4), _w("$2.74", 4.4), _w("13.33", 4.4)], None),
+        # width unknown (no geometry): unreadable as before
+        ([_w("$3.33", 4.4), _w("$2.74", 4.4), _w("$1.00", 4.4), _w("13.33", 0.0)], None),
+        # the rest must be a price with two decimals
+        ([_w("$3.33", 4.4), _w("$2.74", 4.4), _w("$1.00", 4.4), _w("13,3", 3.4)], None),
+    ],
+)
+def test_mark_read_as_digit_by_line_width(tags: list[ParsedTag], expect: float | None) -> None:
+    last = distrust_lost_marks(tags)[-1]
+    if expect is None:
+        assert last.status == "unreadable"
+    else:
+        assert last.status == "read" and last.price == pytest.approx(expect) and last.marked
+        assert last.currency == "USD"

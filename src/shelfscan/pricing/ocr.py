@@ -1,11 +1,13 @@
 """Price-tag OCR with RapidOCR's bundled PP-OCRv6 models, one recognition batch per photo.
 
-Each tag crop is scaled to a fixed small height and its text lines detected (one tiny
-detector run per tag: packing all tags into one mosaic made the detector's results
-depend on the neighbouring tags, since its squeeze-excite blocks see the whole image).
-The largest few lines of each tag are cut from the full-resolution photo and all lines
-of the photo are recognised together in batches. Nothing is downloaded: the model files
-are the ones inside the ``rapidocr`` wheel (a missing file is a ``ModelError``).
+A tag crop is already a text region, so by default its price line is found from its ink
+(``pricing.lines``: connected components, no text detector) and only that line is
+recognised. Tags whose line holds no readable price go through RapidOCR's text detector,
+one tiny run per tag (packing all tags into one mosaic made the detector's results depend
+on the neighbouring tags, since its squeeze-excite blocks see the whole image), and their
+largest few lines are recognised. Lines are cut from the full-resolution photo and all
+lines of the photo are recognised together in batches. Nothing is downloaded: the model
+files are the ones inside the ``rapidocr`` wheel (a missing file is a ``ModelError``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from shelfscan.errors import ModelError
-from shelfscan.pricing.parse import TextLine
+from shelfscan.pricing.lines import find_lines
+from shelfscan.pricing.parse import TextLine, parse_tag
 
 Image = npt.NDArray[np.uint8]
 
@@ -47,9 +50,17 @@ class OcrSettings:
     max_width: int = 384  # ... and at most this wide
     pad: float = 0.1  # crop margin around the tag box, share of its size: the text detector
     # misses text that touches the crop edge, and detected tag boxes are often tight
-    max_lines: int = 2  # lines recognised per tag, largest first
+    max_lines: int = 2  # lines recognised per tag, largest first (text detector)
+    component_lines: int = 1  # ... with the component line finder: the price line only,
+    # since recognition dominates the cost (a line costs ~6 ms of CPU) and a tag whose
+    # price is not read falls back to the detector and its ``max_lines`` lines
     min_line_share: float = 0.45  # skip lines smaller than this share of the tag's largest
-    rec_batch: int = 8
+    rec_batch: int = 4  # lines of one recognition batch, padded to the widest: small
+    # batches of lines sorted by aspect waste least on padding
+    line_finder: str = "components"  # "components" (ink analysis, no text detector) or
+    # "detector" (RapidOCR's text detector on each tag)
+    fallback: bool = True  # with "components": tags whose lines hold no readable price
+    # are detected again with the text detector and recognised once more
 
 
 class TagOcr:
@@ -90,7 +101,7 @@ class TagOcr:
         self._rec_input = TextRecInput
         self._pool = ThreadPoolExecutor(max(1, self.settings.threads), "tag-ocr")
 
-    def _tag_lines(self, image: Image, box: npt.NDArray[np.float32]) -> list[_Line]:
+    def _tag_lines(self, image: Image, box: npt.NDArray[np.float32], finder: str) -> list[_Line]:
         """One tag's text lines: (height, rectangle), both in image pixels, largest first."""
         s = self.settings
         h_img, w_img = image.shape[:2]
@@ -99,6 +110,15 @@ class TagOcr:
         bx2 = min(w_img, int(np.ceil(box[2] + mx)))
         by2 = min(h_img, int(np.ceil(box[3] + my)))
         crop: Image = image[by1 : max(by2, by1 + 1), bx1 : max(bx2, bx1 + 1)]
+        if finder == "components":
+            gray: Image = np.asarray(
+                cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop, np.uint8
+            )
+            return [
+                (float(y2 - y1), (bx1 + x1, by1 + y1, bx1 + x2, by1 + y2))
+                for x1, y1, x2, y2 in find_lines(gray, s.component_lines, s.min_line_share)
+                if x2 - x1 >= 4 and y2 - y1 >= 4
+            ]
         scale = s.tag_height / crop.shape[0]
         w = max(8, min(s.max_width, round(crop.shape[1] * scale)))
         small = np.ascontiguousarray(
@@ -136,13 +156,28 @@ class TagOcr:
     def read(self, image: Image, boxes: Any) -> list[list[TextLine]]:
         """OCR lines of each tag box; ``boxes`` (N, 4) xyxy in image pixels (BGR image).
 
-        Tags are detected, and their lines recognised, on ``settings.threads`` worker
-        threads with one ONNX Runtime thread each (small inputs scale badly inside ORT).
+        Lines are found (see ``OcrSettings.line_finder``) and recognised on
+        ``settings.threads`` worker threads with one ONNX Runtime thread each (small
+        inputs scale badly inside ORT).
         """
         boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
         if len(boxes) == 0:
             return []
-        per_tag = list(self._pool.map(lambda b: self._tag_lines(image, b), boxes))
+        s = self.settings
+        out = self._read(image, boxes, s.line_finder)
+        if s.line_finder == "components" and s.fallback:
+            again = [i for i, lines in enumerate(out) if parse_tag(lines).status != "read"]
+            if again:
+                for i, lines in zip(
+                    again, self._read(image, boxes[again], "detector"), strict=True
+                ):
+                    out[i] = lines
+        return out
+
+    def _read(
+        self, image: Image, boxes: npt.NDArray[np.float32], finder: str
+    ) -> list[list[TextLine]]:
+        per_tag = list(self._pool.map(lambda b: self._tag_lines(image, b, finder), boxes))
         jobs = [(i, h, r) for i, lines in enumerate(per_tag) for h, r in lines]
         jobs.sort(key=lambda j: (j[2][2] - j[2][0]) / max(1, j[2][3] - j[2][1]))  # by aspect
         n = self.settings.threads
@@ -151,6 +186,7 @@ class TagOcr:
         results = list(self._pool.map(self._recognise, [c for c in crops if c]))
         out: list[list[TextLine]] = [[] for _ in boxes]
         for chunk, texts in zip([c for c in chunks if c], results, strict=True):
-            for (i, height, _), (text, score, confs) in zip(chunk, texts, strict=True):
-                out[i].append(TextLine(text, score, float(height), confs))
+            for (i, height, r), (text, score, confs) in zip(chunk, texts, strict=True):
+                width = float(r[2] - r[0]) * height / max(1, r[3] - r[1])
+                out[i].append(TextLine(text, score, float(height), confs, width))
         return out

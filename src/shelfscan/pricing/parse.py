@@ -15,7 +15,7 @@ is ``unreadable``: this module never guesses.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Below this OCR score (RapidOCR's mean character probability) a price is not trusted.
 MIN_PRICE_SCORE = 0.9
@@ -69,6 +69,7 @@ class TextLine:
     score: float
     height: float
     char_scores: tuple[float, ...] = ()  # one per character of ``text``, where known
+    width: float = 0.0  # the line's width in pixels, where known
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class ParsedTag:
     confidence: float = 0.0
     marked: bool = False  # the main price was read with a currency mark before it
     main_text: str = ""  # the OCR text of the main price's line
+    main_width: float = 0.0  # ... and that line's width and height in pixels (0: unknown)
+    main_height: float = 0.0
 
     @property
     def each(self) -> float | None:
@@ -268,11 +271,40 @@ def parse_tag(lines: list[TextLine], min_score: float = MIN_PRICE_SCORE) -> Pars
         confidence=float(score),
         marked=bool(re.search(r"[$£€]\s?\d", main_line.text)),
         main_text=main_line.text,
+        main_width=main_line.width,
+        main_height=main_line.height,
     )
 
 
 # OCR reads a "$" printed before a price as one of these more often than it drops it.
 _MARK_LOOKALIKES = "158"
+
+
+_MARKED = re.compile(r"[$£€]\s?\d{1,4}[.,]\d{2}")
+_MARK_AS_DIGIT = re.compile(r"(?P<mark>[158])(?P<price>\d{1,3}[.,]\d{2})")
+MIN_PITCH_REFERENCES = 3  # marked tags of a photo needed to measure its glyph pitch
+PITCH_MARGIN = 0.2  # glyphs: how much wider than the "mark read as a digit" reading a
+# line may be (the other reading, a real digit after a dropped mark, is one glyph wider)
+
+
+def _units(text: str) -> float:
+    """A text's width in glyphs: a decimal point or comma counts 0.4."""
+    return sum(0.4 if c in ".," else 1.0 for c in text if not c.isspace())
+
+
+def _glyph_pitch(tags: list[ParsedTag]) -> float | None:
+    """The photo's median glyph width per line height, from tags read as a marked price
+    and nothing else ("$3.33"), or None with fewer than ``MIN_PITCH_REFERENCES``."""
+    pitches = sorted(
+        t.main_width / (t.main_height * _units(t.main_text))
+        for t in tags
+        if t.status == "read"
+        and t.marked
+        and t.main_width > 0
+        and t.main_height > 0
+        and _MARKED.fullmatch(t.main_text.strip())
+    )
+    return pitches[len(pitches) // 2] if len(pitches) >= MIN_PITCH_REFERENCES else None
 
 
 def distrust_lost_marks(tags: list[ParsedTag]) -> list[ParsedTag]:
@@ -281,14 +313,32 @@ def distrust_lost_marks(tags: list[ParsedTag]) -> list[ParsedTag]:
     starting with a digit OCR confuses with it ("13.33", "53.33") may have lost the mark
     to that digit: it becomes ``unreadable`` rather than a confident wrong price (a real
     13.33 read without its "$" is lost too, which is the safe side). A letter in place of
-    the mark ("s1.00") leaves the number whole."""
+    the mark ("s1.00") leaves the number whole.
+
+    The line's width can settle it: with the photo's glyph pitch measured on its marked
+    tags, "13.33" as "$3.33" is 4.4 glyphs wide and as "$13.33" 5.4. Read as the mark
+    only if the line is at most ``PITCH_MARGIN`` glyphs wider than the first reading,
+    the rest is a price with two decimals, and the digit reading would be wider still."""
     if not any(t.marked for t in tags if t.status == "read"):
         return tags
+    pitch = _glyph_pitch(tags)
+    currency = next((t.currency for t in tags if t.marked and t.currency), None)
     out = []
     for t in tags:
         head = re.sub(r"[^0-9A-Za-z]", "", t.main_text)[:1]
         lost = t.status == "read" and not t.marked and head and head in _MARK_LOOKALIKES
         if lost and t.price is not None and t.price >= 10:  # the mark became a digit
-            t = ParsedTag("unreadable", ean=t.ean, text=t.text, confidence=t.confidence)
+            m = _MARK_AS_DIGIT.fullmatch(t.main_text.strip())
+            fits = (
+                m is not None
+                and pitch is not None
+                and t.main_width > 0
+                and t.main_width / (t.main_height * pitch) <= _units(m[0]) + PITCH_MARGIN
+            )
+            if m is not None and fits:
+                price = float(m["price"].replace(",", "."))
+                t = replace(t, price=price, marked=True, currency=t.currency or currency)
+            else:
+                t = ParsedTag("unreadable", ean=t.ean, text=t.text, confidence=t.confidence)
         out.append(t)
     return out
