@@ -83,6 +83,20 @@ def test_a_poison_record_is_isolated_the_rest_arrive_it_dies_with_the_reason(
     assert len(hook) < 60  # isolated by bisection, not one request per record
 
 
+def test_a_split_part_whose_answer_was_lost_is_resent_as_itself(
+    crm: CrmServer, store: sqlite_utils.Database
+) -> None:
+    keys = fill_outbox(store, 8)
+    crm.state.poison = {keys[7]}  # the batch of 8 gets a 500, so it is bisected
+    # the first half commits on the server, but its answer never reaches the client
+    crm.state.faults.extend(["none", "drop"])
+    sync_once(hook_settings(crm.url, batch_size=8, max_retries=0), store)
+    assert set(crm.state.records) == set(keys) - {keys[7]}
+    assert statuses(store) == {"sent": 7, "pending": 1}
+    # the lost half went again as itself, under its own key: a replay, not a second apply
+    assert crm.state.duplicates == 0 and crm.state.replays >= 1
+
+
 def test_a_server_that_is_down_blames_no_record(
     crm: CrmServer, store: sqlite_utils.Database
 ) -> None:
