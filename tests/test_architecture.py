@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "shelfscan"
 # Stage order (ARCHITECTURE.md's flow). A package may import its own modules, the base
 # and earlier stages only. Entry points (pipeline, catalog, batch, capture, cli) compose
 # the stages and may import any of them; nothing imports an entry point but another.
-BASE = {"types", "errors", "config", "__init__"}
+BASE = {"types", "errors", "config", "lazy", "__init__"}
 STAGES = (
     "imaging",
     "datasets",  # readers and the synthetic generator: shared by detection eval and layout tests
