@@ -49,18 +49,13 @@ def cues_path(db_file: Path | None, embedder_name: str) -> Path | None:
 
 def load_cached(path: Path | None, version: int, dim: int) -> NumpyIndex | None:
     """The cached index if ``path`` holds one for this catalog ``version``; else None."""
-    if path is None or not path.is_file():
+    data = _load(path, version, ("skus", "counts", "vectors"))
+    if data is None:
         return None
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if int(data["format"]) != CACHE_FORMAT or int(data["version"]) != version:
-                return None
-            vectors = np.asarray(data["vectors"], np.float32)
-            if vectors.ndim != 2 or vectors.shape[1] != dim:
-                return None
-            return NumpyIndex.from_arrays(dim, data["skus"].tolist(), data["counts"], vectors)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None  # unreadable or half-written by a crash: rebuild
+    vectors = np.asarray(data["vectors"], np.float32)
+    if vectors.ndim != 2 or vectors.shape[1] != dim:
+        return None
+    return NumpyIndex.from_arrays(dim, data["skus"].tolist(), data["counts"], vectors)
 
 
 def save_cached(path: Path | None, version: int, index: NumpyIndex) -> None:
@@ -71,19 +66,14 @@ def save_cached(path: Path | None, version: int, index: NumpyIndex) -> None:
 
 def load_cached_cues(path: Path | None, version: int, dim: int) -> CueTable | None:
     """The cached cue table if ``path`` holds one for this catalog ``version``; else None."""
-    if path is None or not path.is_file():
+    data = _load(path, version, ("skus", "counts", "full", "upper", "colour"))
+    if data is None:
         return None
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if int(data["format"]) != CACHE_FORMAT or int(data["version"]) != version:
-                return None
-            skus: list[str] = data["skus"].tolist()
-            counts = np.asarray(data["counts"], np.int64)
-            full = np.asarray(data["full"], np.float32)
-            upper = np.asarray(data["upper"], np.float32)
-            colour = np.asarray(data["colour"], np.float32)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None  # unreadable or half-written by a crash: rebuild
+    skus: list[str] = data["skus"].tolist()
+    counts = np.asarray(data["counts"], np.int64)
+    full = np.asarray(data["full"], np.float32)
+    upper = np.asarray(data["upper"], np.float32)
+    colour = np.asarray(data["colour"], np.float32)
     n = int(counts.sum())
     shapes = [(full, dim), (upper, dim), (colour, COLOUR_DIM)]
     if len(counts) != len(skus) or any(a.shape != (n, d) for a, d in shapes):
@@ -101,16 +91,11 @@ _SKU_COLUMNS = ("ids", "eans", "names", "brands", "categories")
 
 def load_cached_skus(path: Path | None, version: int) -> SkuTable | None:
     """The cached SKU attributes if ``path`` holds them for this catalog ``version``."""
-    if path is None or not path.is_file():
+    data = _load(path, version, (*_SKU_COLUMNS, "widths"))
+    if data is None:
         return None
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if int(data["format"]) != CACHE_FORMAT or int(data["version"]) != version:
-                return None
-            cols: list[list[str]] = [data[c].tolist() for c in _SKU_COLUMNS]
-            widths: list[float] = np.asarray(data["widths"], np.float64).tolist()
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None
+    cols: list[list[str]] = [data[c].tolist() for c in _SKU_COLUMNS]
+    widths: list[float] = np.asarray(data["widths"], np.float64).tolist()
     if any(len(c) != len(widths) for c in cols):
         return None
     ids, eans, names, brands, categories = cols
@@ -150,6 +135,23 @@ def save_cached_cues(path: Path | None, version: int, table: CueTable) -> None:
         upper=table.cues.upper,
         colour=table.cues.colour,
     )
+
+
+def _load(
+    path: Path | None, version: int, names: tuple[str, ...]
+) -> dict[str, npt.NDArray[Any]] | None:
+    """The arrays ``names`` of a cache file written by ``_save`` for this catalog
+    ``version`` and cache format; None when absent, stale, unreadable or half-written by
+    a crash (the caller rebuilds)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["format"]) != CACHE_FORMAT or int(data["version"]) != version:
+                return None
+            return {name: np.asarray(data[name]) for name in names}
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
 
 
 def _save(path: Path | None, version: int, **arrays: npt.NDArray[Any]) -> None:
