@@ -12,6 +12,10 @@ layout and recognition stages. Reported: top-1 accuracy on facings of known SKUs
 seed and then reports on the test seed, so the figures are not tuned on the test set.
 ``--calibrate-verify`` does the same for the verification of close calls (gap, verified
 threshold) and the brand fallback threshold, keeping the embedder's match values.
+``--calibrate-geometry`` picks the geometric verification values (what confirms a
+candidate, and the whole-crop score below which facings are verified) on the same seed,
+by the rule in ``calibrate_geometry``. ``--no-geometry``: verification without reference
+images (fused cues only).
 Also reported: brand right (the SKU's brand, or the fallback brand of an unknown facing)
 on known and on held-out facings, and the precision of the brands named.
 
@@ -34,7 +38,9 @@ import numpy.typing as npt
 from shelfscan.datasets.synthetic import SyntheticCatalog, render_packshot
 from shelfscan.datasets.synthetic.render import generate_scene
 from shelfscan.layout import build_layout
+from shelfscan.recognition import geometry
 from shelfscan.recognition.embedder import Embedder, crop_boxes
+from shelfscan.recognition.geometry import GeometryConfig
 from shelfscan.recognition.index import NumpyIndex
 from shelfscan.recognition.matcher import (
     UNKNOWN,
@@ -44,7 +50,7 @@ from shelfscan.recognition.matcher import (
     smooth,
 )
 from shelfscan.recognition.recognizer import CatalogRecognizer, SkuInfo
-from shelfscan.recognition.verify import Verifier, VerifyConfig, image_cues
+from shelfscan.recognition.verify import Verifier, VerifyConfig, facing_bands, image_cues
 from shelfscan.types import CLASS_PRODUCT
 
 CALIBRATION_SEED = 101
@@ -78,9 +84,15 @@ def prepare(embedder: Embedder, seed: int, args: argparse.Namespace) -> Split:
         s.sku: SkuInfo(s.sku, brand=s.brand, category=s.category, width_mm=s.width_mm)
         for s in catalog.skus[: args.known]
     }
-    verifier = Verifier({k: v.brand for k, v in info.items()}, VerifyConfig())
+    images: dict[str, list[np.ndarray]] = {}
+    verifier = Verifier(
+        {k: v.brand for k, v in info.items()},
+        VerifyConfig(),
+        None if getattr(args, "no_geometry", False) else lambda sku: images.get(sku, []),
+    )
     for spec in catalog.skus[: args.known]:
-        cues = image_cues(embedder, reference_images(spec, args.refs, rng, args.ref_px))
+        images[spec.sku] = reference_images(spec, args.refs, rng, args.ref_px)
+        cues = image_cues(embedder, images[spec.sku])
         index.add(spec.sku, cues.full)
         verifier.add(spec.sku, cues)
     rec = CatalogRecognizer(embedder, index, info, keep_crops=False, verifier=verifier)
@@ -247,6 +259,70 @@ def calibrate_verify(split: Split, config: MatchConfig) -> VerifyConfig:
     return VerifyConfig(gap=gap, threshold=thr, brand=brand, candidates=k)
 
 
+def calibrate_geometry(split: Split, config: MatchConfig, verify: VerifyConfig) -> VerifyConfig:
+    """Geometric verification values on ``split`` (calibration seed), by a rule fixed in
+    advance (before any real photo was scored with geometry):
+
+    - what confirms a candidate (``min_inliers`` from 4, 6, 8, 10, 12, 15, 20 and
+      ``min_aligned`` from -0.2 to 0.9 by 0.05): the pair that confirms the most true
+      candidates among the facings' top-k SKUs while confirming at most 1 % of the
+      candidates of *another brand* (ties: more inliers, then higher similarity).
+      Candidates of the same brand are left out of the rule: synthetic variants of a
+      brand share their band by construction, so they cannot tell what geometry costs;
+    - ``sure``: the lowest whole-crop score (0.5 to 1.0 by 0.01) from which the
+      embedder's own best SKU is right on at least 99 % of all facings (held-out ones
+      count as wrong) at or above it: facings below it are verified.
+    """
+    rec = split.recognizer
+    rec.config = config
+    v = rec.verifier
+    assert v is not None and v.geometric
+    k = verify.candidates
+    true, other, best, right = [], [], [], []
+    for (emb, rows, gt, _), crops in zip(split.facings, split.crops, strict=True):
+        _, _, _, (scores, labels) = rec.match_candidates(emb, rows)
+        best.extend(scores[:, 0].tolist())
+        right.extend((labels[:, 0] == gt).tolist())
+        for i, band in enumerate(facing_bands(crops)):
+            for c in labels[i, :k]:
+                if not c:
+                    continue
+                m = geometry.best_match(band, v.reference_bands(str(c)))
+                if c == gt[i]:
+                    true.append((m.inliers, m.aligned))
+                elif v.brands.get(str(c)) != split.brand[str(gt[i])]:
+                    other.append((m.inliers, m.aligned))
+    t, o = np.array(true, np.float64).reshape(-1, 2), np.array(other, np.float64).reshape(-1, 2)
+    pick, pick_key = GeometryConfig(), (-1.0, 0, 0.0)
+    for n in (4, 6, 8, 10, 12, 15, 20):
+        for a in np.arange(-0.2, 0.9001, 0.05):
+            a = float(round(a, 2))
+            fp = float(((o[:, 0] >= n) & (o[:, 1] >= a)).mean()) if len(o) else 0.0
+            tp = float(((t[:, 0] >= n) & (t[:, 1] >= a)).mean()) if len(t) else 0.0
+            if fp <= 0.01 and (tp, n, a) > pick_key:
+                pick_key, pick = (tp, n, a), GeometryConfig(min_inliers=n, min_aligned=a)
+    b, r = np.array(best), np.array(right)
+    sure = 1.0
+    for s in np.arange(0.5, 1.0001, 0.01):
+        above = b >= s
+        if above.any() and r[above].mean() >= 0.99:
+            sure = float(round(s, 2))
+            break
+    print(
+        json.dumps(
+            {
+                "geometry_rule": {
+                    "true_candidates": len(t),
+                    "other_brand_candidates": len(o),
+                    "true_confirmed": round(pick_key[0], 4),
+                    "verified_share_at_sure": round(float((b < sure).mean()), 4),
+                }
+            }
+        )
+    )
+    return replace(verify, geometry=pick, sure=sure)
+
+
 def calibrate(split: Split, base: MatchConfig) -> MatchConfig:
     """Threshold, margin, link and confident level maximising the worse of the two rates,
     each relative to its bar (top-1 / 0.95, unknown rejection / 0.90), on ``split``."""
@@ -285,6 +361,11 @@ def main() -> None:
     parser.add_argument("--confident", type=float)
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--calibrate-verify", action="store_true")
+    parser.add_argument("--calibrate-geometry", action="store_true")
+    parser.add_argument("--no-geometry", action="store_true", help="no reference images")
+    parser.add_argument("--sure", type=float, help="verify facings scoring below this")
+    parser.add_argument("--min-inliers", type=int)
+    parser.add_argument("--min-aligned", type=float)
     parser.add_argument("--gap", type=float, help="verification gap (below 0: off)")
     parser.add_argument("--verify-threshold", type=float)
     parser.add_argument("--brand-threshold", type=float)
@@ -295,13 +376,25 @@ def main() -> None:
     cfg = embedder.match_config
     report: dict[str, object] = {"embedder": embedder.name}
     vcfg = VerifyConfig()
-    if args.calibrate or args.calibrate_verify:
+    if args.calibrate or args.calibrate_verify or args.calibrate_geometry:
         cal = prepare(embedder, CALIBRATION_SEED, args)
         if args.calibrate:
             cfg = calibrate(cal, cfg)
-        vcfg = calibrate_verify(cal, cfg)
+        if args.calibrate or args.calibrate_verify:
+            vcfg = calibrate_verify(cal, cfg)
+        if args.calibrate_geometry:
+            vcfg = calibrate_geometry(cal, cfg, vcfg)
         report["calibration_seed"] = CALIBRATION_SEED
         del cal
+    geo = vcfg.geometry
+    vcfg = replace(
+        vcfg,
+        sure=vcfg.sure if args.sure is None else args.sure,
+        geometry=GeometryConfig(
+            min_inliers=geo.min_inliers if args.min_inliers is None else args.min_inliers,
+            min_aligned=geo.min_aligned if args.min_aligned is None else args.min_aligned,
+        ),
+    )
     vcfg = replace(
         vcfg,
         gap=vcfg.gap if args.gap is None else args.gap,
@@ -324,7 +417,15 @@ def main() -> None:
             "margin": cfg.margin,
             "confident": cfg.confident,
         },
-        verify={"gap": vcfg.gap, "threshold": vcfg.threshold, "brand": vcfg.brand},
+        verify={
+            "gap": vcfg.gap,
+            "threshold": vcfg.threshold,
+            "brand": vcfg.brand,
+            "sure": vcfg.sure,
+            "min_inliers": vcfg.geometry.min_inliers,
+            "min_aligned": vcfg.geometry.min_aligned,
+            "geometric": not args.no_geometry,
+        },
         verified=score(test, cfg, vcfg),
         with_context=score(test, cfg),
         without_context=score(test, replace(cfg, link=1.01)),

@@ -49,7 +49,7 @@ from shelfscan.report.review_page import ReviewCandidate, ReviewItem
 from shelfscan.store import catalog as store
 from shelfscan.store import references as ref_store
 from shelfscan.store import review as reviewed
-from shelfscan.store.db import transaction
+from shelfscan.store.db import open_db, transaction
 from shelfscan.types import FloatArray
 
 __all__ = ["near_duplicates", "parse_box"]  # re-exported (CLI, tests)
@@ -431,11 +431,40 @@ def _stored_cues(db: sqlite_utils.Database, embedder: Embedder) -> list[tuple[st
     return out
 
 
+class StoredReferences:
+    """A SKU's reference images, read from the store on demand (geometric verification
+    asks for the few candidates it checks). Pickles as the store's path: each worker
+    process opens its own connection. A store in memory is read whole at once."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db_file = store.db_file(db)
+        self._db: sqlite_utils.Database | None = db if self.db_file is not None else None
+        self._held: dict[str, list[bytes]] = (
+            {} if self.db_file is not None else _all_reference_jpegs(db)
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"db_file": self.db_file, "_db": None, "_held": self._held}
+
+    def __call__(self, sku: str) -> list[Image]:
+        if self.db_file is None:
+            jpegs = self._held.get(sku, [])
+        else:
+            if self._db is None:
+                self._db = open_db(self.db_file, check=False)
+            jpegs = store.sku_reference_jpegs(self._db, sku)
+        return [crop_reference(j, f"reference of {sku}")[0] for j in jpegs]
+
+
+def _all_reference_jpegs(db: sqlite_utils.Database) -> dict[str, list[bytes]]:
+    return {s: store.sku_reference_jpegs(db, s) for s in sorted(store.sku_ids(db))}
+
+
 def load_verifier(
     db: sqlite_utils.Database, embedder: Embedder, config: VerifyConfig | None = None
 ) -> Verifier:
     """A verifier over every reference's cues (see ``load_cues``)."""
-    verifier = Verifier(sku_table(db).brands(), config)
+    verifier = Verifier(sku_table(db).brands(), config, StoredReferences(db))
     verifier.add_table(load_cue_table(db, embedder))
     return verifier
 
@@ -485,6 +514,7 @@ def catalog_spec(
         sku_table(db),
         cues,
         verify,
+        StoredReferences(db) if verify.enabled and settings.geometric else None,
     )
 
 

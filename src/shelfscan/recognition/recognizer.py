@@ -18,7 +18,7 @@ from shelfscan.recognition.matcher import (
     smooth,
 )
 from shelfscan.recognition.records import SkuInfo
-from shelfscan.recognition.verify import Verifier, image_cues
+from shelfscan.recognition.verify import Verifier, facing_bands, image_cues
 from shelfscan.types import CLASS_PRODUCT, Detections, ShelfLayout
 
 CROP_JPEG_QUALITY = 85
@@ -35,6 +35,26 @@ def encode_crop(crop: Image) -> bytes:
         crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
     ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY])
     return bytes(buf) if ok else b""
+
+
+def to_verify(
+    scores: npt.NDArray[np.float32], skus: npt.NDArray[np.object_], verifier: Verifier
+) -> npt.NDArray[np.bool_]:
+    """(N,) facings to verify: best two SKUs within ``gap`` (``scores``: (N, k) own
+    search, best first), left ``unknown``, or, with reference images at hand (geometric
+    verification), best whole-crop score below ``sure``."""
+    cfg = verifier.config
+    if not len(skus):
+        return np.zeros(0, bool)
+    second = (
+        np.where(np.isfinite(scores[:, 1]), scores[:, 1], -np.inf)
+        if scores.shape[1] > 1
+        else np.full(len(scores), -np.inf)
+    )
+    out: npt.NDArray[np.bool_] = ((scores[:, 0] - second) < cfg.gap) | (skus == UNKNOWN)
+    if verifier.geometric and cfg.sure > 0:
+        out |= scores[:, 0] < cfg.sure
+    return out
 
 
 class CatalogRecognizer:
@@ -118,15 +138,14 @@ class CatalogRecognizer:
         v = self.verifier
         if v is None or not v.config.enabled or not len(skus):
             return skus, best, nearest, brands
-        second = np.where(np.isfinite(scores[:, 1]), scores[:, 1], -np.inf)
-        close = (scores[:, 0] - second) < v.config.gap
-        todo = np.flatnonzero(close | (skus == UNKNOWN))
+        todo = np.flatnonzero(to_verify(scores, skus, v))
         if not len(todo):
             return skus, best, nearest, brands
-        query = image_cues(self.embedder, [crops[i] for i in todo], embeddings[todo])
+        chosen = [crops[i] for i in todo]
+        query = image_cues(self.embedder, chosen, embeddings[todo])
         k = v.config.candidates
         candidates = [[str(c) for c in labels[i, :k] if c] for i in todo]
-        out = v.decide(query, candidates)
+        out = v.decide(query, candidates, facing_bands(chosen) if v.geometric else None)
         skus = skus.copy()
         best = best.copy()
         skus[todo] = out.skus

@@ -16,13 +16,16 @@ The verified score of a candidate is the plain mean of the three cosine-like sco
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
+from shelfscan.recognition import geometry
+from shelfscan.recognition.geometry import BandFeatures, GeometryConfig
 from shelfscan.recognition.matcher import UNKNOWN
 from shelfscan.types import FloatArray
 
@@ -42,6 +45,10 @@ VERIFY_GAP = 0.02
 VERIFY_THRESHOLD = 0.805
 BRAND_THRESHOLD = 0.5
 CANDIDATES = 5
+# Whole-crop score below which a facing is verified even when its best SKU leads clearly
+# (with reference images for geometric verification only): picked on synthetic seed 101
+# by the rule in scripts/eval_recognition.py --calibrate-geometry.
+SURE = 0.0
 
 
 def upper_region(crop: Image, fraction: float = UPPER_FRACTION) -> Image:
@@ -158,12 +165,16 @@ class VerifyConfig:
     ``threshold``: verified score from which the best candidate is accepted;
     ``brand``: verified score from which an unknown facing takes its candidates' brand
     when the best two agree on it (above 1: no brand fallback); ``candidates``: how many
-    of the closest SKUs are verified."""
+    of the closest SKUs are verified; ``sure``: facings whose best whole-crop score is
+    below this are verified too where the verifier has reference images (geometric
+    verification, ``geometry``; 0: close calls and unknowns only)."""
 
     gap: float = VERIFY_GAP
     threshold: float = VERIFY_THRESHOLD
     brand: float = BRAND_THRESHOLD
     candidates: int = CANDIDATES
+    sure: float = SURE
+    geometry: GeometryConfig = field(default_factory=GeometryConfig)
 
     @property
     def enabled(self) -> bool:
@@ -171,6 +182,13 @@ class VerifyConfig:
 
 
 Embed = Callable[[list[Image]], FloatArray]
+ReferenceImages = Callable[[str], Sequence[Image]]  # a SKU's reference images (BGR)
+BAND_CACHE_SKUS = 2048  # SKUs whose reference band features a verifier keeps
+
+
+def facing_bands(crops: Sequence[Image]) -> list[BandFeatures]:
+    """Geometric features of each crop's brand band (``upper_region``)."""
+    return [geometry.band_features(upper_region(c)) for c in crops]
 
 
 def image_cues(embed: Embed, crops: list[Image], full: FloatArray | None = None) -> Cues:
@@ -192,9 +210,16 @@ class Verified:
 class Verifier:
     """Reference cues per SKU, and the verified decision among a facing's candidates."""
 
-    def __init__(self, brands: Mapping[str, str], config: VerifyConfig | None = None) -> None:
+    def __init__(
+        self,
+        brands: Mapping[str, str],
+        config: VerifyConfig | None = None,
+        references: ReferenceImages | None = None,
+    ) -> None:
         self.brands = dict(brands)
         self.config = config or VerifyConfig()
+        self.references = references
+        self._bands: OrderedDict[str, tuple[BandFeatures, ...]] = OrderedDict()
         self._refs: dict[str, Cues] = {}
         self._table: Cues | None = None  # of ``add_table``: SKUs' rows sliced when asked
         self._spans: dict[str, tuple[int, int]] = {}
@@ -247,12 +272,62 @@ class Verifier:
             out.append([-1.0 if r is None else float(fused_scores(q, r).max()) for r in refs])
         return out
 
-    def decide(self, query: Cues, candidates: Sequence[Sequence[str]]) -> Verified:
+    @property
+    def geometric(self) -> bool:
+        """Whether reference images are at hand for geometric verification."""
+        return self.references is not None
+
+    def reference_bands(self, sku: str) -> tuple[BandFeatures, ...]:
+        """Band features of ``sku``'s reference images (computed once, the most recently
+        used ``BAND_CACHE_SKUS`` SKUs kept); () without reference images."""
+        cached = self._bands.get(sku)
+        if cached is not None:
+            self._bands.move_to_end(sku)
+            return cached
+        images = self.references(sku) if self.references is not None else ()
+        found = tuple(facing_bands(images))
+        self._bands[sku] = found
+        if len(self._bands) > BAND_CACHE_SKUS:
+            self._bands.popitem(last=False)
+        return found
+
+    def geometric_decision(
+        self, facing: BandFeatures, candidates: Sequence[str], fused: Sequence[float]
+    ) -> tuple[str, float, str] | None:
+        """(SKU or ``unknown``, score, fallback brand) from geometry; None where the facing
+        band has too few features to judge. Among the candidates confirmed on a
+        reference (``GeometryConfig.confirms``) the best mean of the four cues (the three
+        fused ones and the aligned similarity) wins; with none confirmed the facing is
+        ``unknown``, with the brand of the candidate whose band matched with the most
+        inliers if those reach ``min_inliers`` (its logo is there, its colours are not)."""
+        cfg = self.config.geometry
+        if len(facing) < cfg.min_features or not candidates:
+            return None
+        found = [
+            geometry.best_match(facing, self.reference_bands(c)) if f >= 0 else geometry.NO_MATCH
+            for c, f in zip(candidates, fused, strict=True)
+        ]
+        confirmed = [j for j, m in enumerate(found) if cfg.confirms(m)]
+        if confirmed:
+            mean = {j: (3.0 * fused[j] + found[j].aligned) / 4.0 for j in confirmed}
+            j = max(confirmed, key=lambda c: mean[c])
+            return candidates[j], mean[j], ""
+        j = max(range(len(found)), key=lambda c: found[c].inliers)
+        brand = self.brands.get(candidates[j], "") if found[j].inliers >= cfg.min_inliers else ""
+        return UNKNOWN, max(fused), brand
+
+    def decide(
+        self,
+        query: Cues,
+        candidates: Sequence[Sequence[str]],
+        bands: Sequence[BandFeatures] | None = None,
+    ) -> Verified:
         """Best verified candidate per facing, accepted from ``config.threshold``; else
         ``unknown``, with the brand of the best two candidates where they share one and
         the best scores at least ``config.brand`` (so the fallback needs two catalogued
         SKUs of a brand among the candidates: it assumes the catalog covers the brands on
-        the shelf)."""
+        the shelf). With ``bands`` (per facing, ``facing_bands``) and reference images,
+        ``geometric_decision`` decides wherever it can judge."""
         cfg = self.config
         n = len(candidates)
         skus = np.full(n, UNKNOWN, dtype=object)
@@ -264,6 +339,11 @@ class Verifier:
             order = sorted(range(len(cands)), key=lambda j: -sc[j])
             if not order or sc[order[0]] < 0:
                 continue
+            if bands is not None and self.geometric:
+                geo = self.geometric_decision(bands[i], cands, sc)
+                if geo is not None:
+                    skus[i], best[i], brands[i] = geo
+                    continue
             top = cands[order[0]]
             best[i] = sc[order[0]]
             if best[i] >= cfg.threshold:

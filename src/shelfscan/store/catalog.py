@@ -213,6 +213,14 @@ def reference_jpegs(db: sqlite_utils.Database, ids: Iterable[int]) -> dict[int, 
     return out
 
 
+def sku_reference_jpegs(db: sqlite_utils.Database, sku: str) -> list[bytes]:
+    """The stored JPEGs of one SKU's reference images, oldest first."""
+    rows = db.execute(
+        "SELECT image_jpeg FROM sku_images WHERE sku_id = ? ORDER BY id", [sku]
+    ).fetchall()
+    return [bytes(r[0]) for r in rows if r[0]]
+
+
 def update_embeddings(
     db: sqlite_utils.Database, vectors: dict[int, FloatArray], model: str
 ) -> None:
