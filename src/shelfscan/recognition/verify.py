@@ -303,10 +303,7 @@ class Verifier:
         cfg = self.config.geometry
         if len(facing) < cfg.min_features or not candidates:
             return None
-        found = [
-            geometry.best_match(facing, self.reference_bands(c)) if f >= 0 else geometry.NO_MATCH
-            for c, f in zip(candidates, fused, strict=True)
-        ]
+        found = [geometry.best_match(facing, self.reference_bands(c)) for c in candidates]
         confirmed = [j for j, m in enumerate(found) if cfg.confirms(m)]
         if confirmed:
             mean = {j: (3.0 * fused[j] + found[j].aligned) / 4.0 for j in confirmed}
