@@ -49,7 +49,7 @@ from shelfscan.recognition.matcher import (
     match_with_context,
     smooth,
 )
-from shelfscan.recognition.recognizer import CatalogRecognizer, SkuInfo
+from shelfscan.recognition.recognizer import CatalogRecognizer, SkuInfo, to_verify
 from shelfscan.recognition.verify import Verifier, VerifyConfig, facing_bands, image_cues
 from shelfscan.types import CLASS_PRODUCT
 
@@ -261,46 +261,35 @@ def calibrate_verify(split: Split, config: MatchConfig) -> VerifyConfig:
 
 def calibrate_geometry(split: Split, config: MatchConfig, verify: VerifyConfig) -> VerifyConfig:
     """Geometric verification values on ``split`` (calibration seed), by a rule fixed in
-    advance (before any real photo was scored with geometry):
+    advance (before any real photo was scored with these values), on the facings that
+    geometry judges (``GeometryConfig.judges``: band at least ``MIN_NATIVE_WIDTH`` px):
 
-    - what confirms a candidate (``min_inliers`` from 4, 6, 8, 10, 12, 15, 20 and
-      ``min_aligned`` from -0.2 to 0.9 by 0.05): the pair that confirms the most true
-      candidates among the facings' top-k SKUs while confirming at most 1 % of the
-      candidates of *another brand* (ties: more inliers, then higher similarity).
-      Candidates of the same brand are left out of the rule: synthetic variants of a
-      brand share their band by construction, so they cannot tell what geometry costs;
     - ``sure``: the lowest whole-crop score (0.5 to 1.0 by 0.01) from which the
       embedder's own best SKU is right on at least 99 % of all facings (held-out ones
-      count as wrong) at or above it: facings below it are verified.
+      count as wrong) at or above it: facings below it are verified;
+    - what confirms a candidate (``min_inliers`` from 4, 6, 8, 10, 12, 15, 20 and
+      ``min_aligned`` from -0.2 to 0.9 by 0.05): the pair that confirms the most true
+      candidates among the judged facings' top-k SKUs while confirming at most 1 % of the
+      candidates of *another brand* (ties: more inliers, then higher similarity).
+      Candidates of the same brand are left out of this rule: synthetic variants of a
+      brand share their band by construction;
+    - ``accept``: the lowest four-cue mean (0.5 to 0.95 by 0.005) from which the best
+      confirmed candidate of the judged facings that would be verified is right on at
+      least 99 % of them (held-out facings count as wrong).
     """
     rec = split.recognizer
     rec.config = config
     v = rec.verifier
     assert v is not None and v.geometric
     k = verify.candidates
-    true, other, best, right = [], [], [], []
+    best, right = [], []
+    judged = []  # (verified?, truth, candidates, fused, matches, keypoints) per judged facing
+    pending = []
     for (emb, rows, gt, _), crops in zip(split.facings, split.crops, strict=True):
-        _, _, _, (scores, labels) = rec.match_candidates(emb, rows)
+        skus, _, _, (scores, labels) = rec.match_candidates(emb, rows)
         best.extend(scores[:, 0].tolist())
         right.extend((labels[:, 0] == gt).tolist())
-        for i, band in enumerate(facing_bands(crops)):
-            for c in labels[i, :k]:
-                if not c:
-                    continue
-                m = geometry.best_match(band, v.reference_bands(str(c)))
-                if c == gt[i]:
-                    true.append((m.inliers, m.aligned))
-                elif v.brands.get(str(c)) != split.brand[str(gt[i])]:
-                    other.append((m.inliers, m.aligned))
-    t, o = np.array(true, np.float64).reshape(-1, 2), np.array(other, np.float64).reshape(-1, 2)
-    pick, pick_key = GeometryConfig(), (-1.0, 0, 0.0)
-    for n in (4, 6, 8, 10, 12, 15, 20):
-        for a in np.arange(-0.2, 0.9001, 0.05):
-            a = float(round(a, 2))
-            fp = float(((o[:, 0] >= n) & (o[:, 1] >= a)).mean()) if len(o) else 0.0
-            tp = float(((t[:, 0] >= n) & (t[:, 1] >= a)).mean()) if len(t) else 0.0
-            if fp <= 0.01 and (tp, n, a) > pick_key:
-                pick_key, pick = (tp, n, a), GeometryConfig(min_inliers=n, min_aligned=a)
+        pending.append((emb, gt, crops, skus, scores, labels))
     b, r = np.array(best), np.array(right)
     sure = 1.0
     for s in np.arange(0.5, 1.0001, 0.01):
@@ -308,14 +297,61 @@ def calibrate_geometry(split: Split, config: MatchConfig, verify: VerifyConfig) 
         if above.any() and r[above].mean() >= 0.99:
             sure = float(round(s, 2))
             break
+    probe = replace(verify, sure=sure)
+    for emb, gt, crops, skus, scores, labels in pending:
+        v.config = probe
+        todo = to_verify(scores, skus, v)
+        cands = [[str(c) for c in row[:k] if c] for row in labels]
+        fused = v.scores(image_cues(rec.embedder, crops, emb), cands)
+        for i, band in enumerate(facing_bands(crops)):
+            if not GeometryConfig(min_inliers=4).judges(band):
+                continue
+            found = [geometry.best_match(band, v.reference_bands(c)) for c in cands[i]]
+            judged.append((bool(todo[i]), str(gt[i]), cands[i], fused[i], found, len(band)))
+    true, other = [], []
+    for _, gt_i, cands_i, _, found, _ in judged:
+        for c, m in zip(cands_i, found, strict=True):
+            if c == gt_i:
+                true.append((m.inliers, m.aligned, len(cands_i)))
+            elif v.brands.get(c) != split.brand[gt_i]:
+                other.append((m.inliers, m.aligned))
+    t = np.array([x[:2] for x in true], np.float64).reshape(-1, 2)
+    o = np.array(other, np.float64).reshape(-1, 2)
+    pick, pick_key = verify.geometry, (-1.0, 0, 0.0)
+    for n in (4, 6, 8, 10, 12, 15, 20):
+        for a in np.arange(-0.2, 0.9001, 0.05):
+            a = float(round(a, 2))
+            fp = float(((o[:, 0] >= n) & (o[:, 1] >= a)).mean()) if len(o) else 0.0
+            tp = float(((t[:, 0] >= n) & (t[:, 1] >= a)).mean()) if len(t) else 0.0
+            if fp <= 0.01 and (tp, n, a) > pick_key:
+                pick_key, pick = (tp, n, a), GeometryConfig(min_inliers=n, min_aligned=a)
+    picks = []  # (four-cue mean, right?) of the best confirmed candidate, verified facings
+    for verified, gt_i, cands_i, fused_i, found, nfeat in judged:
+        if not verified or nfeat < pick.min_inliers:
+            continue
+        conf = [j for j, m in enumerate(found) if pick.confirms(m)]
+        if conf:
+            mean = {j: (3.0 * fused_i[j] + found[j].aligned) / 4.0 for j in conf}
+            j = max(conf, key=lambda c: mean[c])
+            picks.append((mean[j], cands_i[j] == gt_i))
+    accept = 1.0
+    for x in np.arange(0.5, 0.9501, 0.005):
+        hits = [ok for m, ok in picks if m >= x]
+        if hits and sum(hits) / len(hits) >= 0.99:
+            accept = float(round(x, 3))
+            break
+    pick = replace(pick, accept=accept)
     print(
         json.dumps(
             {
                 "geometry_rule": {
+                    "judged_facings": len(judged),
+                    "facings": len(b),
                     "true_candidates": len(t),
                     "other_brand_candidates": len(o),
                     "true_confirmed": round(pick_key[0], 4),
                     "verified_share_at_sure": round(float((b < sure).mean()), 4),
+                    "confirmed_picks": len(picks),
                 }
             }
         )

@@ -167,6 +167,14 @@ def test_geometric_decision(
     assert (out[0], out[2]) == (sku, brand)
 
 
+def test_a_confirmed_candidate_needs_the_accept_level() -> None:
+    """Confirmed on geometry, but its whole-crop cues disagree: not taken, brand kept."""
+    v = _verifier(VerifyConfig(geometry=GeometryConfig(min_inliers=10, min_aligned=0.6)))
+    out = v.geometric_decision(band_features(print_(1)), ["A1"], [0.3])
+    assert out is not None
+    assert (out[0], out[2]) == (UNKNOWN, "Acme")
+
+
 def test_geometry_abstains_on_a_featureless_facing() -> None:
     v = _verifier(VerifyConfig())
     blank = band_features(np.full((40, 100, 3), 200, np.uint8))
@@ -174,7 +182,8 @@ def test_geometry_abstains_on_a_featureless_facing() -> None:
 
 
 def test_decide_uses_geometry_only_with_bands_and_reference_images() -> None:
-    cfg = VerifyConfig(threshold=0.0, geometry=GeometryConfig(min_inliers=10, min_aligned=0.6))
+    geo = GeometryConfig(min_inliers=10, min_aligned=0.6, accept=-1.0)
+    cfg = VerifyConfig(threshold=0.0, geometry=geo)
     v = _verifier(cfg)
     dim = 4
     unit = np.eye(1, dim, dtype=np.float32)

@@ -22,7 +22,7 @@ A candidate is *confirmed* when ``inliers >= min_inliers`` and ``aligned >= min_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -40,16 +40,22 @@ MIN_MATCHES = 4  # a homography needs four point pairs
 # scripts/eval_recognition.py --calibrate-geometry (never on real photos).
 MIN_INLIERS = 12
 MIN_ALIGNED = 0.5
+ACCEPT = 0.8
+# A facing band narrower than this (pixels, before resizing) is not judged: matching it
+# at BAND_WIDTH would mean more than 2x upscaling, and a print that small has lost the
+# detail geometry needs (fixed in advance, not calibrated).
+MIN_NATIVE_WIDTH = BAND_WIDTH // 2
 
 
 @dataclass(frozen=True)
 class BandFeatures:
     """One band: its colour image at ``BAND_WIDTH``, SIFT keypoints (K, 2) and
-    descriptors (K, 128)."""
+    descriptors (K, 128), and its width before resizing (pixels)."""
 
     image: Image
     points: npt.NDArray[np.float32]
     descriptors: npt.NDArray[np.float32]
+    native_width: int = BAND_WIDTH
 
     def __len__(self) -> int:
         return len(self.points)
@@ -68,16 +74,17 @@ NO_MATCH = Match(0, -1.0)
 
 @dataclass(frozen=True)
 class GeometryConfig:
-    """``min_inliers`` / ``min_aligned``: what confirms a candidate; ``min_features``:
-    keypoints a facing band needs before a lack of confirmation counts against its
-    candidates (fewer: geometry abstains)."""
+    """``min_inliers`` / ``min_aligned``: what confirms a candidate; ``accept``: the mean
+    of the four cues from which the best confirmed candidate is taken. A facing band is
+    judged (else geometry abstains) when it is at least ``MIN_NATIVE_WIDTH`` pixels wide
+    and has ``min_inliers`` keypoints."""
 
     min_inliers: int = MIN_INLIERS
     min_aligned: float = MIN_ALIGNED
+    accept: float = ACCEPT
 
-    @property
-    def min_features(self) -> int:
-        return self.min_inliers
+    def judges(self, facing: BandFeatures) -> bool:
+        return facing.native_width >= MIN_NATIVE_WIDTH and len(facing) >= self.min_inliers
 
     def confirms(self, match: Match) -> bool:
         return match.inliers >= self.min_inliers and match.aligned >= self.min_aligned
@@ -105,10 +112,12 @@ def band_features(region: Image) -> BandFeatures:
     image = band(region)
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     keypoints, desc = _sift().detectAndCompute(grey, None)
+    width = int(region.shape[1])
     if desc is None or not len(keypoints):
-        return BandFeatures(image, np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32))
+        none = np.zeros((0, 2), np.float32)
+        return BandFeatures(image, none, np.zeros((0, 128), np.float32), width)
     points = np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2)
-    return BandFeatures(image, points, np.asarray(desc, np.float32))
+    return BandFeatures(image, points, np.asarray(desc, np.float32), width)
 
 
 def ratio_matches(
@@ -163,35 +172,3 @@ def best_match(facing: BandFeatures, references: Sequence[BandFeatures]) -> Matc
     """The reference with the most inliers (ties: the higher aligned similarity)."""
     found = [match(facing, r) for r in references]
     return max(found, key=lambda m: (m.inliers, m.aligned), default=NO_MATCH)
-
-
-RefBands = Callable[[str], Sequence[BandFeatures]]
-
-
-@dataclass(frozen=True)
-class GeometricChoice:
-    """Per facing: the confirmed candidate with the most inliers ("" where none) and
-    whether geometry had enough features to judge (``judged``)."""
-
-    sku: str
-    judged: bool
-    match: Match
-
-
-def choose(
-    facing: BandFeatures,
-    candidates: Sequence[str],
-    references: RefBands,
-    config: GeometryConfig,
-) -> GeometricChoice:
-    """The candidate SKU (by ``references``: its reference bands) confirmed with the most
-    inliers; "" when none is confirmed. ``judged`` is False when the facing band has fewer
-    than ``config.min_features`` keypoints (no verdict either way)."""
-    if len(facing) < config.min_features:
-        return GeometricChoice("", False, NO_MATCH)
-    best_sku, best = "", NO_MATCH
-    for sku in candidates:
-        m = best_match(facing, references(sku))
-        if config.confirms(m) and (m.inliers, m.aligned) > (best.inliers, best.aligned):
-            best_sku, best = sku, m
-    return GeometricChoice(best_sku, True, best)

@@ -294,21 +294,23 @@ class Verifier:
     def geometric_decision(
         self, facing: BandFeatures, candidates: Sequence[str], fused: Sequence[float]
     ) -> tuple[str, float, str] | None:
-        """(SKU or ``unknown``, score, fallback brand) from geometry; None where the facing
-        band has too few features to judge. Among the candidates confirmed on a
-        reference (``GeometryConfig.confirms``) the best mean of the four cues (the three
-        fused ones and the aligned similarity) wins; with none confirmed the facing is
-        ``unknown``, with the brand of the candidate whose band matched with the most
-        inliers if those reach ``min_inliers`` (its logo is there, its colours are not)."""
+        """(SKU or ``unknown``, score, fallback brand) from geometry; None where it does
+        not judge the facing band (``GeometryConfig.judges``). Candidates not confirmed on
+        a reference (``GeometryConfig.confirms``) are ruled out; the confirmed one with the
+        best mean of the four cues (the three fused ones and the aligned similarity) is
+        taken from ``accept``. Else the facing is ``unknown``, with the brand of the
+        candidate whose band matched with the most inliers if those reach
+        ``min_inliers`` (its logo is there, its colours are not)."""
         cfg = self.config.geometry
-        if len(facing) < cfg.min_features or not candidates:
+        if not cfg.judges(facing) or not candidates:
             return None
         found = [geometry.best_match(facing, self.reference_bands(c)) for c in candidates]
         confirmed = [j for j, m in enumerate(found) if cfg.confirms(m)]
+        mean = {j: (3.0 * fused[j] + found[j].aligned) / 4.0 for j in confirmed}
         if confirmed:
-            mean = {j: (3.0 * fused[j] + found[j].aligned) / 4.0 for j in confirmed}
             j = max(confirmed, key=lambda c: mean[c])
-            return candidates[j], mean[j], ""
+            if mean[j] >= cfg.accept:
+                return candidates[j], mean[j], ""
         j = max(range(len(found)), key=lambda c: found[c].inliers)
         brand = self.brands.get(candidates[j], "") if found[j].inliers >= cfg.min_inliers else ""
         return UNKNOWN, max(fused), brand
