@@ -107,6 +107,16 @@ def _sift() -> cv2.SIFT:
     return _SIFT[0]
 
 
+def no_features(native_width: int) -> BandFeatures:
+    """A band with no keypoints (never judged), for a facing not worth matching."""
+    return BandFeatures(
+        np.zeros((1, 1, 3), np.uint8),
+        np.zeros((0, 2), np.float32),
+        np.zeros((0, 128), np.float32),
+        native_width,
+    )
+
+
 def band_features(region: Image) -> BandFeatures:
     """SIFT features of one band region (BGR, any size; resized to ``BAND_WIDTH``)."""
     image = band(region)

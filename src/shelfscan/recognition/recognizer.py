@@ -145,7 +145,9 @@ class CatalogRecognizer:
         query = image_cues(self.embedder, chosen, embeddings[todo])
         k = v.config.candidates
         candidates = [[str(c) for c in labels[i, :k] if c] for i in todo]
-        out = v.decide(query, candidates, facing_bands(chosen) if v.geometric else None)
+        out = v.decide(
+            query, candidates, facing_bands(chosen, judged_only=True) if v.geometric else None
+        )
         skus = skus.copy()
         best = best.copy()
         skus[todo] = out.skus

@@ -186,9 +186,15 @@ ReferenceImages = Callable[[str], Sequence[Image]]  # a SKU's reference images (
 BAND_CACHE_SKUS = 2048  # SKUs whose reference band features a verifier keeps
 
 
-def facing_bands(crops: Sequence[Image]) -> list[BandFeatures]:
-    """Geometric features of each crop's brand band (``upper_region``)."""
-    return [geometry.band_features(upper_region(c)) for c in crops]
+def facing_bands(crops: Sequence[Image], judged_only: bool = False) -> list[BandFeatures]:
+    """Geometric features of each crop's brand band (``upper_region``); with
+    ``judged_only``, bands too narrow for geometry to judge get none (not computed)."""
+    return [
+        geometry.band_features(upper_region(c))
+        if not judged_only or c.shape[1] >= geometry.MIN_NATIVE_WIDTH
+        else geometry.no_features(c.shape[1])
+        for c in crops
+    ]
 
 
 def image_cues(embed: Embed, crops: list[Image], full: FloatArray | None = None) -> Cues:
