@@ -274,8 +274,9 @@ def calibrate_geometry(split: Split, config: MatchConfig, verify: VerifyConfig) 
       Candidates of the same brand are left out of this rule: synthetic variants of a
       brand share their band by construction;
     - ``accept``: the lowest four-cue mean (0.5 to 0.95 by 0.005) from which the best
-      confirmed candidate of the judged facings that would be verified is right on at
-      least 99 % of them (held-out facings count as wrong).
+      confirmed candidate of the judged facings that would be verified or checked (close
+      calls, unknowns, below ``sure``) is right on at least 99 % of them (held-out
+      facings count as wrong).
     """
     rec = split.recognizer
     rec.config = config
@@ -300,7 +301,7 @@ def calibrate_geometry(split: Split, config: MatchConfig, verify: VerifyConfig) 
     probe = replace(verify, sure=sure)
     for emb, gt, crops, skus, scores, labels in pending:
         v.config = probe
-        todo = to_verify(scores, skus, v)
+        todo = to_verify(scores, skus, v) | (scores[:, 0] < sure)
         cands = [[str(c) for c in row[:k] if c] for row in labels]
         fused = v.scores(image_cues(rec.embedder, crops, emb), cands)
         for i, band in enumerate(facing_bands(crops)):

@@ -20,7 +20,7 @@ from shelfscan.recognition.geometry import (
     ratio_matches,
 )
 from shelfscan.recognition.matcher import UNKNOWN
-from shelfscan.recognition.recognizer import to_verify
+from shelfscan.recognition.recognizer import to_check, to_verify
 from shelfscan.recognition.verify import Cues, Verifier, VerifyConfig
 
 
@@ -149,28 +149,35 @@ def _verifier(config: VerifyConfig) -> Verifier:
 
 
 @pytest.mark.parametrize(
-    ("facing", "candidates", "sku", "brand"),
+    ("facing", "candidates", "current", "expected"),
     [
-        (print_(1), ["B1", "A1", "A2"], "A1", ""),  # confirmed: wins over a better whole-crop SKU
-        (recoloured(print_(1)), ["A1", "A2"], "A2", ""),  # the other variant's colours
-        (recoloured(print_(1)), ["A1", "B1"], UNKNOWN, "Acme"),  # logo of Acme, colours of none
-        (print_(4), ["A1", "B1"], UNKNOWN, ""),  # nothing lines up: unknown, no brand
+        # confirmed: wins over the whole-crop answer of another brand
+        (print_(1), ["B1", "A1", "A2"], "B1", ("A1", "")),
+        (recoloured(print_(1)), ["A1", "A2"], "A1", ("A2", "")),  # the other variant's colours
+        # Acme's logo without its colours, answer of another brand: unknown, brand Acme
+        (recoloured(print_(1)), ["A1", "B1"], "B1", (UNKNOWN, "Acme")),
+        (recoloured(print_(1)), ["A1", "B1"], UNKNOWN, (UNKNOWN, "Acme")),
+        # Acme's logo, an Acme answer: geometry has no say
+        (recoloured(print_(1)), ["A1", "B1"], "A1", None),
+        (print_(4), ["A1", "B1"], "A1", None),  # nothing lines up: no say
     ],
 )
 def test_geometric_decision(
-    facing: np.ndarray, candidates: list[str], sku: str, brand: str
+    facing: np.ndarray,
+    candidates: list[str],
+    current: str,
+    expected: tuple[str, str] | None,
 ) -> None:
     v = _verifier(VerifyConfig(geometry=GeometryConfig(min_inliers=10, min_aligned=0.6)))
     fused = [0.9 - 0.1 * i for i in range(len(candidates))]
-    out = v.geometric_decision(band_features(facing), candidates, fused)
-    assert out is not None
-    assert (out[0], out[2]) == (sku, brand)
+    out = v.geometric_decision(band_features(facing), candidates, fused, current)
+    assert (out if out is None else (out[0], out[2])) == expected
 
 
 def test_a_confirmed_candidate_needs_the_accept_level() -> None:
     """Confirmed on geometry, but its whole-crop cues disagree: not taken, brand kept."""
     v = _verifier(VerifyConfig(geometry=GeometryConfig(min_inliers=10, min_aligned=0.6)))
-    out = v.geometric_decision(band_features(print_(1)), ["A1"], [0.3])
+    out = v.geometric_decision(band_features(print_(1)), ["A1"], [0.3], "B1")
     assert out is not None
     assert (out[0], out[2]) == (UNKNOWN, "Acme")
 
@@ -211,21 +218,40 @@ def test_reference_bands_are_computed_once() -> None:
 
 
 @pytest.mark.parametrize(
-    ("scores", "skus", "sure", "geometric", "todo"),
+    ("scores", "skus", "todo"),
     [
         # gap 0.02: the close call and the unknown are verified, the clear call is not
-        ([[0.9, 0.89], [0.9, 0.5], [0.6, 0.2]], ["a", "a", UNKNOWN], 0.0, True, [1, 0, 1]),
-        # below ``sure`` (with reference images): verified although clear
-        ([[0.9, 0.89], [0.7, 0.5], [0.95, 0.2]], ["a", "a", "b"], 0.8, True, [1, 1, 0]),
-        # ``sure`` needs reference images
-        ([[0.9, 0.89], [0.7, 0.5], [0.95, 0.2]], ["a", "a", "b"], 0.8, False, [1, 0, 0]),
-        # one SKU in the catalog: never a close call
-        ([[0.9], [0.7]], ["a", "a"], 0.0, True, [0, 0]),
+        ([[0.9, 0.89], [0.9, 0.5], [0.6, 0.2]], ["a", "a", UNKNOWN], [1, 0, 1]),
+        ([[0.9], [0.7]], ["a", UNKNOWN], [0, 1]),  # one SKU in the catalog: no close call
     ],
 )
-def test_to_verify(
-    scores: list[list[float]], skus: list[str], sure: float, geometric: bool, todo: list[int]
-) -> None:
-    v = Verifier({}, VerifyConfig(gap=0.02, sure=sure), (lambda s: []) if geometric else None)
+def test_to_verify(scores: list[list[float]], skus: list[str], todo: list[int]) -> None:
+    v = Verifier({}, VerifyConfig(gap=0.02))
     out = to_verify(np.array(scores, np.float32), np.array(skus, dtype=object), v)
+    assert out.astype(int).tolist() == todo
+
+
+WIDE, NARROW = np.zeros((10, 200, 3), np.uint8), np.zeros((10, 60, 3), np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("best", "verified", "crops", "sure", "geometric", "todo"),
+    [
+        # below sure, wide, not already verified: checked
+        ([0.7, 0.95, 0.7, 0.7], [0, 0, 1, 0], [WIDE, WIDE, WIDE, NARROW], 0.8, True, [1, 0, 0, 0]),
+        ([0.7], [0], [WIDE], 0.8, False, [0]),  # no reference images: no geometry
+        ([0.7], [0], [WIDE], 0.0, True, [0]),  # sure 0: off
+    ],
+)
+def test_to_check(
+    best: list[float],
+    verified: list[int],
+    crops: list[np.ndarray],
+    sure: float,
+    geometric: bool,
+    todo: list[int],
+) -> None:
+    v = Verifier({}, VerifyConfig(sure=sure), (lambda s: []) if geometric else None)
+    scores = np.array([[b, 0.0] for b in best], np.float32)
+    out = to_check(scores, np.array(verified, bool), crops, v)
     assert out.astype(int).tolist() == todo

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from shelfscan.recognition.embedder import Embedder, Image, crop_boxes
+from shelfscan.recognition.geometry import MIN_NATIVE_WIDTH
 from shelfscan.recognition.index import CatalogIndex
 from shelfscan.recognition.matcher import (
     UNKNOWN,
@@ -41,8 +42,7 @@ def to_verify(
     scores: npt.NDArray[np.float32], skus: npt.NDArray[np.object_], verifier: Verifier
 ) -> npt.NDArray[np.bool_]:
     """(N,) facings to verify: best two SKUs within ``gap`` (``scores``: (N, k) own
-    search, best first), left ``unknown``, or, with reference images at hand (geometric
-    verification), best whole-crop score below ``sure``."""
+    search, best first) or left ``unknown``."""
     cfg = verifier.config
     if not len(skus):
         return np.zeros(0, bool)
@@ -52,8 +52,23 @@ def to_verify(
         else np.full(len(scores), -np.inf)
     )
     out: npt.NDArray[np.bool_] = ((scores[:, 0] - second) < cfg.gap) | (skus == UNKNOWN)
-    if verifier.geometric and cfg.sure > 0:
-        out |= scores[:, 0] < cfg.sure
+    return out
+
+
+def to_check(
+    scores: npt.NDArray[np.float32],
+    verified: npt.NDArray[np.bool_],
+    crops: Sequence[Image],
+    verifier: Verifier,
+) -> npt.NDArray[np.bool_]:
+    """(N,) facings for geometry alone (``Verifier.check``): not ``verified`` (close
+    calls), best whole-crop score below ``sure``, crop wide enough to be judged, and
+    reference images at hand."""
+    n = len(verified)
+    if not verifier.geometric or verifier.config.sure <= 0 or not n:
+        return np.zeros(n, bool)
+    wide = np.array([c.shape[1] >= MIN_NATIVE_WIDTH for c in crops], bool)
+    out: npt.NDArray[np.bool_] = ~verified & wide & (scores[:, 0] < verifier.config.sure)
     return out
 
 
@@ -132,27 +147,32 @@ class CatalogRecognizer:
         npt.NDArray[np.object_],
     ]:
         """``match``, then verification of the close calls among ``crops`` (the images
-        of ``embeddings``); also returns the fallback brand per facing ("" where none)."""
+        of ``embeddings``) and, with reference images, geometry alone on the facings
+        below ``sure`` (``to_check``); also returns the fallback brand per facing (""
+        where none)."""
         skus, best, nearest, (scores, labels) = self.match_candidates(embeddings, rows)
         brands = np.full(len(skus), "", dtype=object)
         v = self.verifier
         if v is None or not v.config.enabled or not len(skus):
             return skus, best, nearest, brands
-        todo = np.flatnonzero(to_verify(scores, skus, v))
-        if not len(todo):
-            return skus, best, nearest, brands
-        chosen = [crops[i] for i in todo]
-        query = image_cues(self.embedder, chosen, embeddings[todo])
+        close = to_verify(scores, skus, v)
+        todo = np.flatnonzero(close)
+        skus, best = skus.copy(), best.copy()
         k = v.config.candidates
-        candidates = [[str(c) for c in labels[i, :k] if c] for i in todo]
-        out = v.decide(
-            query, candidates, facing_bands(chosen, judged_only=True) if v.geometric else None
-        )
-        skus = skus.copy()
-        best = best.copy()
-        skus[todo] = out.skus
-        best[todo] = out.scores
-        brands[todo] = out.brands
+        if len(todo):
+            chosen = [crops[i] for i in todo]
+            query = image_cues(self.embedder, chosen, embeddings[todo])
+            candidates = [[str(c) for c in labels[i, :k] if c] for i in todo]
+            out = v.decide(query, candidates, facing_bands(chosen, True) if v.geometric else None)
+            skus[todo], best[todo], brands[todo] = out.skus, out.scores, out.brands
+        check = np.flatnonzero(to_check(scores, close, crops, v))
+        if len(check):
+            chosen = [crops[i] for i in check]
+            query = image_cues(self.embedder, chosen, embeddings[check])
+            candidates = [[str(c) for c in labels[i, :k] if c] for i in check]
+            current = [str(s) for s in skus[check]]
+            out = v.check(query, candidates, facing_bands(chosen), current, best[check].tolist())
+            skus[check], best[check], brands[check] = out.skus, out.scores, out.brands
         return skus, best, nearest, brands
 
     def __call__(self, image: Image, dets: Detections, layout: ShelfLayout) -> Detections:

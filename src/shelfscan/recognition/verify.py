@@ -298,15 +298,22 @@ class Verifier:
         return found
 
     def geometric_decision(
-        self, facing: BandFeatures, candidates: Sequence[str], fused: Sequence[float]
+        self,
+        facing: BandFeatures,
+        candidates: Sequence[str],
+        fused: Sequence[float],
+        current: str = UNKNOWN,
     ) -> tuple[str, float, str] | None:
-        """(SKU or ``unknown``, score, fallback brand) from geometry; None where it does
-        not judge the facing band (``GeometryConfig.judges``). Candidates not confirmed on
-        a reference (``GeometryConfig.confirms``) are ruled out; the confirmed one with the
-        best mean of the four cues (the three fused ones and the aligned similarity) is
-        taken from ``accept``. Else the facing is ``unknown``, with the brand of the
-        candidate whose band matched with the most inliers if those reach
-        ``min_inliers`` (its logo is there, its colours are not)."""
+        """(SKU or ``unknown``, score, fallback brand) where geometry has evidence against
+        ``current`` (the facing's answer without it); None where it has no say: the band
+        is not judged (``GeometryConfig.judges``), or no candidate's band matched with
+        ``min_inliers``, or the best-matched band agrees with ``current`` on the brand.
+
+        Positive evidence: the candidate confirmed on a reference
+        (``GeometryConfig.confirms``) with the best mean of the four cues (the three fused
+        ones and the aligned similarity) is taken from ``accept``. Contrary evidence: a
+        band matched with ``min_inliers`` (its logo is there) of a brand other than
+        ``current``'s: ``unknown`` with that brand (its colours matched no candidate)."""
         cfg = self.config.geometry
         if not cfg.judges(facing) or not candidates:
             return None
@@ -318,7 +325,11 @@ class Verifier:
             if mean[j] >= cfg.accept:
                 return candidates[j], mean[j], ""
         j = max(range(len(found)), key=lambda c: found[c].inliers)
-        brand = self.brands.get(candidates[j], "") if found[j].inliers >= cfg.min_inliers else ""
+        if found[j].inliers < cfg.min_inliers:
+            return None
+        brand = self.brands.get(candidates[j], "")
+        if candidates[j] == current or (brand and self.brands.get(current, "") == brand):
+            return None
         return UNKNOWN, max(fused), brand
 
     def decide(
@@ -332,7 +343,7 @@ class Verifier:
         the best scores at least ``config.brand`` (so the fallback needs two catalogued
         SKUs of a brand among the candidates: it assumes the catalog covers the brands on
         the shelf). With ``bands`` (per facing, ``facing_bands``) and reference images,
-        ``geometric_decision`` decides wherever it can judge."""
+        ``geometric_decision`` overrides that answer where it has a say."""
         cfg = self.config
         n = len(candidates)
         skus = np.full(n, UNKNOWN, dtype=object)
@@ -344,19 +355,37 @@ class Verifier:
             order = sorted(range(len(cands)), key=lambda j: -sc[j])
             if not order or sc[order[0]] < 0:
                 continue
-            if bands is not None and self.geometric:
-                geo = self.geometric_decision(bands[i], cands, sc)
-                if geo is not None:
-                    skus[i], best[i], brands[i] = geo
-                    continue
             top = cands[order[0]]
             best[i] = sc[order[0]]
             if best[i] >= cfg.threshold:
                 skus[i] = top
-                continue
-            if len(order) < 2 or sc[order[1]] < 0:
-                continue  # one candidate alone says nothing about agreement
-            brand = self.brands.get(top, "")
-            if brand and brand == self.brands.get(cands[order[1]], "") and best[i] >= cfg.brand:
-                brands[i] = brand
+            elif len(order) >= 2 and sc[order[1]] >= 0:  # one candidate alone: no agreement
+                brand = self.brands.get(top, "")
+                if brand and brand == self.brands.get(cands[order[1]], "") and best[i] >= cfg.brand:
+                    brands[i] = brand
+            if bands is not None and self.geometric:
+                geo = self.geometric_decision(bands[i], cands, sc, str(skus[i]))
+                if geo is not None:
+                    skus[i], best[i], brands[i] = geo
+        return Verified(skus, best, brands)
+
+    def check(
+        self,
+        query: Cues,
+        candidates: Sequence[Sequence[str]],
+        bands: Sequence[BandFeatures],
+        current: Sequence[str],
+        scores: Sequence[float],
+    ) -> Verified:
+        """Geometry alone on facings that were not close calls (their ``current`` SKU and
+        score stand wherever ``geometric_decision`` has no say)."""
+        n = len(candidates)
+        skus = np.array(list(current), dtype=object).reshape(n)
+        best = np.asarray(scores, np.float32).reshape(n).copy()
+        brands = np.full(n, "", dtype=object)
+        fused = self.scores(query, candidates)
+        for i, cands in enumerate(candidates):
+            geo = self.geometric_decision(bands[i], cands, fused[i], str(current[i]))
+            if geo is not None:
+                skus[i], best[i], brands[i] = geo
         return Verified(skus, best, brands)
