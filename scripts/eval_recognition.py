@@ -261,22 +261,20 @@ def calibrate_verify(split: Split, config: MatchConfig) -> VerifyConfig:
 
 def calibrate_geometry(split: Split, config: MatchConfig, verify: VerifyConfig) -> VerifyConfig:
     """Geometric verification values on ``split`` (calibration seed), by a rule fixed in
-    advance (before any real photo was scored with these values), on the facings that
-    geometry judges (``GeometryConfig.judges``: band at least ``MIN_NATIVE_WIDTH`` px):
+    advance (before any real photo was scored with these values):
 
     - ``sure``: the lowest whole-crop score (0.5 to 1.0 by 0.01) from which the
       embedder's own best SKU is right on at least 99 % of all facings (held-out ones
-      count as wrong) at or above it: facings below it are verified;
+      count as wrong) at or above it: facings below it get geometry too;
     - what confirms a candidate (``min_inliers`` from 4, 6, 8, 10, 12, 15, 20 and
-      ``min_aligned`` from -0.2 to 0.9 by 0.05): the pair that confirms the most true
-      candidates among the judged facings' top-k SKUs while confirming at most 1 % of the
-      candidates of *another brand* (ties: more inliers, then higher similarity).
-      Candidates of the same brand are left out of this rule: synthetic variants of a
-      brand share their band by construction;
-    - ``accept``: the lowest four-cue mean (0.5 to 0.95 by 0.005) from which the best
-      confirmed candidate of the judged facings that would be verified or checked (close
-      calls, unknowns, below ``sure``) is right on at least 99 % of them (held-out
-      facings count as wrong).
+      ``min_aligned`` from -0.2 to 0.9 by 0.05), on the facings geometry judges
+      (``GeometryConfig.judges``): the pair that confirms the most true candidates among
+      their top-k SKUs while confirming at most 1 % of the candidates of *another brand*
+      (ties: more inliers, then higher similarity). Candidates of the same brand are left
+      out of this rule: synthetic variants of a brand share their band by construction;
+    - ``accept`` (0.5 to 1.0 by 0.01): the lowest at which the whole decision (fused
+      verification, then geometry) keeps both bars on the split (known top-1 >= 0.95,
+      held-out unknown >= 0.90); if none does, the best worse-of-two rate.
     """
     rec = split.recognizer
     rec.config = config
@@ -284,13 +282,16 @@ def calibrate_geometry(split: Split, config: MatchConfig, verify: VerifyConfig) 
     assert v is not None and v.geometric
     k = verify.candidates
     best, right = [], []
-    judged = []  # (verified?, truth, candidates, fused, matches, keypoints) per judged facing
     pending = []
-    for (emb, rows, gt, _), crops in zip(split.facings, split.crops, strict=True):
+    v.config = replace(verify, sure=0.0)
+    refs, v.references = v.references, None  # the answers without geometry
+    for (emb, rows, gt, known), crops in zip(split.facings, split.crops, strict=True):
         skus, _, _, (scores, labels) = rec.match_candidates(emb, rows)
+        plain, _, _, plain_brand = rec.match_verified(emb, rows, crops)
         best.extend(scores[:, 0].tolist())
         right.extend((labels[:, 0] == gt).tolist())
-        pending.append((emb, gt, crops, skus, scores, labels))
+        pending.append((emb, gt, known, crops, skus, scores, labels, plain, plain_brand))
+    v.references = refs
     b, r = np.array(best), np.array(right)
     sure = 1.0
     for s in np.arange(0.5, 1.0001, 0.01):
@@ -298,25 +299,26 @@ def calibrate_geometry(split: Split, config: MatchConfig, verify: VerifyConfig) 
         if above.any() and r[above].mean() >= 0.99:
             sure = float(round(s, 2))
             break
-    probe = replace(verify, sure=sure)
-    for emb, gt, crops, skus, scores, labels in pending:
-        v.config = probe
-        todo = to_verify(scores, skus, v) | (scores[:, 0] < sure)
+    scenes = []  # per scene: truth, known, plain answers, plain brands, geometry per facing
+    for emb, gt, known, crops, skus, scores, labels, plain, plain_brand in pending:
+        looked = to_verify(scores, skus, v) | (scores[:, 0] < sure)
         cands = [[str(c) for c in row[:k] if c] for row in labels]
         fused = v.scores(image_cues(rec.embedder, crops, emb), cands)
-        for i, band in enumerate(facing_bands(crops)):
-            if not GeometryConfig(min_inliers=4).judges(band):
-                continue
-            found = [geometry.best_match(band, v.reference_bands(c)) for c in cands[i]]
-            judged.append((bool(todo[i]), str(gt[i]), cands[i], fused[i], found, len(band)))
+        geo: dict[int, tuple[geometry.BandFeatures, list[str], list[float], list[Any]]] = {}
+        for i, band in enumerate(facing_bands(crops, judged_only=True)):
+            if looked[i] and GeometryConfig(min_inliers=4).judges(band):
+                found = [geometry.best_match(band, v.reference_bands(c)) for c in cands[i]]
+                geo[i] = (band, cands[i], fused[i], found)
+        scenes.append((gt, known, plain, plain_brand, geo))
     true, other = [], []
-    for _, gt_i, cands_i, _, found, _ in judged:
-        for c, m in zip(cands_i, found, strict=True):
-            if c == gt_i:
-                true.append((m.inliers, m.aligned, len(cands_i)))
-            elif v.brands.get(c) != split.brand[gt_i]:
-                other.append((m.inliers, m.aligned))
-    t = np.array([x[:2] for x in true], np.float64).reshape(-1, 2)
+    for gt, _, _, _, geo in scenes:
+        for i, (_, cands_i, _, found) in geo.items():
+            for c, m in zip(cands_i, found, strict=True):
+                if c == gt[i]:
+                    true.append((m.inliers, m.aligned))
+                elif v.brands.get(c) != split.brand[str(gt[i])]:
+                    other.append((m.inliers, m.aligned))
+    t = np.array(true, np.float64).reshape(-1, 2)
     o = np.array(other, np.float64).reshape(-1, 2)
     pick, pick_key = verify.geometry, (-1.0, 0, 0.0)
     for n in (4, 6, 8, 10, 12, 15, 20):
@@ -326,37 +328,44 @@ def calibrate_geometry(split: Split, config: MatchConfig, verify: VerifyConfig) 
             tp = float(((t[:, 0] >= n) & (t[:, 1] >= a)).mean()) if len(t) else 0.0
             if fp <= 0.01 and (tp, n, a) > pick_key:
                 pick_key, pick = (tp, n, a), GeometryConfig(min_inliers=n, min_aligned=a)
-    picks = []  # (four-cue mean, right?) of the best confirmed candidate, verified facings
-    for verified, gt_i, cands_i, fused_i, found, nfeat in judged:
-        if not verified or nfeat < pick.min_inliers:
-            continue
-        conf = [j for j, m in enumerate(found) if pick.confirms(m)]
-        if conf:
-            mean = {j: (3.0 * fused_i[j] + found[j].aligned) / 4.0 for j in conf}
-            j = max(conf, key=lambda c: mean[c])
-            picks.append((mean[j], cands_i[j] == gt_i))
-    accept = 1.0
-    for x in np.arange(0.5, 0.9501, 0.005):
-        hits = [ok for m, ok in picks if m >= x]
-        if hits and sum(hits) / len(hits) >= 0.99:
-            accept = float(round(x, 3))
-            break
+
+    def rates_at(accept: float) -> dict[str, float]:
+        v.config = replace(verify, sure=sure, geometry=replace(pick, accept=accept))
+        preds = []
+        for gt, known, plain, _, geo in scenes:
+            pred = plain.astype(str).copy()
+            for i, (band, cands_i, fused_i, found) in geo.items():
+                out = v.geometric_decision(band, cands_i, fused_i, str(plain[i]), found)
+                if out is not None:
+                    pred[i] = out[0]
+            preds.append((pred, gt, known))
+        return tally(preds)
+
+    accept, accept_key = 1.0, (-1.0, 0.0)
+    chosen: dict[str, float] = {}
+    for x in np.arange(0.5, 1.0001, 0.01):
+        rt = rates_at(float(x))
+        value = min(rt["top1_known"] / 0.95, rt["unknown_rejected"] / 0.90)
+        key = (1.0, -float(x)) if value >= 1.0 else (0.0, value)
+        if key > accept_key:
+            accept_key, accept, chosen = key, float(round(x, 2)), rt
     pick = replace(pick, accept=accept)
     print(
         json.dumps(
             {
                 "geometry_rule": {
-                    "judged_facings": len(judged),
+                    "judged_facings": sum(len(g) for *_, g in scenes),
                     "facings": len(b),
                     "true_candidates": len(t),
                     "other_brand_candidates": len(o),
                     "true_confirmed": round(pick_key[0], 4),
-                    "verified_share_at_sure": round(float((b < sure).mean()), 4),
-                    "confirmed_picks": len(picks),
+                    "looked_share_at_sure": round(float((b < sure).mean()), 4),
+                    "calibration_rates": chosen,
                 }
             }
         )
     )
+    v.config = verify
     return replace(verify, geometry=pick, sure=sure)
 
 
@@ -403,6 +412,8 @@ def main() -> None:
     parser.add_argument("--sure", type=float, help="verify facings scoring below this")
     parser.add_argument("--min-inliers", type=int)
     parser.add_argument("--min-aligned", type=float)
+    parser.add_argument("--accept", type=float, help="four-cue mean to take a confirmed SKU")
+    parser.add_argument("--test-size", help="scene size of the test seed (default: --size)")
     parser.add_argument("--gap", type=float, help="verification gap (below 0: off)")
     parser.add_argument("--verify-threshold", type=float)
     parser.add_argument("--brand-threshold", type=float)
@@ -430,6 +441,7 @@ def main() -> None:
         geometry=GeometryConfig(
             min_inliers=geo.min_inliers if args.min_inliers is None else args.min_inliers,
             min_aligned=geo.min_aligned if args.min_aligned is None else args.min_aligned,
+            accept=geo.accept if args.accept is None else args.accept,
         ),
     )
     vcfg = replace(
@@ -445,9 +457,12 @@ def main() -> None:
         margin=cfg.margin if args.margin is None else args.margin,
         confident=cfg.confident if args.confident is None else args.confident,
     )
+    if args.test_size:
+        args.size = args.test_size
     test = prepare(embedder, TEST_SEED, args)
     report.update(
         test_seed=TEST_SEED,
+        test_size=args.size,
         config={
             "threshold": cfg.threshold,
             "link": cfg.link,
@@ -461,6 +476,7 @@ def main() -> None:
             "sure": vcfg.sure,
             "min_inliers": vcfg.geometry.min_inliers,
             "min_aligned": vcfg.geometry.min_aligned,
+            "accept": vcfg.geometry.accept,
             "geometric": not args.no_geometry,
         },
         verified=score(test, cfg, vcfg),

@@ -303,6 +303,7 @@ class Verifier:
         candidates: Sequence[str],
         fused: Sequence[float],
         current: str = UNKNOWN,
+        found: Sequence[geometry.Match] | None = None,
     ) -> tuple[str, float, str] | None:
         """(SKU or ``unknown``, score, fallback brand) where geometry has evidence against
         ``current`` (the facing's answer without it); None where it has no say: the band
@@ -313,11 +314,13 @@ class Verifier:
         (``GeometryConfig.confirms``) with the best mean of the four cues (the three fused
         ones and the aligned similarity) is taken from ``accept``. Contrary evidence: a
         band matched with ``min_inliers`` (its logo is there) of a brand other than
-        ``current``'s: ``unknown`` with that brand (its colours matched no candidate)."""
+        ``current``'s: ``unknown`` with that brand (its colours matched no candidate).
+        ``found``: the candidates' matches if already known."""
         cfg = self.config.geometry
         if not cfg.judges(facing) or not candidates:
             return None
-        found = [geometry.best_match(facing, self.reference_bands(c)) for c in candidates]
+        if found is None:
+            found = [geometry.best_match(facing, self.reference_bands(c)) for c in candidates]
         confirmed = [j for j, m in enumerate(found) if cfg.confirms(m)]
         mean = {j: (3.0 * fused[j] + found[j].aligned) / 4.0 for j in confirmed}
         if confirmed:
