@@ -361,6 +361,10 @@ def calibrate_geometry(split: Split, config: MatchConfig, verify: VerifyConfig) 
                     "true_confirmed": round(pick_key[0], 4),
                     "looked_share_at_sure": round(float((b < sure).mean()), 4),
                     "calibration_rates": chosen,
+                    "rates_without_geometry": tally(
+                        (plain.astype(str), gt, known) for gt, known, plain, _, _ in scenes
+                    ),
+                    "rates_accept_1": rates_at(1.01),
                 }
             }
         )

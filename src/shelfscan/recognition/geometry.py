@@ -38,9 +38,9 @@ MAX_FEATURES = 500  # strongest SIFT keypoints kept per band
 MIN_MATCHES = 4  # a homography needs four point pairs
 # Decision values, picked on synthetic catalog seed 101 by the rule in
 # scripts/eval_recognition.py --calibrate-geometry (never on real photos).
-MIN_INLIERS = 12
-MIN_ALIGNED = 0.5
-ACCEPT = 0.8
+MIN_INLIERS = 8
+MIN_ALIGNED = 0.55
+ACCEPT = 0.83
 # A facing band narrower than this (pixels, before resizing) is not judged: matching it
 # at BAND_WIDTH would mean more than 2x upscaling, and a print that small has lost the
 # detail geometry needs (fixed in advance, not calibrated).

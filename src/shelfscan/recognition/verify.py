@@ -48,7 +48,7 @@ CANDIDATES = 5
 # Whole-crop score below which a facing is verified even when its best SKU leads clearly
 # (with reference images for geometric verification only): picked on synthetic seed 101
 # by the rule in scripts/eval_recognition.py --calibrate-geometry.
-SURE = 0.0
+SURE = 0.95
 
 
 def upper_region(crop: Image, fraction: float = UPPER_FRACTION) -> Image:
