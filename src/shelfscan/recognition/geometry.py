@@ -40,7 +40,7 @@ MIN_MATCHES = 4  # a homography needs four point pairs
 # scripts/eval_recognition.py --calibrate-geometry (never on real photos).
 MIN_INLIERS = 8
 MIN_ALIGNED = 0.55
-ACCEPT = 0.83
+ACCEPT = 0.91
 # A facing band narrower than this (pixels, before resizing) is not judged: matching it
 # at BAND_WIDTH would mean more than 2x upscaling, and a print that small has lost the
 # detail geometry needs (fixed in advance, not calibrated).
