@@ -94,7 +94,7 @@ def test_confirmation_needs_the_same_print_in_the_same_colours(
 ) -> None:
     ref = band_features(print_(1))
     m = geometry.match(band_features(facing), ref)
-    assert GeometryConfig(min_inliers=10, min_aligned=0.6).confirms(m) is confirmed
+    assert GeometryConfig(min_inliers=10, min_aligned=0.6, accept=0.8).confirms(m) is confirmed
 
 
 def test_recolouring_keeps_the_inliers_and_loses_the_alignment() -> None:
@@ -168,7 +168,9 @@ def test_geometric_decision(
     current: str,
     expected: tuple[str, str] | None,
 ) -> None:
-    v = _verifier(VerifyConfig(geometry=GeometryConfig(min_inliers=10, min_aligned=0.6)))
+    v = _verifier(
+        VerifyConfig(geometry=GeometryConfig(min_inliers=10, min_aligned=0.6, accept=0.8))
+    )
     fused = [0.9 - 0.1 * i for i in range(len(candidates))]
     out = v.geometric_decision(band_features(facing), candidates, fused, current)
     assert (out if out is None else (out[0], out[2])) == expected
@@ -176,7 +178,9 @@ def test_geometric_decision(
 
 def test_a_confirmed_candidate_needs_the_accept_level() -> None:
     """Confirmed on geometry, but its whole-crop cues disagree: not taken, brand kept."""
-    v = _verifier(VerifyConfig(geometry=GeometryConfig(min_inliers=10, min_aligned=0.6)))
+    v = _verifier(
+        VerifyConfig(geometry=GeometryConfig(min_inliers=10, min_aligned=0.6, accept=0.8))
+    )
     out = v.geometric_decision(band_features(print_(1)), ["A1"], [0.3], "B1")
     assert out is not None
     assert (out[0], out[2]) == (UNKNOWN, "Acme")
