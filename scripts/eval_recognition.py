@@ -290,7 +290,10 @@ def looked_at(split: Split, verify: VerifyConfig, sure: float) -> Looked:
             fused = v.scores(image_cues(rec.embedder, crops, emb), cands)
             for i, band in enumerate(facing_bands(crops, judged_only=True)):
                 if looked[i] and GeometryConfig(min_inliers=4).judges(band):
-                    found = [geometry.best_match(band, v.reference_bands(c)) for c in cands[i]]
+                    full = emb[i]
+                    found = [
+                        geometry.best_match(band, v.matched_references(c, full)) for c in cands[i]
+                    ]
                     geo[i] = (band, cands[i], fused[i], found)
         scenes.append((gt, known, plain, plain_brand, geo))
     return scenes

@@ -22,15 +22,18 @@ A candidate is *confirmed* when ``inliers >= min_inliers`` and ``aligned >= min_
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 Image = npt.NDArray[np.uint8]
-BAND_WIDTH = 256  # pixels: bands are matched at this width (height keeps the aspect)
+BAND_WIDTH = 192  # pixels: bands are matched at this width (height keeps the aspect)
 RATIO = 0.75  # Lowe's ratio test (Lowe 2004)
 RANSAC_PX = 5.0  # reprojection error (pixels at BAND_WIDTH) of a homography inlier
 MIN_COVER = 0.25  # share of the facing band the warped reference must cover
@@ -41,10 +44,9 @@ MIN_MATCHES = 4  # a homography needs four point pairs
 MIN_INLIERS = 8
 MIN_ALIGNED = 0.55
 ACCEPT = 0.91
-# A facing band narrower than this (pixels, before resizing) is not judged: matching it
-# at BAND_WIDTH would mean more than 2x upscaling, and a print that small has lost the
-# detail geometry needs (fixed in advance, not calibrated).
-MIN_NATIVE_WIDTH = BAND_WIDTH // 2
+# A facing band narrower than this (pixels, before resizing) is not judged: a print that
+# small has lost the detail geometry needs (fixed in advance, not calibrated).
+MIN_NATIVE_WIDTH = 128
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class BandFeatures:
     points: npt.NDArray[np.float32]
     descriptors: npt.NDArray[np.float32]
     native_width: int = BAND_WIDTH
+    lab: npt.NDArray[np.float32] | None = None  # ``image`` in CIE Lab (computed once)
+
+    def lab_image(self) -> npt.NDArray[np.float32]:
+        return self.lab if self.lab is not None else to_lab(self.image)
 
     def __len__(self) -> int:
         return len(self.points)
@@ -98,13 +104,28 @@ def band(region: Image, width: int = BAND_WIDTH) -> Image:
     return np.asarray(cv2.resize(region, (width, height), interpolation=interp), np.uint8)
 
 
-_SIFT: list[cv2.SIFT] = []
+_LOCAL = threading.local()  # one SIFT detector per thread
 
 
 def _sift() -> cv2.SIFT:
-    if not _SIFT:
-        _SIFT.append(cv2.SIFT.create(nfeatures=MAX_FEATURES))
-    return _SIFT[0]
+    sift: cv2.SIFT | None = getattr(_LOCAL, "sift", None)
+    if sift is None:
+        sift = cv2.SIFT.create(nfeatures=MAX_FEATURES)
+        _LOCAL.sift = sift
+    return sift
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def parallel_map(fn: Callable[[T], R], items: Sequence[T], threads: int) -> list[R]:
+    """``[fn(x) for x in items]`` on up to ``threads`` threads (OpenCV and numpy release
+    the GIL for the heavy parts); in order."""
+    if threads <= 1 or len(items) < 2:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
+        return list(pool.map(fn, items))
 
 
 def no_features(native_width: int) -> BandFeatures:
@@ -117,6 +138,11 @@ def no_features(native_width: int) -> BandFeatures:
     )
 
 
+def to_lab(image: Image) -> npt.NDArray[np.float32]:
+    """A BGR image in CIE Lab (OpenCV's 8-bit scaling), float32."""
+    return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2LAB), np.float32)
+
+
 def band_features(region: Image) -> BandFeatures:
     """SIFT features of one band region (BGR, any size; resized to ``BAND_WIDTH``)."""
     image = band(region)
@@ -125,60 +151,90 @@ def band_features(region: Image) -> BandFeatures:
     width = int(region.shape[1])
     if desc is None or not len(keypoints):
         none = np.zeros((0, 2), np.float32)
-        return BandFeatures(image, none, np.zeros((0, 128), np.float32), width)
+        return BandFeatures(image, none, np.zeros((0, 128), np.float32), width, to_lab(image))
     points = np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2)
-    return BandFeatures(image, points, np.asarray(desc, np.float32), width)
+    return BandFeatures(image, points, np.asarray(desc, np.float32), width, to_lab(image))
 
 
 def ratio_matches(
     query: npt.NDArray[np.float32], train: npt.NDArray[np.float32], ratio: float = RATIO
 ) -> npt.NDArray[np.int64]:
-    """(M, 2) index pairs (query row, train row) passing the ratio test; (0, 2) when
-    either side has fewer than two descriptors."""
+    """(M, 2) index pairs (query row, train row) whose nearest train row (L2) is closer
+    than ``ratio`` times the second nearest; (0, 2) when there is no query row or fewer
+    than two train rows."""
     if len(query) < 1 or len(train) < 2:
         return np.zeros((0, 2), np.int64)
-    d2 = (query * query).sum(1)[:, None] + (train * train).sum(1)[None, :] - 2.0 * (query @ train.T)
-    nearest = np.argpartition(d2, 1, axis=1)[:, :2]
-    rows = np.arange(len(query))
-    a, b = d2[rows, nearest[:, 0]], d2[rows, nearest[:, 1]]
-    first = np.where(a <= b, nearest[:, 0], nearest[:, 1])
-    d1, d2nd = np.sqrt(np.maximum(np.minimum(a, b), 0)), np.sqrt(np.maximum(np.maximum(a, b), 0))
-    keep = d1 < ratio * d2nd
-    return np.stack([rows[keep], first[keep]], axis=1).astype(np.int64)
+    found = cv2.BFMatcher(cv2.NORM_L2).knnMatch(query, train, k=2)
+    pairs = [
+        (m[0].queryIdx, m[0].trainIdx)
+        for m in found
+        if len(m) == 2 and m[0].distance < ratio * m[1].distance
+    ]
+    return np.array(pairs, np.int64).reshape(-1, 2)
 
 
-def aligned_similarity(facing: Image, warped: Image, cover: npt.NDArray[np.bool_]) -> float:
-    """Normalised cross-correlation of two same-size BGR images in Lab over ``cover``
-    (each channel zero-mean, the three pooled); -1 where ``cover`` is under
-    ``MIN_COVER`` of the image or either side is flat."""
+def aligned_similarity(
+    facing: Image | npt.NDArray[np.float32], warped: Image, cover: npt.NDArray[np.bool_]
+) -> float:
+    """Normalised cross-correlation of two same-size images in Lab over ``cover`` (each
+    channel zero-mean, the three pooled); -1 where ``cover`` is under ``MIN_COVER`` of
+    the image or either side is flat. ``facing``: BGR, or already Lab (float32)."""
     if cover.mean() < MIN_COVER:
         return -1.0
-    a = cv2.cvtColor(facing, cv2.COLOR_BGR2LAB)[cover].astype(np.float32)
-    b = cv2.cvtColor(warped, cv2.COLOR_BGR2LAB)[cover].astype(np.float32)
-    a -= a.mean(axis=0)
-    b -= b.mean(axis=0)
-    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
-    return float((a * b).sum() / norm) if norm > 1e-6 else -1.0
+    lab = facing if facing.dtype == np.float32 else to_lab(np.asarray(facing, np.uint8))
+    other = to_lab(warped)
+    mask = cover.astype(np.uint8)
+    mean_a, std_a = cv2.meanStdDev(lab, mask=mask)
+    mean_b, std_b = cv2.meanStdDev(other, mask=mask)
+    cross = np.asarray(cv2.mean(cv2.multiply(lab, other), mask=mask)[:3], np.float64)
+    cov = float((cross - mean_a.ravel() * mean_b.ravel()).sum())
+    norm = float(np.sqrt((std_a.ravel() ** 2).sum() * (std_b.ravel() ** 2).sum()))
+    return cov / norm if norm > 1e-6 else -1.0
 
 
-def match(facing: BandFeatures, reference: BandFeatures) -> Match:
-    """Inliers and aligned similarity of ``reference`` warped onto ``facing``."""
-    pairs = ratio_matches(facing.descriptors, reference.descriptors)
+def _homography(
+    facing: BandFeatures, reference: BandFeatures, pairs: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.float64] | None, int]:
     if len(pairs) < MIN_MATCHES:
-        return NO_MATCH
+        return None, 0
     dst = facing.points[pairs[:, 0]]
     src = reference.points[pairs[:, 1]]
     homography, mask = cv2.findHomography(src, dst, cv2.RANSAC, RANSAC_PX)
     if homography is None or mask is None:
+        return None, 0
+    return np.asarray(homography, np.float64), int(mask.sum())
+
+
+def match(
+    facing: BandFeatures,
+    reference: BandFeatures,
+    min_inliers: int = MIN_MATCHES,
+    pairs: npt.NDArray[np.int64] | None = None,
+) -> Match:
+    """Inliers and aligned similarity of ``reference`` warped onto ``facing`` (the
+    similarity only from ``min_inliers``: -1 below); ``pairs``: their ratio matches
+    if already known."""
+    if pairs is None:
+        pairs = ratio_matches(facing.descriptors, reference.descriptors)
+    homography, inliers = _homography(facing, reference, pairs)
+    if homography is None:
         return NO_MATCH
+    if inliers < min_inliers:
+        return Match(inliers, -1.0)
     h, w = facing.image.shape[:2]
-    warped = cv2.warpPerspective(reference.image, homography, (w, h))
+    warped = np.asarray(cv2.warpPerspective(reference.image, homography, (w, h)), np.uint8)
     ones = np.full(reference.image.shape[:2], 255, np.uint8)
     cover = cv2.warpPerspective(ones, homography, (w, h), flags=cv2.INTER_NEAREST) > 0
-    return Match(int(mask.sum()), aligned_similarity(facing.image, np.asarray(warped), cover))
+    return Match(inliers, aligned_similarity(facing.lab_image(), warped, cover))
 
 
-def best_match(facing: BandFeatures, references: Sequence[BandFeatures]) -> Match:
-    """The reference with the most inliers (ties: the higher aligned similarity)."""
-    found = [match(facing, r) for r in references]
-    return max(found, key=lambda m: (m.inliers, m.aligned), default=NO_MATCH)
+def best_match(
+    facing: BandFeatures, references: Sequence[BandFeatures], min_inliers: int = MIN_MATCHES
+) -> Match:
+    """The match of the reference with the most ratio-test matches (ties: the first):
+    one homography and one alignment per candidate SKU, however many references."""
+    if not references:
+        return NO_MATCH
+    pairs = [ratio_matches(facing.descriptors, r.descriptors) for r in references]
+    j = int(np.argmax([len(p) for p in pairs]))
+    return match(facing, references[j], min_inliers, pairs[j])

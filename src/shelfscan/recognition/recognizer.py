@@ -163,7 +163,9 @@ class CatalogRecognizer:
             chosen = [crops[i] for i in todo]
             query = image_cues(self.embedder, chosen, embeddings[todo])
             candidates = [[str(c) for c in labels[i, :k] if c] for i in todo]
-            out = v.decide(query, candidates, facing_bands(chosen, True) if v.geometric else None)
+            out = v.decide(
+                query, candidates, facing_bands(chosen, True, v.threads) if v.geometric else None
+            )
             skus[todo], best[todo], brands[todo] = out.skus, out.scores, out.brands
         check = np.flatnonzero(to_check(scores, close, crops, v))
         if len(check):
@@ -171,7 +173,8 @@ class CatalogRecognizer:
             query = image_cues(self.embedder, chosen, embeddings[check])
             candidates = [[str(c) for c in labels[i, :k] if c] for i in check]
             current = [str(s) for s in skus[check]]
-            out = v.check(query, candidates, facing_bands(chosen), current, best[check].tolist())
+            bands = facing_bands(chosen, threads=v.threads)
+            out = v.check(query, candidates, bands, current, best[check].tolist())
             skus[check], best[check], brands[check] = out.skus, out.scores, out.brands
         return skus, best, nearest, brands
 

@@ -80,7 +80,7 @@ class CatalogSpec:
                 if isinstance(skus, SkuTable)
                 else {k: v.brand for k, v in skus.items()}
             )
-            verifier = Verifier(brands, self.verify, self.references)
+            verifier = Verifier(brands, self.verify, self.references, s.threads)
             if isinstance(self.cues, CueTable):
                 verifier.add_table(self.cues)
             else:

@@ -16,6 +16,7 @@ The verified score of a candidate is the plain mean of the three cosine-like sco
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -186,15 +187,19 @@ ReferenceImages = Callable[[str], Sequence[Image]]  # a SKU's reference images (
 BAND_CACHE_SKUS = 2048  # SKUs whose reference band features a verifier keeps
 
 
-def facing_bands(crops: Sequence[Image], judged_only: bool = False) -> list[BandFeatures]:
-    """Geometric features of each crop's brand band (``upper_region``); with
-    ``judged_only``, bands too narrow for geometry to judge get none (not computed)."""
-    return [
-        geometry.band_features(upper_region(c))
-        if not judged_only or c.shape[1] >= geometry.MIN_NATIVE_WIDTH
-        else geometry.no_features(c.shape[1])
-        for c in crops
-    ]
+def facing_bands(
+    crops: Sequence[Image], judged_only: bool = False, threads: int = 1
+) -> list[BandFeatures]:
+    """Geometric features of each crop's brand band (``upper_region``), on up to
+    ``threads`` threads; with ``judged_only``, bands too narrow for geometry to judge get
+    none (not computed)."""
+
+    def one(c: Image) -> BandFeatures:
+        if judged_only and c.shape[1] < geometry.MIN_NATIVE_WIDTH:
+            return geometry.no_features(c.shape[1])
+        return geometry.band_features(upper_region(c))
+
+    return geometry.parallel_map(one, list(crops), threads)
 
 
 def image_cues(embed: Embed, crops: list[Image], full: FloatArray | None = None) -> Cues:
@@ -221,10 +226,13 @@ class Verifier:
         brands: Mapping[str, str],
         config: VerifyConfig | None = None,
         references: ReferenceImages | None = None,
+        threads: int = 2,
     ) -> None:
         self.brands = dict(brands)
         self.config = config or VerifyConfig()
         self.references = references
+        self.threads = threads  # for geometric verification
+        self._lock = threading.Lock()  # guards ``_bands`` across those threads
         self._bands: OrderedDict[str, tuple[BandFeatures, ...]] = OrderedDict()
         self._refs: dict[str, Cues] = {}
         self._table: Cues | None = None  # of ``add_table``: SKUs' rows sliced when asked
@@ -286,16 +294,32 @@ class Verifier:
     def reference_bands(self, sku: str) -> tuple[BandFeatures, ...]:
         """Band features of ``sku``'s reference images (computed once, the most recently
         used ``BAND_CACHE_SKUS`` SKUs kept); () without reference images."""
-        cached = self._bands.get(sku)
-        if cached is not None:
-            self._bands.move_to_end(sku)
-            return cached
+        with self._lock:
+            cached = self._bands.get(sku)
+            if cached is not None:
+                self._bands.move_to_end(sku)
+                return cached
         images = self.references(sku) if self.references is not None else ()
         found = tuple(facing_bands(images))
-        self._bands[sku] = found
-        if len(self._bands) > BAND_CACHE_SKUS:
-            self._bands.popitem(last=False)
+        with self._lock:
+            self._bands[sku] = found
+            if len(self._bands) > BAND_CACHE_SKUS:
+                self._bands.popitem(last=False)
         return found
+
+    def matched_references(
+        self, sku: str, full: FloatArray | None = None
+    ) -> tuple[BandFeatures, ...]:
+        """``sku``'s reference bands; with ``full`` (a facing's whole-crop unit vector),
+        only the band of the reference whose whole-crop vector is closest to it (one
+        match per candidate, however many references it has)."""
+        bands = self.reference_bands(sku)
+        if full is None or len(bands) < 2:
+            return bands
+        cues = self._cues(sku)
+        if cues is None or len(cues) != len(bands):
+            return bands
+        return (bands[int(np.argmax(cues.full @ full))],)
 
     def geometric_decision(
         self,
@@ -304,6 +328,7 @@ class Verifier:
         fused: Sequence[float],
         current: str = UNKNOWN,
         found: Sequence[geometry.Match] | None = None,
+        full: FloatArray | None = None,
     ) -> tuple[str, float, str] | None:
         """(SKU or ``unknown``, score, fallback brand) where geometry has evidence against
         ``current`` (the facing's answer without it); None where it has no say: the band
@@ -315,12 +340,17 @@ class Verifier:
         ones and the aligned similarity) is taken from ``accept``. Contrary evidence: a
         band matched with ``min_inliers`` (its logo is there) of a brand other than
         ``current``'s: ``unknown`` with that brand (its colours matched no candidate).
-        ``found``: the candidates' matches if already known."""
+        ``found``: the candidates' matches if already known; ``full``: the facing's
+        whole-crop vector, to match only each candidate's closest reference
+        (``matched_references``)."""
         cfg = self.config.geometry
         if not cfg.judges(facing) or not candidates:
             return None
         if found is None:
-            found = [geometry.best_match(facing, self.reference_bands(c)) for c in candidates]
+            found = [
+                geometry.best_match(facing, self.matched_references(c, full), cfg.min_inliers)
+                for c in candidates
+            ]
         confirmed = [j for j, m in enumerate(found) if cfg.confirms(m)]
         mean = {j: (3.0 * fused[j] + found[j].aligned) / 4.0 for j in confirmed}
         if confirmed:
@@ -352,9 +382,8 @@ class Verifier:
         skus = np.full(n, UNKNOWN, dtype=object)
         best = np.zeros(n, np.float32)
         brands = np.full(n, "", dtype=object)
-        for i, (cands, sc) in enumerate(
-            zip(candidates, self.scores(query, candidates), strict=True)
-        ):
+        fused = self.scores(query, candidates)
+        for i, (cands, sc) in enumerate(zip(candidates, fused, strict=True)):
             order = sorted(range(len(cands)), key=lambda j: -sc[j])
             if not order or sc[order[0]] < 0:
                 continue
@@ -366,11 +395,33 @@ class Verifier:
                 brand = self.brands.get(top, "")
                 if brand and brand == self.brands.get(cands[order[1]], "") and best[i] >= cfg.brand:
                     brands[i] = brand
-            if bands is not None and self.geometric:
-                geo = self.geometric_decision(bands[i], cands, sc, str(skus[i]))
-                if geo is not None:
-                    skus[i], best[i], brands[i] = geo
+        if bands is not None and self.geometric:
+            self._apply_geometry(query, bands, candidates, fused, skus, best, brands)
         return Verified(skus, best, brands)
+
+    def _apply_geometry(
+        self,
+        query: Cues,
+        bands: Sequence[BandFeatures],
+        candidates: Sequence[Sequence[str]],
+        fused: Sequence[Sequence[float]],
+        skus: npt.NDArray[np.object_],
+        best: FloatArray,
+        brands: npt.NDArray[np.object_],
+    ) -> None:
+        """``geometric_decision`` of each facing (on ``threads`` threads), written into
+        ``skus`` / ``best`` / ``brands`` where it has a say."""
+
+        def one(i: int) -> tuple[str, float, str] | None:
+            if not candidates[i]:
+                return None
+            return self.geometric_decision(
+                bands[i], candidates[i], fused[i], str(skus[i]), full=query.full[i]
+            )
+
+        for i, geo in enumerate(geometry.parallel_map(one, range(len(bands)), self.threads)):
+            if geo is not None:
+                skus[i], best[i], brands[i] = geo
 
     def check(
         self,
@@ -387,8 +438,5 @@ class Verifier:
         best = np.asarray(scores, np.float32).reshape(n).copy()
         brands = np.full(n, "", dtype=object)
         fused = self.scores(query, candidates)
-        for i, cands in enumerate(candidates):
-            geo = self.geometric_decision(bands[i], cands, fused[i], str(current[i]))
-            if geo is not None:
-                skus[i], best[i], brands[i] = geo
+        self._apply_geometry(query, bands, candidates, fused, skus, best, brands)
         return Verified(skus, best, brands)
