@@ -259,3 +259,23 @@ def test_to_check(
     scores = np.array([[b, 0.0] for b in best], np.float32)
     out = to_check(scores, np.array(verified, bool), crops, v)
     assert out.astype(int).tolist() == todo
+
+
+@pytest.mark.parametrize(
+    ("full", "expected"),
+    [
+        (None, 2),  # no facing vector: every reference is matched
+        (np.eye(1, 4, 1, dtype=np.float32)[0], 1),  # only the closest reference
+    ],
+)
+def test_matched_references_takes_the_closest_reference(
+    full: np.ndarray | None, expected: int
+) -> None:
+    images = {"A1": [print_(1), print_(2)]}
+    v = Verifier({"A1": "Acme"}, VerifyConfig(), images.__getitem__)
+    vecs = np.eye(2, 4, dtype=np.float32)  # reference 0 along axis 0, reference 1 along 1
+    v.add("A1", Cues(vecs, vecs, np.zeros((2, 15), np.float32)))
+    chosen = v.matched_references("A1", full)
+    assert len(chosen) == expected
+    if expected == 1:  # the second reference (print 2) is the one along axis 1
+        assert chosen[0].descriptors.shape == band_features(print_(2)).descriptors.shape
