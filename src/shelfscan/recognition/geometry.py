@@ -41,8 +41,8 @@ MAX_FEATURES = 500  # strongest SIFT keypoints kept per band
 MIN_MATCHES = 4  # a homography needs four point pairs
 # Decision values, picked on synthetic catalog seed 101 by the rule in
 # scripts/eval_recognition.py --calibrate-geometry (never on real photos).
-MIN_INLIERS = 8
-MIN_ALIGNED = 0.55
+MIN_INLIERS = 6
+MIN_ALIGNED = 0.6
 ACCEPT = 0.91
 # A facing band narrower than this (pixels, before resizing) is not judged: a print that
 # small has lost the detail geometry needs (fixed in advance, not calibrated).
