@@ -318,7 +318,13 @@ def calibrate_geometry(
     - ``accept`` (0.5 to 1.0 by 0.01): among the values at which geometry loses nothing
       on ``official`` (top-1 and held-out unknown both at least their values without
       geometry), the lowest that keeps both bars on ``split`` (top-1 >= 0.95, unknown
-      >= 0.90), else the one with the best worse-of-two rate there.
+      >= 0.90), else the one with the best worse-of-two rate there;
+    - which facings of those below ``sure`` (not close calls) geometry runs on (``low``
+      from 0.5 to ``sure`` by 0.01, ``near`` from 0 to 0.1 by 0.01: facings scoring
+      below ``low`` or whose best two are within ``near``): the pair that checks the
+      fewest judged facings of ``split`` while keeping at least the net corrections
+      (right answers made minus right answers lost) that checking every facing below
+      ``sure`` makes there (ties: the larger pair).
     """
     for sp in (split, official):
         sp.recognizer.config = config
@@ -385,6 +391,8 @@ def calibrate_geometry(
             accept_key, accept = key, float(round(x, 2))
             chosen = {"split": rt, "official": on_small}
     pick = replace(pick, accept=accept)
+    v.config = replace(verify, sure=sure, geometry=pick)
+    low, near, check_rule = check_set(split, big, v, sure)
     print(
         json.dumps(
             {
@@ -393,6 +401,7 @@ def calibrate_geometry(
                     "facings": len(b),
                     "true_confirmed": round(pick_key[0], 4),
                     "looked_share_at_sure": round(float((b < sure).mean()), 4),
+                    "check_set": check_rule,
                     "rates": chosen,
                     "official_without_geometry": base,
                     "split_without_geometry": tally(
@@ -403,7 +412,53 @@ def calibrate_geometry(
         )
     )
     v.config = verify
-    return replace(verify, geometry=pick, sure=sure)
+    return replace(verify, geometry=pick, sure=sure, low=low, near=near)
+
+
+def check_set(
+    split: Split, scenes: Looked, v: Verifier, sure: float
+) -> tuple[float, float, dict[str, Any]]:
+    """(``low``, ``near``, what the rule saw) by the check-set rule of
+    ``calibrate_geometry``, with ``v.config`` holding the picked geometry values."""
+    s0, gap, delta = [], [], []
+    for (emb, rows, _, _), (gt, known, plain, _, geo) in zip(split.facings, scenes, strict=True):
+        skus, _, _, (scores, _) = split.recognizer.match_candidates(emb, rows)
+        close = to_verify(scores, skus, v)
+        for i, (band, cands_i, fused_i, found) in geo.items():
+            if close[i] or scores[i, 0] >= sure:
+                continue
+            out = v.geometric_decision(band, cands_i, fused_i, str(plain[i]), found)
+            new = str(plain[i]) if out is None else out[0]
+            truth = str(gt[i]) if known[i] else UNKNOWN
+            s0.append(float(scores[i, 0]))
+            second = float(scores[i, 1]) if scores.shape[1] > 1 else -np.inf
+            gap.append(float(scores[i, 0]) - (second if np.isfinite(second) else -np.inf))
+            delta.append(int(new == truth) - int(str(plain[i]) == truth))
+    b, g, d = np.array(s0), np.array(gap), np.array(delta, np.int64)
+    full = int(d.sum())
+    low, near, key = sure, 0.0, (len(b), sure, 0.0)
+    for lo in np.arange(0.5, sure + 1e-4, 0.01):
+        for ne in np.arange(0.0, 0.1001, 0.01):
+            lo_, ne_ = float(round(lo, 2)), float(round(ne, 2))
+            take = (b < lo_) | (g < ne_)
+            k = (int(take.sum()), -lo_, -ne_)
+            if int(d[take].sum()) >= full and k < (key[0], -key[1], -key[2]):
+                low, near, key = lo_, ne_, (k[0], lo_, ne_)
+    take = (b < low) | (g < near)
+    rule = {
+        "low": low,
+        "near": near,
+        "judged_below_sure": len(b),
+        "checked": int(take.sum()),
+        "net_corrections_all": full,
+        "net_corrections_checked": int(d[take].sum()),
+        "changed": [
+            {"score": round(float(x), 3), "gap": round(float(y), 3), "delta": int(z)}
+            for x, y, z in zip(b, g, d, strict=True)
+            if z
+        ],
+    }
+    return low, near, rule
 
 
 def calibrate(split: Split, base: MatchConfig) -> MatchConfig:
@@ -447,6 +502,8 @@ def main() -> None:
     parser.add_argument("--calibrate-geometry", action="store_true")
     parser.add_argument("--no-geometry", action="store_true", help="no reference images")
     parser.add_argument("--sure", type=float, help="verify facings scoring below this")
+    parser.add_argument("--low", type=float, help="of those, geometry below this score")
+    parser.add_argument("--near", type=float, help="or with the best two within this")
     parser.add_argument("--min-inliers", type=int)
     parser.add_argument("--min-aligned", type=float)
     parser.add_argument("--accept", type=float, help="four-cue mean to take a confirmed SKU")
@@ -484,6 +541,8 @@ def main() -> None:
     vcfg = replace(
         vcfg,
         sure=vcfg.sure if args.sure is None else args.sure,
+        low=vcfg.low if args.low is None else args.low,
+        near=vcfg.near if args.near is None else args.near,
         geometry=GeometryConfig(
             min_inliers=geo.min_inliers if args.min_inliers is None else args.min_inliers,
             min_aligned=geo.min_aligned if args.min_aligned is None else args.min_aligned,
@@ -520,6 +579,8 @@ def main() -> None:
             "threshold": vcfg.threshold,
             "brand": vcfg.brand,
             "sure": vcfg.sure,
+            "low": vcfg.low,
+            "near": vcfg.near,
             "min_inliers": vcfg.geometry.min_inliers,
             "min_aligned": vcfg.geometry.min_aligned,
             "accept": vcfg.geometry.accept,

@@ -239,26 +239,47 @@ WIDE, NARROW = np.zeros((10, 200, 3), np.uint8), np.zeros((10, 60, 3), np.uint8)
 
 
 @pytest.mark.parametrize(
-    ("best", "verified", "crops", "sure", "geometric", "todo"),
+    ("best", "second", "verified", "crops", "low", "near", "geometric", "todo"),
     [
-        # below sure, wide, not already verified: checked
-        ([0.7, 0.95, 0.7, 0.7], [0, 0, 1, 0], [WIDE, WIDE, WIDE, NARROW], 0.8, True, [1, 0, 0, 0]),
-        ([0.7], [0], [WIDE], 0.8, False, [0]),  # no reference images: no geometry
-        ([0.7], [0], [WIDE], 0.0, True, [0]),  # sure 0: off
+        # below sure (0.95), wide, not already verified, below low: checked
+        (
+            [0.7, 0.96, 0.7, 0.7],
+            [0.0] * 4,
+            [0, 0, 1, 0],
+            [WIDE] * 3 + [NARROW],
+            0.8,
+            0.0,
+            True,
+            [1, 0, 0, 0],
+        ),
+        # above low: checked only when the best two are within near
+        ([0.9, 0.9, 0.9], [0.88, 0.86, 0.0], [0, 0, 0], [WIDE] * 3, 0.8, 0.03, True, [1, 0, 0]),
+        ([0.9], [0.89], [0], [WIDE], 0.8, 0.0, True, [0]),  # near 0: no close seconds
+        ([0.9], [0.5], [0], [WIDE], 0.95, 0.0, True, [1]),  # low = sure: every facing below
+        ([0.7], [0.0], [0], [WIDE], 0.8, 0.03, False, [0]),  # no reference images
     ],
 )
 def test_to_check(
     best: list[float],
+    second: list[float],
     verified: list[int],
     crops: list[np.ndarray],
-    sure: float,
+    low: float,
+    near: float,
     geometric: bool,
     todo: list[int],
 ) -> None:
-    v = Verifier({}, VerifyConfig(sure=sure), (lambda s: []) if geometric else None)
-    scores = np.array([[b, 0.0] for b in best], np.float32)
+    cfg = VerifyConfig(sure=0.95, low=low, near=near)
+    v = Verifier({}, cfg, (lambda s: []) if geometric else None)
+    scores = np.array(list(zip(best, second, strict=True)), np.float32)
     out = to_check(scores, np.array(verified, bool), crops, v)
     assert out.astype(int).tolist() == todo
+
+
+def test_to_check_off_at_sure_zero() -> None:
+    v = Verifier({}, VerifyConfig(sure=0.0, low=0.9), lambda s: [])
+    out = to_check(np.array([[0.5, 0.0]], np.float32), np.zeros(1, bool), [WIDE], v)
+    assert not out.any()
 
 
 @pytest.mark.parametrize(

@@ -62,13 +62,19 @@ def to_check(
     verifier: Verifier,
 ) -> npt.NDArray[np.bool_]:
     """(N,) facings for geometry alone (``Verifier.check``): not ``verified`` (close
-    calls), best whole-crop score below ``sure``, crop wide enough to be judged, and
-    reference images at hand."""
+    calls), best whole-crop score below ``sure`` and either below ``low`` or within
+    ``near`` of the second best, crop wide enough to be judged, and reference images at
+    hand."""
     n = len(verified)
-    if not verifier.geometric or verifier.config.sure <= 0 or not n:
+    cfg = verifier.config
+    if not verifier.geometric or cfg.sure <= 0 or not n:
         return np.zeros(n, bool)
     wide = np.array([c.shape[1] >= MIN_NATIVE_WIDTH for c in crops], bool)
-    out: npt.NDArray[np.bool_] = ~verified & wide & (scores[:, 0] < verifier.config.sure)
+    best = scores[:, 0]
+    second = scores[:, 1] if scores.shape[1] > 1 else np.full(n, -np.inf, np.float32)
+    second = np.where(np.isfinite(second), second, -np.inf)
+    worth = (best < cfg.low) | ((best - second) < cfg.near)
+    out: npt.NDArray[np.bool_] = ~verified & wide & (best < cfg.sure) & worth
     return out
 
 

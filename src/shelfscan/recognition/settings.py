@@ -15,7 +15,8 @@ class RecognitionSettings:
 
     ``threshold``, ``margin``, ``link`` and ``confident`` left at 0 take the values calibrated for the embedder
     (its ONNX metadata, see ``models/README.md``); ``verify_gap``, ``verify_threshold`` and
-    ``brand_threshold`` left at 0 take the values of ``recognition.verify``.
+    ``brand_threshold`` and ``geometry_low`` left at 0 take the values of ``recognition.verify``
+    (``geometry_low`` 0.95: geometry on every facing below ``verify.SURE``, slow).
     """
 
     embedder: str = "embedder.onnx"  # file name under models/, or a path
@@ -31,6 +32,7 @@ class RecognitionSettings:
     verify_threshold: float = 0.0  # verified score from which the best candidate is taken
     brand_threshold: float = 0.0  # verified score from which an unknown facing gets a brand
     geometric: bool = True  # verify on local features of the brand band (reference images)
+    geometry_low: float = 0.0  # geometry on facings scoring below this (0: calibrated)
 
     @property
     def embedder_path(self) -> Path:

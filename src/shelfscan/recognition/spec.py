@@ -48,6 +48,7 @@ def verify_config(settings: RecognitionSettings) -> VerifyConfig:
         brand=settings.brand_threshold or base.brand,
         candidates=base.candidates,
         sure=base.sure if settings.geometric else 0.0,
+        low=settings.geometry_low or base.low,
     )
 
 

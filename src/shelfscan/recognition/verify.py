@@ -50,6 +50,12 @@ CANDIDATES = 5
 # (with reference images for geometric verification only): picked on synthetic seed 101
 # by the rule in scripts/eval_recognition.py --calibrate-geometry.
 SURE = 0.95
+# Of those, geometry runs only where it has changed answers on seed 101: facings scoring
+# below ``LOW`` (a held-out pack called some SKU: a logo of another brand makes it
+# unknown) and facings whose best two SKUs are within ``NEAR`` (a variant swap the band
+# settles). Picked by the same rule (the cheapest check set keeping geometry's gains).
+LOW = 0.71
+NEAR = 0.03
 
 
 def upper_region(crop: Image, fraction: float = UPPER_FRACTION) -> Image:
@@ -168,13 +174,17 @@ class VerifyConfig:
     when the best two agree on it (above 1: no brand fallback); ``candidates``: how many
     of the closest SKUs are verified; ``sure``: facings whose best whole-crop score is
     below this are verified too where the verifier has reference images (geometric
-    verification, ``geometry``; 0: close calls and unknowns only)."""
+    verification, ``geometry``; 0: close calls and unknowns only) where they score
+    below ``low`` or their best two SKUs are within ``near`` (``low`` = ``sure`` and
+    ``near`` 0: every facing below ``sure``)."""
 
     gap: float = VERIFY_GAP
     threshold: float = VERIFY_THRESHOLD
     brand: float = BRAND_THRESHOLD
     candidates: int = CANDIDATES
     sure: float = SURE
+    low: float = LOW
+    near: float = NEAR
     geometry: GeometryConfig = field(default_factory=GeometryConfig)
 
     @property
