@@ -24,6 +24,7 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -38,7 +39,7 @@ from shelfscan.recognition.geometry import MIN_NATIVE_WIDTH
 from shelfscan.recognition.index import NumpyIndex
 from shelfscan.recognition.recognizer import CatalogRecognizer, to_verify
 from shelfscan.recognition.records import SkuInfo
-from shelfscan.recognition.verify import COLOUR_DIM, Verifier, image_cues
+from shelfscan.recognition.verify import COLOUR_DIM, Verifier, VerifyConfig, image_cues
 from shelfscan.store import catalog as store
 from shelfscan.store import open_db, transaction
 from shelfscan.store import references as ref_store
@@ -62,16 +63,32 @@ def facings_150(
     return np.vstack(images), dets
 
 
+def timed(run: Callable[[], object], repeats: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds of ``repeats`` calls of ``run``."""
+    times, cpu = [], []
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        run()
+        times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return times, cpu
+
+
 def bench_photo(
-    embedder: Embedder, repeats: int, size: tuple[int, int] = (1600, 1200), ref_px: int = 192
+    embedder: Embedder,
+    repeats: int,
+    size: tuple[int, int] = (1600, 1200),
+    ref_px: int = 192,
+    config: VerifyConfig | None = None,
 ) -> dict[str, float]:
     """150 facings of scenes of ``size``; references rendered ``ref_px`` high; the
-    verifier has the reference images (geometric verification of judged facings)."""
+    verifier has the reference images (geometric verification of judged facings);
+    ``config``: its decision values (default: the calibrated ones)."""
     catalog = SyntheticCatalog(200, seed=7)
     rng = np.random.default_rng(0)
     index = NumpyIndex(embedder.dim)
     images: dict[str, list[np.ndarray]] = {}
-    verifier = Verifier({s.sku: s.brand for s in catalog.skus}, None, images.__getitem__)
+    verifier = Verifier({s.sku: s.brand for s in catalog.skus}, config, images.__getitem__)
     for spec in catalog.skus:
         images[spec.sku] = [render_packshot(spec, rng, ref_px)[0] for _ in range(3)]
         cues = image_cues(embedder, images[spec.sku])
@@ -82,19 +99,13 @@ def bench_photo(
     image, dets = facings_150(catalog, size)
     dets, layout = build_layout(dets, (image.shape[1], image.shape[0]))
     rec(image, dets, layout)  # warm-up
-    times, cpu = [], []
-    for _ in range(repeats):
-        t0, c0 = time.perf_counter(), time.process_time()
-        rec(image, dets, layout)
-        times.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
+    times, cpu = timed(lambda: rec(image, dets, layout), repeats)
+    verifier.references = None  # verification of close calls without geometry
+    rec(image, dets, layout)
+    no_geo, no_geo_cpu = timed(lambda: rec(image, dets, layout), repeats)
+    verifier.references = images.__getitem__
     rec.verifier = None
-    plain, plain_cpu = [], []
-    for _ in range(repeats):
-        t0, c0 = time.perf_counter(), time.process_time()
-        rec(image, dets, layout)
-        plain.append((time.perf_counter() - t0) * 1000)
-        plain_cpu.append((time.process_time() - c0) * 1000)
+    plain, plain_cpu = timed(lambda: rec(image, dets, layout), repeats)
     crops = crop_boxes(image, dets.xyxy)
     rec.verifier = verifier
     emb = embedder(crops)
@@ -112,6 +123,8 @@ def bench_photo(
         "recognize_150_median_ms": round(statistics.median(times), 1),
         "recognize_150_p90_ms": round(float(np.percentile(times, 90)), 1),
         "recognize_150_cpu_median_ms": round(statistics.median(cpu), 1),
+        "recognize_150_no_geometry_median_ms": round(statistics.median(no_geo), 1),
+        "recognize_150_no_geometry_cpu_median_ms": round(statistics.median(no_geo_cpu), 1),
         "recognize_150_no_verify_median_ms": round(statistics.median(plain), 1),
         "recognize_150_no_verify_cpu_median_ms": round(statistics.median(plain_cpu), 1),
         "verified_share": round(float(verified.mean()), 3),
@@ -169,8 +182,8 @@ def bench_large(embedder: Embedder, n_skus: int) -> dict[str, float]:
             paths.append(path)
         t0 = time.perf_counter()
         report = lib.add_skus(db, embedder, [(SkuInfo("NEW"), paths)])
-        vecs = [v for s, v in lib.load_index_vectors(db, embedder) if s == "NEW"]
-        rec.index.add("NEW", vecs[0])
+        new_vecs = [v for s, v in lib.load_index_vectors(db, embedder) if s == "NEW"]
+        rec.index.add("NEW", new_vecs[0])
         add_s = time.perf_counter() - t0
         queries = rng.normal(size=(150, embedder.dim)).astype(np.float32)
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
@@ -199,6 +212,7 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=10_000)
     parser.add_argument("--size", default="1600x1200", help="scene size of the 150 facings")
     parser.add_argument("--ref-px", type=int, default=192, help="reference height, pixels")
+    parser.add_argument("--geometry-low", type=float, help="geometry below this score")
     args = parser.parse_args()
     cv2.setNumThreads(args.threads)
     embedder = Embedder.from_path(args.embedder, args.threads)
@@ -209,7 +223,13 @@ def main() -> None:
         "threads": args.threads,
         "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
         "scene_size": args.size,
-        **bench_photo(embedder, args.repeats, size, args.ref_px),
+        **bench_photo(
+            embedder,
+            args.repeats,
+            size,
+            args.ref_px,
+            None if args.geometry_low is None else VerifyConfig(low=args.geometry_low),
+        ),
         **bench_large(embedder, args.skus),
     }
     print(json.dumps(out, indent=2))
