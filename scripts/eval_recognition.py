@@ -50,7 +50,8 @@ from shelfscan.recognition.matcher import (
     match_with_context,
     smooth,
 )
-from shelfscan.recognition.recognizer import CatalogRecognizer, SkuInfo, to_verify
+from shelfscan.recognition.recognizer import CatalogRecognizer, to_verify
+from shelfscan.recognition.records import SkuInfo
 from shelfscan.recognition.verify import Verifier, VerifyConfig, facing_bands, image_cues
 from shelfscan.types import CLASS_PRODUCT
 
