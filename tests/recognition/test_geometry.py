@@ -301,3 +301,44 @@ def test_matched_references_takes_the_closest_reference(
     if expected == 1:  # the second reference (print 2) is the one along axis 1
         want = facing_bands([print_(2)])[0]
         assert np.array_equal(chosen[0].descriptors, want.descriptors)
+
+
+@pytest.mark.parametrize(
+    ("fused", "accept", "expected"),
+    [
+        (0.9, 0.91, True),  # (2.7 + 1) / 4 = 0.925: an aligned band could still carry it
+        (0.85, 0.91, False),  # at most 0.8875: never accepted, its alignment is not needed
+        (0.5, 0.6, True),
+    ],
+)
+def test_may_accept(fused: float, accept: float, expected: bool) -> None:
+    assert GeometryConfig(accept=accept).may_accept(fused) is expected
+
+
+@pytest.mark.parametrize(
+    ("reference", "min_inliers", "align", "inliers_at_least", "aligned_above"),
+    [
+        (warped(print_(3), 6, 0.95), 6, True, 6, 0.5),  # its own print, aligned
+        (warped(print_(3), 6, 0.95), 6, False, 6, None),  # inliers only: aligned -1
+        # another print: fewer ratio matches than min_inliers, so no homography is tried
+        (print_(21), 8, True, None, None),
+    ],
+)
+def test_match_shortcuts_keep_what_decides(
+    reference: np.ndarray,
+    min_inliers: int,
+    align: bool,
+    inliers_at_least: int | None,
+    aligned_above: float | None,
+) -> None:
+    facing, ref = band_features(print_(3)), band_features(reference)
+    full = geometry.match(facing, ref)  # every step, from four matches
+    out = geometry.match(facing, ref, min_inliers, align=align)
+    if inliers_at_least is None:
+        assert out == NO_MATCH and full.inliers < min_inliers
+        return
+    assert out.inliers == full.inliers >= inliers_at_least
+    if aligned_above is None:
+        assert out.aligned == -1.0
+    else:
+        assert out.aligned == full.aligned > aligned_above

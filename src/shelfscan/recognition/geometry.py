@@ -95,6 +95,11 @@ class GeometryConfig:
     def confirms(self, match: Match) -> bool:
         return match.inliers >= self.min_inliers and match.aligned >= self.min_aligned
 
+    def may_accept(self, fused: float) -> bool:
+        """Whether a candidate of this fused score can reach ``accept`` (the four-cue
+        mean, with an aligned similarity of at most 1); else only its inliers matter."""
+        return (3.0 * fused + 1.0) / 4.0 >= self.accept
+
 
 def band(region: Image, width: int = BAND_WIDTH) -> Image:
     """A band (already cut from the crop) resized to ``width`` pixels, aspect kept."""
@@ -210,16 +215,20 @@ def match(
     reference: BandFeatures,
     min_inliers: int = MIN_MATCHES,
     pairs: npt.NDArray[np.int64] | None = None,
+    align: bool = True,
 ) -> Match:
     """Inliers and aligned similarity of ``reference`` warped onto ``facing`` (the
-    similarity only from ``min_inliers``: -1 below); ``pairs``: their ratio matches
-    if already known."""
+    similarity only from ``min_inliers`` and with ``align``: -1 otherwise); ``pairs``:
+    their ratio matches if already known. Fewer ratio matches than ``min_inliers``
+    cannot give that many inliers: ``NO_MATCH`` without a homography."""
     if pairs is None:
         pairs = ratio_matches(facing.descriptors, reference.descriptors)
+    if len(pairs) < min_inliers:
+        return NO_MATCH
     homography, inliers = _homography(facing, reference, pairs)
     if homography is None:
         return NO_MATCH
-    if inliers < min_inliers:
+    if inliers < min_inliers or not align:
         return Match(inliers, -1.0)
     h, w = facing.image.shape[:2]
     warped = np.asarray(cv2.warpPerspective(reference.image, homography, (w, h)), np.uint8)
@@ -229,12 +238,16 @@ def match(
 
 
 def best_match(
-    facing: BandFeatures, references: Sequence[BandFeatures], min_inliers: int = MIN_MATCHES
+    facing: BandFeatures,
+    references: Sequence[BandFeatures],
+    min_inliers: int = MIN_MATCHES,
+    align: bool = True,
 ) -> Match:
     """The match of the reference with the most ratio-test matches (ties: the first):
-    one homography and one alignment per candidate SKU, however many references."""
+    one homography and one alignment (with ``align``) per candidate SKU, however many
+    references."""
     if not references:
         return NO_MATCH
     pairs = [ratio_matches(facing.descriptors, r.descriptors) for r in references]
     j = int(np.argmax([len(p) for p in pairs]))
-    return match(facing, references[j], min_inliers, pairs[j])
+    return match(facing, references[j], min_inliers, pairs[j], align)

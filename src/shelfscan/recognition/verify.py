@@ -356,10 +356,12 @@ class Verifier:
         cfg = self.config.geometry
         if not cfg.judges(facing) or not candidates:
             return None
-        if found is None:
+        if found is None:  # alignment only where the candidate can still be accepted
             found = [
-                geometry.best_match(facing, self.matched_references(c, full), cfg.min_inliers)
-                for c in candidates
+                geometry.best_match(
+                    facing, self.matched_references(c, full), cfg.min_inliers, cfg.may_accept(f)
+                )
+                for c, f in zip(candidates, fused, strict=True)
             ]
         confirmed = [j for j, m in enumerate(found) if cfg.confirms(m)]
         mean = {j: (3.0 * fused[j] + found[j].aligned) / 4.0 for j in confirmed}
