@@ -69,6 +69,7 @@ def main() -> int:
     ap.add_argument(
         "--line-finder", default=OcrSettings.line_finder, choices=("components", "detector")
     )
+    ap.add_argument("--rec-model", default=OcrSettings.rec_model, help="recogniser file")
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--show", action="store_true", help="print every dev tag's reading")
     args = ap.parse_args()
@@ -92,6 +93,7 @@ def main() -> int:
             pad=args.pad,
             max_lines=args.max_lines,
             line_finder=args.line_finder,
+            rec_model=args.rec_model,
         )
     )
     tally = {"tags": 0, "found": 0, "right": 0, "wrong": 0, "unreadable": 0}

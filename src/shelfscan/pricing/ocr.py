@@ -13,6 +13,7 @@ files are the ones inside the ``rapidocr`` wheel (a missing file is a ``ModelErr
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ _Line = tuple[float, tuple[int, int, int, int]]  # height, (x1, y1, x2, y2)
 
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
+PRICE_REC_MODEL = "price_rec.onnx"  # REC_MODEL cut to price characters (models/README.md)
 
 
 def bundled_models_dir() -> Path:
@@ -41,11 +43,24 @@ def bundled_models_dir() -> Path:
     return Path(rapidocr.__file__).resolve().parent / "models"
 
 
+def rec_model_path(name: str, bundled: Path) -> Path:
+    """The recogniser ``name`` names: a path, else a file under shelfscan's ``models/``,
+    else one of RapidOCR's bundled models (``REC_MODEL``: the full 18,710-class one)."""
+    from shelfscan.config import models_dir
+
+    path = Path(name).expanduser()
+    if path.is_absolute() or path.exists():
+        return path
+    ours = models_dir() / name
+    return ours if ours.is_file() or name != REC_MODEL else bundled / name
+
+
 @dataclass(frozen=True)
 class OcrSettings:
     """Tunables of tag OCR."""
 
     threads: int = 2
+    rec_model: str = PRICE_REC_MODEL  # the recogniser (``rec_model_path``)
     tag_height: int = 64  # each tag crop is scaled to this height for text detection
     max_width: int = 384  # ... and at most this wide
     pad: float = 0.1  # crop margin around the tag box, share of its size: the text detector
@@ -63,33 +78,50 @@ class OcrSettings:
     # are detected again with the text detector and recognised once more
 
 
+@dataclass(frozen=True)
+class OcrRun:
+    """The lines read from each tag of one photo, and what the steps cost (wall ms)."""
+
+    lines: list[list[TextLine]]
+    find_ms: float  # finding each tag's price line (components or text detector)
+    recognise_ms: float  # recognising those lines (cropping, resizing, the model)
+    fallback_ms: float  # tags read again with the text detector (both steps)
+    fallback_tags: int  # how many tags that was
+
+
 class TagOcr:
     """Reads the text lines of many tag boxes on one photo."""
 
     def __init__(self, settings: OcrSettings | None = None, models_dir: Path | None = None):
+        """``models_dir``: RapidOCR's bundled models (default: inside its wheel)."""
         self.settings = settings or OcrSettings()
         folder = models_dir or bundled_models_dir()
-        for name in (DET_MODEL, REC_MODEL):
-            if not (folder / name).is_file():
+        self.rec_model = rec_model_path(self.settings.rec_model, folder)
+        for path in (folder / DET_MODEL, self.rec_model):
+            if not path.is_file():
                 raise ModelError(
-                    f"{folder / name}: OCR model not found (it ships inside the rapidocr wheel;"
-                    " shelfscan never downloads models)"
+                    f"{path}: OCR model not found (the text detector ships inside the rapidocr"
+                    " wheel, the price recogniser under models/; shelfscan never downloads"
+                    " models)"
                 )
         from rapidocr.ch_ppocr_det import TextDetector
         from rapidocr.ch_ppocr_rec import TextRecInput, TextRecognizer
         from rapidocr.main import DEFAULT_CFG_PATH
         from rapidocr.utils.parse_parameters import ParseParams
 
+        from shelfscan.detection.session import load_session
+
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)  # after its import sets INFO
 
         cfg = ParseParams.load(DEFAULT_CFG_PATH)
         engine = cfg.EngineConfig.onnxruntime
-        engine.intra_op_num_threads = 1  # parallel over tags instead (see ``read``)
-        engine.inter_op_num_threads = 1
-        for section, name in ((cfg.Det, DET_MODEL), (cfg.Rec, REC_MODEL)):
+        for section, path in ((cfg.Det, folder / DET_MODEL), (cfg.Rec, self.rec_model)):
             section.engine_cfg = engine
-            section.model_path = str(folder / name)  # explicit path: no download branch
-            section.model_root_dir = str(folder)
+            section.model_path = str(path)  # explicit path: no download branch
+            section.model_root_dir = str(path.parent)
+            # the project's session options, one ORT thread: parallel over tags instead
+            section._set_flag("allow_objects", True)
+            section.session = load_session(path, threads=1)
         cfg.Det.limit_type, cfg.Det.limit_side_len = "max", 4096  # crops are sized in _tag_lines
         cfg.Rec.rec_batch_num = self.settings.rec_batch
         # RapidOCR pads every batch to at least 320 px wide (its default shape); price lines
@@ -154,7 +186,11 @@ class TagOcr:
         return out
 
     def read(self, image: Image, boxes: Any) -> list[list[TextLine]]:
-        """OCR lines of each tag box; ``boxes`` (N, 4) xyxy in image pixels (BGR image).
+        """OCR lines of each tag box; ``boxes`` (N, 4) xyxy in image pixels (BGR image)."""
+        return self.read_timed(image, boxes).lines
+
+    def read_timed(self, image: Image, boxes: Any) -> OcrRun:
+        """``read`` with the time of each step.
 
         Lines are found (see ``OcrSettings.line_finder``) and recognised on
         ``settings.threads`` worker threads with one ONNX Runtime thread each (small
@@ -162,28 +198,37 @@ class TagOcr:
         """
         boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
         if len(boxes) == 0:
-            return []
+            return OcrRun([], 0.0, 0.0, 0.0, 0)
         s = self.settings
-        out = self._read(image, boxes, s.line_finder)
+        ms = [0.0, 0.0]
+        out = self._read(image, boxes, s.line_finder, ms)
+        t0 = time.perf_counter()
+        again: list[int] = []
         if s.line_finder == "components" and s.fallback:
             again = [i for i, lines in enumerate(out) if parse_tag(lines).status != "read"]
             if again:
                 for i, lines in zip(
-                    again, self._read(image, boxes[again], "detector"), strict=True
+                    again, self._read(image, boxes[again], "detector", [0.0, 0.0]), strict=True
                 ):
                     out[i] = lines
-        return out
+        return OcrRun(out, ms[0], ms[1], (time.perf_counter() - t0) * 1000, len(again))
 
     def _read(
-        self, image: Image, boxes: npt.NDArray[np.float32], finder: str
+        self, image: Image, boxes: npt.NDArray[np.float32], finder: str, ms: list[float]
     ) -> list[list[TextLine]]:
+        """Lines of each box; adds the milliseconds of finding and recognising to ``ms``."""
+        t0 = time.perf_counter()
         per_tag = list(self._pool.map(lambda b: self._tag_lines(image, b, finder), boxes))
+        t1 = time.perf_counter()
         jobs = [(i, h, r) for i, lines in enumerate(per_tag) for h, r in lines]
         jobs.sort(key=lambda j: (j[2][2] - j[2][0]) / max(1, j[2][3] - j[2][1]))  # by aspect
         n = self.settings.threads
         chunks = [jobs[k::n] for k in range(n)]  # each chunk spans all aspects evenly
         crops = [[image[r[1] : r[3], r[0] : r[2]] for _, _, r in chunk] for chunk in chunks]
         results = list(self._pool.map(self._recognise, [c for c in crops if c]))
+        t2 = time.perf_counter()
+        ms[0] += (t1 - t0) * 1000
+        ms[1] += (t2 - t1) * 1000
         out: list[list[TextLine]] = [[] for _ in boxes]
         for chunk, texts in zip([c for c in chunks if c], results, strict=True):
             for (i, height, r), (text, score, confs) in zip(chunk, texts, strict=True):
