@@ -65,7 +65,9 @@ class OcrSettings:
     max_width: int = 384  # ... and at most this wide
     pad: float = 0.1  # crop margin around the tag box, share of its size: the text detector
     # misses text that touches the crop edge, and detected tag boxes are often tight
-    max_lines: int = 2  # lines recognised per tag, largest first (text detector)
+    max_lines: int = 1  # lines recognised per tag, largest first (text detector): the
+    # price line; a second line read no more prices on the real dev tags nor on synthetic
+    # ones (scripts/eval_prices.py) and cost ~4 ms of CPU per fallback tag
     component_lines: int = 1  # ... with the component line finder: the price line only,
     # since recognition dominates the cost (a line costs ~6 ms of CPU) and a tag whose
     # price is not read falls back to the detector and its ``max_lines`` lines
