@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from shelfscan.config import models_dir
 from shelfscan.errors import ModelError
 from shelfscan.pricing.lines import find_lines
 from shelfscan.pricing.parse import TextLine, parse_tag
@@ -34,6 +35,7 @@ _Line = tuple[float, tuple[int, int, int, int]]  # height, (x1, y1, x2, y2)
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
 PRICE_REC_MODEL = "price_rec.onnx"  # REC_MODEL cut to price characters (models/README.md)
+PRICE_DET_MODEL = "price_det.onnx"  # DET_MODEL in int8 (models/README.md)
 
 
 def bundled_models_dir() -> Path:
@@ -43,16 +45,14 @@ def bundled_models_dir() -> Path:
     return Path(rapidocr.__file__).resolve().parent / "models"
 
 
-def rec_model_path(name: str, bundled: Path) -> Path:
-    """The recogniser ``name`` names: a path, else a file under shelfscan's ``models/``,
-    else one of RapidOCR's bundled models (``REC_MODEL``: the full 18,710-class one)."""
-    from shelfscan.config import models_dir
-
+def model_path(name: str, bundled: Path) -> Path:
+    """The OCR model file ``name`` names: a path, else a file under shelfscan's ``models/``,
+    else one of RapidOCR's bundled models in ``bundled`` (``DET_MODEL``, ``REC_MODEL``)."""
     path = Path(name).expanduser()
     if path.is_absolute() or path.exists():
         return path
     ours = models_dir() / name
-    return ours if ours.is_file() or name != REC_MODEL else bundled / name
+    return ours if ours.is_file() or name not in (DET_MODEL, REC_MODEL) else bundled / name
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ class OcrSettings:
     """Tunables of tag OCR."""
 
     threads: int = 2
-    rec_model: str = PRICE_REC_MODEL  # the recogniser (``rec_model_path``)
+    rec_model: str = PRICE_REC_MODEL  # the recogniser (``model_path``; REC_MODEL: full)
+    det_model: str = PRICE_DET_MODEL  # the text detector (``model_path``; DET_MODEL: float)
     tag_height: int = 64  # each tag crop is scaled to this height for text detection
     max_width: int = 384  # ... and at most this wide
     pad: float = 0.1  # crop margin around the tag box, share of its size: the text detector
@@ -94,16 +95,17 @@ class OcrRun:
 class TagOcr:
     """Reads the text lines of many tag boxes on one photo."""
 
-    def __init__(self, settings: OcrSettings | None = None, models_dir: Path | None = None):
-        """``models_dir``: RapidOCR's bundled models (default: inside its wheel)."""
+    def __init__(self, settings: OcrSettings | None = None, bundled: Path | None = None):
+        """``bundled``: the folder of RapidOCR's models (default: inside its wheel)."""
         self.settings = settings or OcrSettings()
-        folder = models_dir or bundled_models_dir()
-        self.rec_model = rec_model_path(self.settings.rec_model, folder)
-        for path in (folder / DET_MODEL, self.rec_model):
+        folder = bundled or bundled_models_dir()
+        self.det_model = model_path(self.settings.det_model, folder)
+        self.rec_model = model_path(self.settings.rec_model, folder)
+        for path in (self.det_model, self.rec_model):
             if not path.is_file():
                 raise ModelError(
-                    f"{path}: OCR model not found (the text detector ships inside the rapidocr"
-                    " wheel, the price recogniser under models/; shelfscan never downloads"
+                    f"{path}: OCR model not found (RapidOCR's ship inside the rapidocr wheel,"
+                    " shelfscan's price models under models/; shelfscan never downloads"
                     " models)"
                 )
         from rapidocr.ch_ppocr_det import TextDetector
@@ -117,7 +119,7 @@ class TagOcr:
 
         cfg = ParseParams.load(DEFAULT_CFG_PATH)
         engine = cfg.EngineConfig.onnxruntime
-        for section, path in ((cfg.Det, folder / DET_MODEL), (cfg.Rec, self.rec_model)):
+        for section, path in ((cfg.Det, self.det_model), (cfg.Rec, self.rec_model)):
             section.engine_cfg = engine
             section.model_path = str(path)  # explicit path: no download branch
             section.model_root_dir = str(path.parent)
@@ -135,15 +137,40 @@ class TagOcr:
         self._rec_input = TextRecInput
         self._pool = ThreadPoolExecutor(max(1, self.settings.threads), "tag-ocr")
 
-    def _tag_lines(self, image: Image, box: npt.NDArray[np.float32], finder: str) -> list[_Line]:
-        """One tag's text lines: (height, rectangle), both in image pixels, largest first."""
+    def _crop(self, image: Image, box: npt.NDArray[np.float32]) -> tuple[Image, int, int]:
+        """The tag box with its margin (``settings.pad``) and the crop's top-left corner."""
         s = self.settings
         h_img, w_img = image.shape[:2]
         mx, my = s.pad * float(box[2] - box[0]), s.pad * float(box[3] - box[1])
         bx1, by1 = max(0, int(box[0] - mx)), max(0, int(box[1] - my))
         bx2 = min(w_img, int(np.ceil(box[2] + mx)))
         by2 = min(h_img, int(np.ceil(box[3] + my)))
-        crop: Image = image[by1 : max(by2, by1 + 1), bx1 : max(bx2, bx1 + 1)]
+        return image[by1 : max(by2, by1 + 1), bx1 : max(bx2, bx1 + 1)], bx1, by1
+
+    def _detector_image(self, crop: Image) -> tuple[Image, float]:
+        """A tag crop scaled for the text detector (``tag_height`` high), and its scale."""
+        s = self.settings
+        scale = s.tag_height / crop.shape[0]
+        w = max(8, min(s.max_width, round(crop.shape[1] * scale)))
+        small = np.ascontiguousarray(
+            cv2.resize(crop, (w, s.tag_height), interpolation=cv2.INTER_AREA), dtype=np.uint8
+        )
+        return small, scale
+
+    def detector_inputs(self, image: Image, boxes: Any) -> list[npt.NDArray[np.float32]]:
+        """The text detector's input tensors (1, 3, H, W) for tag ``boxes``: what the
+        fallback feeds it (calibration data for ``scripts/build_price_models.py``)."""
+        pre = self._det.get_preprocess()
+        out = []
+        for box in np.asarray(boxes, dtype=np.float32).reshape(-1, 4):
+            small, _ = self._detector_image(self._crop(image, box)[0])
+            out.append(np.asarray(pre(small), np.float32))
+        return out
+
+    def _tag_lines(self, image: Image, box: npt.NDArray[np.float32], finder: str) -> list[_Line]:
+        """One tag's text lines: (height, rectangle), both in image pixels, largest first."""
+        s = self.settings
+        crop, bx1, by1 = self._crop(image, box)
         if finder == "components":
             gray: Image = np.asarray(
                 cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop, np.uint8
@@ -153,11 +180,7 @@ class TagOcr:
                 for x1, y1, x2, y2 in find_lines(gray, s.component_lines, s.min_line_share)
                 if x2 - x1 >= 4 and y2 - y1 >= 4
             ]
-        scale = s.tag_height / crop.shape[0]
-        w = max(8, min(s.max_width, round(crop.shape[1] * scale)))
-        small = np.ascontiguousarray(
-            cv2.resize(crop, (w, s.tag_height), interpolation=cv2.INTER_AREA), dtype=np.uint8
-        )
+        small, scale = self._detector_image(crop)
         found = self._det(small)
         lines: list[_Line] = []
         for quad in found.boxes if found.boxes is not None else ():
