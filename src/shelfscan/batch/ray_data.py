@@ -85,6 +85,10 @@ def start_ray(address: str | None, num_cpus: int | None) -> tuple[bool, float]:
     t0 = time.perf_counter()
     if ray.is_initialized():
         return False, 0.0
+    # the one-line notice that a local Ray enables token authentication (it stays on)
+    logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(
+        logging.ERROR
+    )
     try:
         ray.init(
             address=address,
@@ -95,8 +99,18 @@ def start_ray(address: str | None, num_cpus: int | None) -> tuple[bool, float]:
         )
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise BatchError(f"cannot start or reach Ray at {address or 'local'}: {exc}") from exc
-    logging.getLogger("ray.data").setLevel(logging.WARNING)  # one line per run is enough
+    quiet_ray_data()
     return True, time.perf_counter() - t0
+
+
+def quiet_ray_data() -> None:
+    """Ray Data's console lines (execution plan, progress-bar notice) off the terminal
+    below ERROR; its log file in the Ray session folder still gets everything."""
+    import ray.data  # configures the "ray.data" logger and its console handler
+
+    for handler in logging.getLogger("ray.data").handlers:
+        if isinstance(handler, logging.StreamHandler):  # the console (files are not)
+            handler.setLevel(logging.ERROR)
 
 
 def _results(items: list[BatchItem], spec: PipelineSpec, workers: int) -> Iterator[Batch]:
