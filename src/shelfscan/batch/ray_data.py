@@ -20,6 +20,7 @@ import pickle
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +107,7 @@ def start_ray(address: str | None, num_cpus: int | None) -> tuple[bool, float]:
 def quiet_ray_data() -> None:
     """Ray Data's console lines (execution plan, progress-bar notice) off the terminal
     below ERROR; its log file in the Ray session folder still gets everything."""
-    import ray.data  # configures the "ray.data" logger and its console handler
-
+    import_module("ray.data")  # configures the "ray.data" logger and its console handler
     for handler in logging.getLogger("ray.data").handlers:
         if isinstance(handler, logging.StreamHandler):  # the console (files are not)
             handler.setLevel(logging.ERROR)
