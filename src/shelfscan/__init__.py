@@ -10,8 +10,4 @@ import os
 # the user set wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from shelfscan import _imports
-
-_imports.install()  # sqlite-utils without its optional pandas import (start-up)
-
 __version__ = "0.1.0"

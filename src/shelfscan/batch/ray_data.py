@@ -33,6 +33,7 @@ from shelfscan.batch.tables import TableWriter
 from shelfscan.errors import BatchError, ShelfscanError
 from shelfscan.pipeline import PipelineSpec, ScanContext
 from shelfscan.store import ensure_visit, save_scan
+from shelfscan.store.quality import photo_quality
 from shelfscan.types import ScanResult
 
 Batch = dict[str, npt.NDArray[Any]]
@@ -182,13 +183,16 @@ def _record(
     merge_db: sqlite_utils.Database | None,
 ) -> None:
     report.photos += 1
+    duplicate = None  # decided by the table writer, unless the store decides
     if result is not None and merge_db is not None:
         try:
-            save_scan(merge_db, item.visit, result)
+            photo_id = save_scan(merge_db, item.visit, result)
             report.merged += 1
+            quality = photo_quality(merge_db, photo_id)
+            duplicate = quality is not None and quality.get("duplicate_of") is not None
         except ShelfscanError as exc:
             result, error = None, str(exc)
     if result is None:
         report.failed += 1
         report.errors.append(error if item.path in error else f"{item.path}: {error}")
-    tables.add(item, result, error)
+    tables.add(item, result, error, duplicate)
