@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
 import sys
 import threading
 import time
@@ -111,10 +112,14 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _init(spec: PipelineSpec, parent: int) -> None:
+def _init(blob: bytes, parent: int) -> None:
+    """Build this worker's pipeline from the pickled spec: forked or spawned, a worker
+    gets its own copy (a handle the parent's spec holds, such as a read-only SQLite
+    connection, is reopened here, never shared across the fork)."""
     global _PIPELINE
     import cv2
 
+    spec: PipelineSpec = pickle.loads(blob)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
     cv2.setNumThreads(spec.settings.threads)  # no oversubscription across workers
@@ -214,5 +219,5 @@ def _pool(spec: PipelineSpec, workers: int) -> ProcessPoolExecutor:
         workers,
         mp_context=multiprocessing.get_context(start_method()),
         initializer=_init,
-        initargs=(spec, os.getpid()),
+        initargs=(pickle.dumps(spec, pickle.HIGHEST_PROTOCOL), os.getpid()),
     )
