@@ -335,11 +335,15 @@ class Pipeline:
         if share is not None:
             reports.append(share)
         # tag OCR reads small print: the full resolution (decoded now if not yet)
-        ocr = self.tag_ocr is not None and self.spec.pricing is not None
-        prices = self.read_prices(
-            loaded.full() if ocr else image, dets, layout, context.store_id or ""
-        )
+        pricing = self.spec.pricing
+        store = context.store_id or ""
+        ocr = self.tag_ocr is not None and pricing is not None and pricing.reads(store)
+        t0 = time.perf_counter()
+        tag_pixels = loaded.full() if ocr else image
+        decode_tags_ms = (time.perf_counter() - t0) * 1000
+        prices = self.read_prices(tag_pixels, dets, layout, context.store_id or "")
         if prices is not None:  # after planogram matching, before the KPIs
+            timings["decode_tags"] = decode_tags_ms
             timings["pricing"] = prices.elapsed_ms
             reports.append(price_kpis(prices, layout.facings))
         kpis = merge_kpis(reports)
