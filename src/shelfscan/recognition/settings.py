@@ -14,7 +14,7 @@ class RecognitionSettings:
     """Field names are the config keys; env vars are ``SHELFSCAN_RECOGNITION_<NAME>``.
 
     ``threshold``, ``margin``, ``link`` and ``confident`` left at 0 take the values calibrated for the embedder
-    (its ONNX metadata, see ``models/README.md``); ``verify_gap``, ``verify_threshold`` and
+    (its ONNX metadata, see ``models/README.md``); ``verify_gap``, ``verify_threshold``,
     ``brand_threshold`` and ``geometry_low`` left at 0 take the values of ``recognition.verify``
     (``geometry_low`` 0.95: geometry on every facing below ``verify.SURE``, slow).
     """
