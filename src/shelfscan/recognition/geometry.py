@@ -33,17 +33,17 @@ import numpy as np
 import numpy.typing as npt
 
 Image = npt.NDArray[np.uint8]
-BAND_WIDTH = 192  # pixels: bands are matched at this width (height keeps the aspect)
+BAND_WIDTH = 128  # pixels: bands are matched at this width (height keeps the aspect)
 RATIO = 0.75  # Lowe's ratio test (Lowe 2004)
-RANSAC_PX = 5.0  # reprojection error (pixels at BAND_WIDTH) of a homography inlier
+RANSAC_PX = 3.5  # reprojection error (pixels at BAND_WIDTH) of a homography inlier
 MIN_COVER = 0.25  # share of the facing band the warped reference must cover
 MAX_FEATURES = 500  # strongest SIFT keypoints kept per band
 MIN_MATCHES = 4  # a homography needs four point pairs
 # Decision values, picked on synthetic catalog seed 101 by the rule in
 # scripts/eval_recognition.py --calibrate-geometry (never on real photos).
-MIN_INLIERS = 6
-MIN_ALIGNED = 0.6
-ACCEPT = 0.91
+MIN_INLIERS = 8
+MIN_ALIGNED = 0.55
+ACCEPT = 0.92
 # A facing band narrower than this (pixels, before resizing) is not judged: a print that
 # small has lost the detail geometry needs (fixed in advance, not calibrated).
 MIN_NATIVE_WIDTH = 128

@@ -54,8 +54,8 @@ SURE = 0.95
 # below ``LOW`` (a held-out pack called some SKU: a logo of another brand makes it
 # unknown) and facings whose best two SKUs are within ``NEAR`` (a variant swap the band
 # settles). Picked by the same rule (the cheapest check set keeping geometry's gains).
-LOW = 0.71
-NEAR = 0.03
+LOW = 0.72
+NEAR = 0.02
 
 
 def upper_region(crop: Image, fraction: float = UPPER_FRACTION) -> Image:
