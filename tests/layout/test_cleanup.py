@@ -56,6 +56,28 @@ def test_tall_boxes(boxes: list[list[float]], typical: float, expected: list[boo
 
 
 @pytest.mark.parametrize(
+    ("tall", "tags", "expected"),
+    [
+        # a canister three facings tall with its price tag on the shelf edge under it
+        ([130, 20, 190, 320], [[140, 325, 180, 340]], False),
+        # the same without a tag: an upright or a poster
+        ([130, 20, 190, 320], [], True),
+        # the tag lies beside it, not under it
+        ([130, 20, 190, 320], [[200, 325, 240, 340]], True),
+        # the tag is a shelf further down, not at its bottom
+        ([130, 20, 190, 320], [[140, 420, 180, 435]], True),
+        # cut by the photo's top border (ceiling, a pillar): its height is unknown
+        ([130, 0, 190, 300], [[140, 305, 180, 320]], True),
+    ],
+)
+def test_tall_boxes_standing_on_a_tagged_shelf_edge(
+    tall: list[float], tags: list[list[float]], expected: bool
+) -> None:
+    tag_boxes = np.asarray(tags, np.float64).reshape(-1, 4)
+    assert tall_boxes(arr([*ROW, tall]), 100.0, tag_boxes).tolist()[-1] == expected
+
+
+@pytest.mark.parametrize(
     ("boxes", "expected"),
     [
         # a small box inside a big one (a duplicate or a back-row product)

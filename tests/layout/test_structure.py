@@ -38,6 +38,29 @@ def test_rows_on_lines_follow_a_sloped_shelf(slope: float) -> None:
 
 
 @pytest.mark.parametrize(
+    ("shelf_height", "unit", "rows_expected"),
+    [
+        # a small unit set back on its shelf: its bottom 48 above the line (beyond the
+        # line's reach, and more than its own 40 px height), its box inside the band of
+        # the shelf's facings: it stays on that shelf
+        (100.0, [300.0, 212.0, 330.0, 252.0], [20, 21]),
+        # the same unit over facings 50 tall reaches above their tops: on no shelf
+        (50.0, [300.0, 212.0, 330.0, 252.0], [20, 20]),
+        # a unit standing on the line is on it as ever
+        (50.0, [300.0, 260.0, 330.0, 300.0], [20, 21]),
+    ],
+)
+def test_rows_on_lines_keep_a_small_set_back_unit_on_its_shelf(
+    shelf_height: float, unit: list[float], rows_expected: list[int]
+) -> None:
+    # shelf lines at 100 and 300, median facing height 100
+    shelves = row(0, facings(20)) + row(300 - shelf_height, facings(20), shelf_height)
+    boxes = np.asarray([*shelves, unit], np.float64)
+    rows = rows_on_lines(boxes, 100.0)
+    assert [len(r) for r in rows] == rows_expected
+
+
+@pytest.mark.parametrize(
     ("bottoms", "expected"),
     [
         ([], []),  # nothing

@@ -7,8 +7,9 @@ photos of a set); ``nested`` is kept for measurement only:
 
 - ``spanning``: a box that holds the centres of two or more boxes stacked one above the
   other (it spans two shelves or a block of facings: the detector boxed a group);
-- ``tall``: a box far taller than the facings beside it (an upright, a side panel, a door
-  frame, a poster);
+- ``tall``: a box far taller than the photo's facings (an upright, a side panel, a door
+  frame, a poster, the ceiling), unless it stands on a shelf edge with a price tag under
+  it and lies wholly inside the photo (a tall product: a canister);
 - ``nested``: a box lying almost wholly inside a larger box (a duplicate of the same
   facing, or a back-row product seen through a gap above the front one);
 - ``label``: a flat, small box that sits on a shelf edge at the height of price tags: a
@@ -28,6 +29,8 @@ Boxes = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
 
 TALL_FACTOR = 2.6  # a box this many median facing heights tall is no single facing
+TAG_BELOW = 0.15  # ... unless a price tag's top lies this share of its height from its bottom
+EDGE_MARGIN = 0.02  # ... and its top lies inside the photo (not cut by its top border)
 NESTED_SHARE = 0.85  # intersection / own area above which a box lies inside another
 NESTED_AREA = 0.6  # ... and only when it is at most this share of the other's area
 SPAN_MIN = 2  # a box holding this many stacked box centres spans shelves
@@ -91,11 +94,26 @@ def spanning_boxes(boxes: Boxes) -> Mask:
     return out
 
 
-def tall_boxes(boxes: Boxes, typical_height: float) -> Mask:
-    """(N, 4) -> (N,) boxes taller than ``TALL_FACTOR`` typical facing heights."""
+def tall_boxes(boxes: Boxes, typical_height: float, tags: Boxes | None = None) -> Mask:
+    """(N, 4) -> (N,) boxes taller than ``TALL_FACTOR`` typical facing heights (an
+    upright, a side panel, a poster, the ceiling), unless a price tag (``tags`` (M, 4))
+    sits on the shelf edge under it: its centre within the box's width, its top within
+    ``TAG_BELOW`` of the box's height of the box's bottom. A tall product (a canister)
+    stands on a shelf edge with its tag."""
     if len(boxes) == 0 or typical_height <= 0:
         return np.zeros(len(boxes), bool)
-    return np.asarray((boxes[:, 3] - boxes[:, 1]) > TALL_FACTOR * typical_height, bool)
+    h = boxes[:, 3] - boxes[:, 1]
+    out = h > TALL_FACTOR * typical_height
+    if tags is None or len(tags) == 0 or not out.any():
+        return np.asarray(out, bool)
+    tx = (tags[:, 0] + tags[:, 2]) / 2
+    under = (
+        (tx[None, :] > boxes[:, None, 0])
+        & (tx[None, :] < boxes[:, None, 2])
+        & (np.abs(tags[None, :, 1] - boxes[:, None, 3]) <= TAG_BELOW * h[:, None])
+    )
+    inside = boxes[:, 1] > EDGE_MARGIN * h  # not cut by the photo's top border
+    return np.asarray(out & ~(under.any(axis=1) & inside), bool)
 
 
 def label_boxes(boxes: Boxes, typical_height: float) -> Mask:
@@ -138,7 +156,8 @@ def clean_facings(dets: Detections, rules: tuple[str, ...] = RULES) -> Cleanup:
         if rule == "spanning":
             hit = spanning_boxes(boxes)
         elif rule == "tall":
-            hit = tall_boxes(boxes, typical_h)
+            tags = dets.xyxy[cls == CLASS_PRICE_TAG].astype(np.float64)
+            hit = tall_boxes(boxes, typical_h, tags)
         elif rule == "nested":
             hit = nested_boxes(boxes)
         else:

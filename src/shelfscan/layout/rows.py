@@ -99,7 +99,9 @@ def rows_on_lines(
     line (y = a + b x) through its boxes' bottoms, so rows follow sloped shelf edges and
     converging ones in an oblique photo. A box whose bottom is farther than
     ``LINE_REACH`` median heights from every line joins the first line below it within
-    ``STACK_REACH`` of its own heights (a stacked unit), else stays on no row.
+    ``STACK_REACH`` of its own heights (a stacked unit), or within one median height
+    when its box lies inside the band of that line's boxes (a small unit set back or up
+    on its shelf), else stays on no row.
     """
     boxes = np.asarray(xyxy, np.float64).reshape(-1, 4)
     if len(boxes) == 0:
@@ -136,7 +138,19 @@ def rows_on_lines(
     nearest = below.argmin(axis=1)
     lift = below.min(axis=1)
     stacked = (assign < 0) & (lift <= STACK_REACH * heights)
-    assign = np.where(stacked, nearest, assign)
+    # a small unit set back or up on its shelf: its whole box lies inside the band of the
+    # line's own boxes (top no higher than their 10th-percentile top), that line within
+    # one median facing height below it
+    band_top = np.array(
+        [
+            float(np.percentile(boxes[assign == k, 1], 10)) if (assign == k).any() else np.inf
+            for k in range(len(lines))
+        ]
+    )
+    inside = (
+        (assign < 0) & (lift <= STACK_REACH * typical_height) & (boxes[:, 1] >= band_top[nearest])
+    )
+    assign = np.where(stacked | inside, nearest, assign)
     out = [np.flatnonzero(assign == k) for k in range(len(lines))]
     out = [m for m in out if len(m)]
     out.sort(key=lambda m: float(np.median(bottom[m])))
