@@ -34,8 +34,9 @@ from shelfscan.datasets.synthetic import SyntheticCatalog, render_packshot
 from shelfscan.datasets.synthetic.render import generate_scene
 from shelfscan.layout import build_layout
 from shelfscan.recognition.embedder import Embedder, crop_boxes
+from shelfscan.recognition.geometry import MIN_NATIVE_WIDTH
 from shelfscan.recognition.index import NumpyIndex
-from shelfscan.recognition.recognizer import CatalogRecognizer
+from shelfscan.recognition.recognizer import CatalogRecognizer, to_verify
 from shelfscan.recognition.records import SkuInfo
 from shelfscan.recognition.verify import COLOUR_DIM, Verifier, image_cues
 from shelfscan.store import catalog as store
@@ -44,33 +45,41 @@ from shelfscan.store import references as ref_store
 from shelfscan.types import CLASS_PRODUCT, Detections
 
 
-def facings_150(catalog: SyntheticCatalog) -> tuple[np.ndarray, Detections]:
+def facings_150(
+    catalog: SyntheticCatalog, size: tuple[int, int] = (1600, 1200)
+) -> tuple[np.ndarray, Detections]:
     """One tall synthetic image stacking scenes until it holds >= 150 product boxes."""
     images, parts, offset = [], [], 0
     for seed in range(10):
-        scene = generate_scene(500 + seed, catalog=catalog, size=(1600, 1200))
+        scene = generate_scene(500 + seed, catalog=catalog, size=size)
         d = scene.detections.of_class(CLASS_PRODUCT)
         parts.append(d.with_boxes(d.xyxy + np.array([0, offset, 0, offset], np.float32)))
         images.append(scene.image)
-        offset += 1200
+        offset += size[1]
         if sum(len(p) for p in parts) >= 150:
             break
     dets = Detections.merge([Detections(p.xyxy, p.confidence, p.class_id) for p in parts])[:150]
     return np.vstack(images), dets
 
 
-def bench_photo(embedder: Embedder, repeats: int) -> dict[str, float]:
+def bench_photo(
+    embedder: Embedder, repeats: int, size: tuple[int, int] = (1600, 1200), ref_px: int = 192
+) -> dict[str, float]:
+    """150 facings of scenes of ``size``; references rendered ``ref_px`` high; the
+    verifier has the reference images (geometric verification of judged facings)."""
     catalog = SyntheticCatalog(200, seed=7)
     rng = np.random.default_rng(0)
     index = NumpyIndex(embedder.dim)
-    verifier = Verifier({s.sku: s.brand for s in catalog.skus})
+    images: dict[str, list[np.ndarray]] = {}
+    verifier = Verifier({s.sku: s.brand for s in catalog.skus}, None, images.__getitem__)
     for spec in catalog.skus:
-        cues = image_cues(embedder, [render_packshot(spec, rng, 192)[0] for _ in range(3)])
+        images[spec.sku] = [render_packshot(spec, rng, ref_px)[0] for _ in range(3)]
+        cues = image_cues(embedder, images[spec.sku])
         index.add(spec.sku, cues.full)
         verifier.add(spec.sku, cues)
     info = {s.sku: SkuInfo(s.sku, brand=s.brand) for s in catalog.skus}
     rec = CatalogRecognizer(embedder, index, info, embedder.match_config, True, verifier)
-    image, dets = facings_150(catalog)
+    image, dets = facings_150(catalog, size)
     dets, layout = build_layout(dets, (image.shape[1], image.shape[0]))
     rec(image, dets, layout)  # warm-up
     times, cpu = [], []
@@ -90,8 +99,9 @@ def bench_photo(embedder: Embedder, repeats: int) -> dict[str, float]:
     rec.verifier = verifier
     emb = embedder(crops)
     scores, _ = index.search(emb, 2)
-    close = (scores[:, 0] - scores[:, 1]) < verifier.config.gap
-    raw_unknown = rec.match(emb, [list(r.facing_ids) for r in layout.rows])[0] == "unknown"
+    raw = rec.match(emb, [list(r.facing_ids) for r in layout.rows])[0]
+    verified = to_verify(scores, raw, verifier)
+    judged = np.array([c.shape[1] >= MIN_NATIVE_WIDTH for c in crops]) & verified
     emb_times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -104,7 +114,9 @@ def bench_photo(embedder: Embedder, repeats: int) -> dict[str, float]:
         "recognize_150_cpu_median_ms": round(statistics.median(cpu), 1),
         "recognize_150_no_verify_median_ms": round(statistics.median(plain), 1),
         "recognize_150_no_verify_cpu_median_ms": round(statistics.median(plain_cpu), 1),
-        "verified_share": round(float((close | raw_unknown).mean()), 3),
+        "verified_share": round(float(verified.mean()), 3),
+        "geometry_share": round(float(judged.mean()), 3),
+        "median_facing_width_px": round(float(np.median([c.shape[1] for c in crops])), 1),
         "embed_only_150_median_ms": round(statistics.median(emb_times), 1),
     }
 
@@ -185,14 +197,19 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--skus", type=int, default=10_000)
+    parser.add_argument("--size", default="1600x1200", help="scene size of the 150 facings")
+    parser.add_argument("--ref-px", type=int, default=192, help="reference height, pixels")
     args = parser.parse_args()
     cv2.setNumThreads(args.threads)
     embedder = Embedder.from_path(args.embedder, args.threads)
+    w, h = (int(v) for v in args.size.split("x"))
+    size = (w, h)
     out = {
         "embedder": embedder.name,
         "threads": args.threads,
         "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
-        **bench_photo(embedder, args.repeats),
+        "scene_size": args.size,
+        **bench_photo(embedder, args.repeats, size, args.ref_px),
         **bench_large(embedder, args.skus),
     }
     print(json.dumps(out, indent=2))

@@ -12,6 +12,11 @@ layout and recognition stages. Reported: top-1 accuracy on facings of known SKUs
 seed and then reports on the test seed, so the figures are not tuned on the test set.
 ``--calibrate-verify`` does the same for the verification of close calls (gap, verified
 threshold) and the brand fallback threshold, keeping the embedder's match values.
+``--calibrate-geometry`` picks the geometric verification values (what confirms a
+candidate, what accepts it, and the whole-crop score below which facings get geometry)
+on the same seed, by the rule in ``calibrate_geometry``, with half as many scenes and
+references at twice ``--size`` / ``--ref-px`` (facings big enough for geometry) as well. ``--no-geometry``: verification without reference
+images (fused cues only).
 Also reported: brand right (the SKU's brand, or the fallback brand of an unknown facing)
 on known and on held-out facings, and the precision of the brands named.
 
@@ -34,7 +39,9 @@ import numpy.typing as npt
 from shelfscan.datasets.synthetic import SyntheticCatalog, render_packshot
 from shelfscan.datasets.synthetic.render import generate_scene
 from shelfscan.layout import build_layout
+from shelfscan.recognition import geometry
 from shelfscan.recognition.embedder import Embedder, crop_boxes
+from shelfscan.recognition.geometry import GeometryConfig
 from shelfscan.recognition.index import NumpyIndex
 from shelfscan.recognition.matcher import (
     UNKNOWN,
@@ -43,8 +50,8 @@ from shelfscan.recognition.matcher import (
     match_with_context,
     smooth,
 )
-from shelfscan.recognition.recognizer import CatalogRecognizer, SkuInfo
-from shelfscan.recognition.verify import Verifier, VerifyConfig, image_cues
+from shelfscan.recognition.recognizer import CatalogRecognizer, SkuInfo, to_verify
+from shelfscan.recognition.verify import Verifier, VerifyConfig, facing_bands, image_cues
 from shelfscan.types import CLASS_PRODUCT
 
 CALIBRATION_SEED = 101
@@ -78,9 +85,15 @@ def prepare(embedder: Embedder, seed: int, args: argparse.Namespace) -> Split:
         s.sku: SkuInfo(s.sku, brand=s.brand, category=s.category, width_mm=s.width_mm)
         for s in catalog.skus[: args.known]
     }
-    verifier = Verifier({k: v.brand for k, v in info.items()}, VerifyConfig())
+    images: dict[str, list[np.ndarray]] = {}
+    verifier = Verifier(
+        {k: v.brand for k, v in info.items()},
+        VerifyConfig(),
+        None if getattr(args, "no_geometry", False) else lambda sku: images.get(sku, []),
+    )
     for spec in catalog.skus[: args.known]:
-        cues = image_cues(embedder, reference_images(spec, args.refs, rng, args.ref_px))
+        images[spec.sku] = reference_images(spec, args.refs, rng, args.ref_px)
+        cues = image_cues(embedder, images[spec.sku])
         index.add(spec.sku, cues.full)
         verifier.add(spec.sku, cues)
     rec = CatalogRecognizer(embedder, index, info, keep_crops=False, verifier=verifier)
@@ -247,6 +260,152 @@ def calibrate_verify(split: Split, config: MatchConfig) -> VerifyConfig:
     return VerifyConfig(gap=gap, threshold=thr, brand=brand, candidates=k)
 
 
+Looked = list[tuple[Any, Any, Any, Any, dict[int, Any]]]
+
+
+def looked_at(split: Split, verify: VerifyConfig, sure: float) -> Looked:
+    """Per scene of ``split``: truth, known mask, the answers without geometry, their
+    brands and, per facing geometry would look at (verified, or below ``sure``) and
+    judge, (band, candidates, fused scores, matches)."""
+    rec = split.recognizer
+    v = rec.verifier
+    assert v is not None
+    k = verify.candidates
+    v.config = replace(verify, sure=0.0)
+    refs, v.references = v.references, None  # the answers without geometry
+    plain_answers = [
+        rec.match_verified(emb, rows, crops)
+        for (emb, rows, _, _), crops in zip(split.facings, split.crops, strict=True)
+    ]
+    v.references = refs
+    scenes: Looked = []
+    for (emb, rows, gt, known), crops, (plain, _, _, plain_brand) in zip(
+        split.facings, split.crops, plain_answers, strict=True
+    ):
+        skus, _, _, (scores, labels) = rec.match_candidates(emb, rows)
+        looked = to_verify(scores, skus, v) | (scores[:, 0] < sure)
+        cands = [[str(c) for c in row[:k] if c] for row in labels]
+        geo: dict[int, Any] = {}
+        if looked.any():
+            fused = v.scores(image_cues(rec.embedder, crops, emb), cands)
+            for i, band in enumerate(facing_bands(crops, judged_only=True)):
+                if looked[i] and GeometryConfig(min_inliers=4).judges(band):
+                    full = emb[i]
+                    found = [
+                        geometry.best_match(band, v.matched_references(c, full)) for c in cands[i]
+                    ]
+                    geo[i] = (band, cands[i], fused[i], found)
+        scenes.append((gt, known, plain, plain_brand, geo))
+    return scenes
+
+
+def calibrate_geometry(
+    split: Split, official: Split, config: MatchConfig, verify: VerifyConfig
+) -> VerifyConfig:
+    """Geometric verification values on catalog seed 101, by a rule fixed in advance
+    (before any real photo was scored with these values). ``split``: scenes big enough
+    for geometry to judge most facings; ``official``: scenes of the synthetic bars.
+
+    - ``sure``: the lowest whole-crop score (0.5 to 1.0 by 0.01) from which the
+      embedder's own best SKU is right on at least 99 % of ``split``'s facings (held-out
+      ones count as wrong) at or above it: facings below it get geometry too;
+    - what confirms a candidate (``min_inliers`` from 4, 6, 8, 10, 12, 15, 20 and
+      ``min_aligned`` from -0.2 to 0.9 by 0.05), on the facings geometry judges
+      (``GeometryConfig.judges``): the pair that confirms the most true candidates among
+      their top-k SKUs while confirming at most 1 % of the candidates of *another brand*
+      (ties: more inliers, then higher similarity). Candidates of the same brand are left
+      out of this rule: synthetic variants of a brand share their band by construction;
+    - ``accept`` (0.5 to 1.0 by 0.01): among the values at which geometry loses nothing
+      on ``official`` (top-1 and held-out unknown both at least their values without
+      geometry), the lowest that keeps both bars on ``split`` (top-1 >= 0.95, unknown
+      >= 0.90), else the one with the best worse-of-two rate there.
+    """
+    for sp in (split, official):
+        sp.recognizer.config = config
+    v = split.recognizer.verifier
+    assert v is not None and v.geometric
+    best, right = [], []
+    for emb, rows, gt, _ in split.facings:
+        _, _, _, (scores, labels) = split.recognizer.match_candidates(emb, rows)
+        best.extend(scores[:, 0].tolist())
+        right.extend((labels[:, 0] == gt).tolist())
+    b, r = np.array(best), np.array(right)
+    sure = 1.0
+    for s in np.arange(0.5, 1.0001, 0.01):
+        above = b >= s
+        if above.any() and r[above].mean() >= 0.99:
+            sure = float(round(s, 2))
+            break
+    big = looked_at(split, verify, sure)
+    small = looked_at(official, verify, sure)
+    true, other = [], []
+    for gt, _, _, _, geo in big:
+        for i, (_, cands_i, _, found) in geo.items():
+            for c, m in zip(cands_i, found, strict=True):
+                if c == gt[i]:
+                    true.append((m.inliers, m.aligned))
+                elif v.brands.get(c) != split.brand[str(gt[i])]:
+                    other.append((m.inliers, m.aligned))
+    t = np.array(true, np.float64).reshape(-1, 2)
+    o = np.array(other, np.float64).reshape(-1, 2)
+    pick, pick_key = verify.geometry, (-1.0, 0, 0.0)
+    for n in (4, 6, 8, 10, 12, 15, 20):
+        for a in np.arange(-0.2, 0.9001, 0.05):
+            a = float(round(a, 2))
+            fp = float(((o[:, 0] >= n) & (o[:, 1] >= a)).mean()) if len(o) else 0.0
+            tp = float(((t[:, 0] >= n) & (t[:, 1] >= a)).mean()) if len(t) else 0.0
+            if fp <= 0.01 and (tp, n, a) > pick_key:
+                pick_key, pick = (tp, n, a), GeometryConfig(min_inliers=n, min_aligned=a)
+
+    def rates_at(scenes: Looked, accept: float, verifier: Verifier) -> dict[str, float]:
+        verifier.config = replace(verify, sure=sure, geometry=replace(pick, accept=accept))
+        preds = []
+        for gt, known, plain, _, geo in scenes:
+            pred = plain.astype(str).copy()
+            for i, (band, cands_i, fused_i, found) in geo.items():
+                out = verifier.geometric_decision(band, cands_i, fused_i, str(plain[i]), found)
+                if out is not None:
+                    pred[i] = out[0]
+            preds.append((pred, gt, known))
+        return tally(preds)
+
+    v_small = official.recognizer.verifier
+    assert v_small is not None
+    base = tally((plain.astype(str), gt, known) for gt, known, plain, _, _ in small)
+    accept, accept_key = 1.01, (-1.0, 0.0)
+    chosen: dict[str, Any] = {}
+    for x in [*np.arange(0.5, 1.0001, 0.01), 1.01]:
+        on_small = rates_at(small, float(x), v_small)
+        if any(on_small[m] < base[m] for m in ("top1_known", "unknown_rejected")):
+            continue
+        rt = rates_at(big, float(x), v)
+        value = min(rt["top1_known"] / 0.95, rt["unknown_rejected"] / 0.90)
+        key = (1.0, -float(x)) if value >= 1.0 else (0.0, value)
+        if key > accept_key:
+            accept_key, accept = key, float(round(x, 2))
+            chosen = {"split": rt, "official": on_small}
+    pick = replace(pick, accept=accept)
+    print(
+        json.dumps(
+            {
+                "geometry_rule": {
+                    "judged_facings": sum(len(g) for *_, g in big),
+                    "facings": len(b),
+                    "true_confirmed": round(pick_key[0], 4),
+                    "looked_share_at_sure": round(float((b < sure).mean()), 4),
+                    "rates": chosen,
+                    "official_without_geometry": base,
+                    "split_without_geometry": tally(
+                        (plain.astype(str), gt, known) for gt, known, plain, _, _ in big
+                    ),
+                }
+            }
+        )
+    )
+    v.config = verify
+    return replace(verify, geometry=pick, sure=sure)
+
+
 def calibrate(split: Split, base: MatchConfig) -> MatchConfig:
     """Threshold, margin, link and confident level maximising the worse of the two rates,
     each relative to its bar (top-1 / 0.95, unknown rejection / 0.90), on ``split``."""
@@ -285,6 +444,13 @@ def main() -> None:
     parser.add_argument("--confident", type=float)
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--calibrate-verify", action="store_true")
+    parser.add_argument("--calibrate-geometry", action="store_true")
+    parser.add_argument("--no-geometry", action="store_true", help="no reference images")
+    parser.add_argument("--sure", type=float, help="verify facings scoring below this")
+    parser.add_argument("--min-inliers", type=int)
+    parser.add_argument("--min-aligned", type=float)
+    parser.add_argument("--accept", type=float, help="four-cue mean to take a confirmed SKU")
+    parser.add_argument("--test-size", help="scene size of the test seed (default: --size)")
     parser.add_argument("--gap", type=float, help="verification gap (below 0: off)")
     parser.add_argument("--verify-threshold", type=float)
     parser.add_argument("--brand-threshold", type=float)
@@ -295,13 +461,35 @@ def main() -> None:
     cfg = embedder.match_config
     report: dict[str, object] = {"embedder": embedder.name}
     vcfg = VerifyConfig()
-    if args.calibrate or args.calibrate_verify:
+    if args.calibrate or args.calibrate_verify or args.calibrate_geometry:
         cal = prepare(embedder, CALIBRATION_SEED, args)
         if args.calibrate:
             cfg = calibrate(cal, cfg)
-        vcfg = calibrate_verify(cal, cfg)
+        if args.calibrate or args.calibrate_verify:
+            vcfg = calibrate_verify(cal, cfg)
+        if args.calibrate_geometry:
+            w, h = (int(x) for x in args.size.split("x"))
+            big = argparse.Namespace(
+                **{
+                    **vars(args),
+                    "size": f"{2 * w}x{2 * h}",
+                    "ref_px": 2 * args.ref_px,
+                    "scenes": max(1, args.scenes // 2),
+                }
+            )
+            vcfg = calibrate_geometry(prepare(embedder, CALIBRATION_SEED, big), cal, cfg, vcfg)
         report["calibration_seed"] = CALIBRATION_SEED
         del cal
+    geo = vcfg.geometry
+    vcfg = replace(
+        vcfg,
+        sure=vcfg.sure if args.sure is None else args.sure,
+        geometry=GeometryConfig(
+            min_inliers=geo.min_inliers if args.min_inliers is None else args.min_inliers,
+            min_aligned=geo.min_aligned if args.min_aligned is None else args.min_aligned,
+            accept=geo.accept if args.accept is None else args.accept,
+        ),
+    )
     vcfg = replace(
         vcfg,
         gap=vcfg.gap if args.gap is None else args.gap,
@@ -315,16 +503,28 @@ def main() -> None:
         margin=cfg.margin if args.margin is None else args.margin,
         confident=cfg.confident if args.confident is None else args.confident,
     )
+    if args.test_size:
+        args.size = args.test_size
     test = prepare(embedder, TEST_SEED, args)
     report.update(
         test_seed=TEST_SEED,
+        test_size=args.size,
         config={
             "threshold": cfg.threshold,
             "link": cfg.link,
             "margin": cfg.margin,
             "confident": cfg.confident,
         },
-        verify={"gap": vcfg.gap, "threshold": vcfg.threshold, "brand": vcfg.brand},
+        verify={
+            "gap": vcfg.gap,
+            "threshold": vcfg.threshold,
+            "brand": vcfg.brand,
+            "sure": vcfg.sure,
+            "min_inliers": vcfg.geometry.min_inliers,
+            "min_aligned": vcfg.geometry.min_aligned,
+            "accept": vcfg.geometry.accept,
+            "geometric": not args.no_geometry,
+        },
         verified=score(test, cfg, vcfg),
         with_context=score(test, cfg),
         without_context=score(test, replace(cfg, link=1.01)),

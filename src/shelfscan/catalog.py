@@ -11,6 +11,8 @@ the pure parts live in ``recognition.catalog``, the SQL in ``store.catalog``.
 from __future__ import annotations
 
 import csv
+import sqlite3
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -431,11 +433,47 @@ def _stored_cues(db: sqlite_utils.Database, embedder: Embedder) -> list[tuple[st
     return out
 
 
+class StoredReferences:
+    """A SKU's reference images, read from the store on demand (geometric verification
+    asks for the few candidates it checks), from any thread (one read-only connection,
+    used under a lock). Pickles as the store's path: each worker process opens its own
+    connection. A store in memory is read whole at once."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db_file = store.db_file(db)
+        self._reader: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self._held: dict[str, list[bytes]] = (
+            {} if self.db_file is not None else _all_reference_jpegs(db)
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"db_file": self.db_file, "_held": self._held}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.db_file, self._held = state["db_file"], state["_held"]
+        self._reader, self._lock = None, threading.Lock()
+
+    def __call__(self, sku: str) -> list[Image]:
+        if self.db_file is None:
+            jpegs = self._held.get(sku, [])
+        else:
+            with self._lock:
+                if self._reader is None:
+                    self._reader = store.open_reference_reader(self.db_file)
+                jpegs = store.sku_reference_jpegs(self._reader, sku)
+        return [crop_reference(j, f"reference of {sku}")[0] for j in jpegs]
+
+
+def _all_reference_jpegs(db: sqlite_utils.Database) -> dict[str, list[bytes]]:
+    return {s: store.sku_reference_jpegs(db, s) for s in sorted(store.sku_ids(db))}
+
+
 def load_verifier(
     db: sqlite_utils.Database, embedder: Embedder, config: VerifyConfig | None = None
 ) -> Verifier:
     """A verifier over every reference's cues (see ``load_cues``)."""
-    verifier = Verifier(sku_table(db).brands(), config)
+    verifier = Verifier(sku_table(db).brands(), config, StoredReferences(db))
     verifier.add_table(load_cue_table(db, embedder))
     return verifier
 
@@ -485,6 +523,7 @@ def catalog_spec(
         sku_table(db),
         cues,
         verify,
+        StoredReferences(db) if verify.enabled and settings.geometric else None,
     )
 
 

@@ -174,3 +174,28 @@ def test_recognizer_over_the_store(tmp_path: Path) -> None:
     # onto its catalogued sibling of the same brand (nor relabelled by shelf context)
     rejected = np.mean([s == UNKNOWN for s, t in zip(skus, truth, strict=True) if t == absent])
     assert rejected >= 0.6, f"absent SKU reported unknown on {rejected:.2f} of its facings"
+
+
+@pytest.mark.parametrize(
+    ("in_memory", "pickled"),
+    [
+        (False, False),  # a store file, read by the process that opened it
+        (False, True),  # ... and by a worker given the pickled loader (its own connection)
+        (True, False),  # a store in memory: read whole at once
+        (True, True),
+    ],
+)
+def test_stored_references_give_each_skus_reference_images(
+    tmp_path: Path, in_memory: bool, pickled: bool
+) -> None:
+    import pickle
+
+    db = open_db(Path(":memory:")) if in_memory else open_db(tmp_path / "refs.db")
+    lib.import_folder(db, embedder(), write_catalog_folder(tmp_path / "in", SKUS[:2]))
+    refs = lib.StoredReferences(db)
+    if pickled:
+        refs = pickle.loads(pickle.dumps(refs))
+    images = refs("SKU0002")
+    assert len(images) == 3
+    assert all(im.ndim == 3 and im.shape[2] == 3 and im.dtype == np.uint8 for im in images)
+    assert refs("NOPE") == []

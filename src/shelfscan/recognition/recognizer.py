@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from shelfscan.recognition.embedder import Embedder, Image, crop_boxes
+from shelfscan.recognition.geometry import MIN_NATIVE_WIDTH
 from shelfscan.recognition.index import CatalogIndex
 from shelfscan.recognition.matcher import (
     UNKNOWN,
@@ -18,7 +19,7 @@ from shelfscan.recognition.matcher import (
     smooth,
 )
 from shelfscan.recognition.records import SkuInfo
-from shelfscan.recognition.verify import Verifier, image_cues
+from shelfscan.recognition.verify import Verifier, facing_bands, image_cues
 from shelfscan.types import CLASS_PRODUCT, Detections, ShelfLayout
 
 CROP_JPEG_QUALITY = 85
@@ -35,6 +36,40 @@ def encode_crop(crop: Image) -> bytes:
         crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
     ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY])
     return bytes(buf) if ok else b""
+
+
+def to_verify(
+    scores: npt.NDArray[np.float32], skus: npt.NDArray[np.object_], verifier: Verifier
+) -> npt.NDArray[np.bool_]:
+    """(N,) facings to verify: best two SKUs within ``gap`` (``scores``: (N, k) own
+    search, best first) or left ``unknown``."""
+    cfg = verifier.config
+    if not len(skus):
+        return np.zeros(0, bool)
+    second = (
+        np.where(np.isfinite(scores[:, 1]), scores[:, 1], -np.inf)
+        if scores.shape[1] > 1
+        else np.full(len(scores), -np.inf)
+    )
+    out: npt.NDArray[np.bool_] = ((scores[:, 0] - second) < cfg.gap) | (skus == UNKNOWN)
+    return out
+
+
+def to_check(
+    scores: npt.NDArray[np.float32],
+    verified: npt.NDArray[np.bool_],
+    crops: Sequence[Image],
+    verifier: Verifier,
+) -> npt.NDArray[np.bool_]:
+    """(N,) facings for geometry alone (``Verifier.check``): not ``verified`` (close
+    calls), best whole-crop score below ``sure``, crop wide enough to be judged, and
+    reference images at hand."""
+    n = len(verified)
+    if not verifier.geometric or verifier.config.sure <= 0 or not n:
+        return np.zeros(n, bool)
+    wide = np.array([c.shape[1] >= MIN_NATIVE_WIDTH for c in crops], bool)
+    out: npt.NDArray[np.bool_] = ~verified & wide & (scores[:, 0] < verifier.config.sure)
+    return out
 
 
 class CatalogRecognizer:
@@ -112,26 +147,35 @@ class CatalogRecognizer:
         npt.NDArray[np.object_],
     ]:
         """``match``, then verification of the close calls among ``crops`` (the images
-        of ``embeddings``); also returns the fallback brand per facing ("" where none)."""
+        of ``embeddings``) and, with reference images, geometry alone on the facings
+        below ``sure`` (``to_check``); also returns the fallback brand per facing (""
+        where none)."""
         skus, best, nearest, (scores, labels) = self.match_candidates(embeddings, rows)
         brands = np.full(len(skus), "", dtype=object)
         v = self.verifier
         if v is None or not v.config.enabled or not len(skus):
             return skus, best, nearest, brands
-        second = np.where(np.isfinite(scores[:, 1]), scores[:, 1], -np.inf)
-        close = (scores[:, 0] - second) < v.config.gap
-        todo = np.flatnonzero(close | (skus == UNKNOWN))
-        if not len(todo):
-            return skus, best, nearest, brands
-        query = image_cues(self.embedder, [crops[i] for i in todo], embeddings[todo])
+        close = to_verify(scores, skus, v)
+        todo = np.flatnonzero(close)
+        skus, best = skus.copy(), best.copy()
         k = v.config.candidates
-        candidates = [[str(c) for c in labels[i, :k] if c] for i in todo]
-        out = v.decide(query, candidates)
-        skus = skus.copy()
-        best = best.copy()
-        skus[todo] = out.skus
-        best[todo] = out.scores
-        brands[todo] = out.brands
+        if len(todo):
+            chosen = [crops[i] for i in todo]
+            query = image_cues(self.embedder, chosen, embeddings[todo])
+            candidates = [[str(c) for c in labels[i, :k] if c] for i in todo]
+            out = v.decide(
+                query, candidates, facing_bands(chosen, True, v.threads) if v.geometric else None
+            )
+            skus[todo], best[todo], brands[todo] = out.skus, out.scores, out.brands
+        check = np.flatnonzero(to_check(scores, close, crops, v))
+        if len(check):
+            chosen = [crops[i] for i in check]
+            query = image_cues(self.embedder, chosen, embeddings[check])
+            candidates = [[str(c) for c in labels[i, :k] if c] for i in check]
+            current = [str(s) for s in skus[check]]
+            bands = facing_bands(chosen, threads=v.threads)
+            out = v.check(query, candidates, bands, current, best[check].tolist())
+            skus[check], best[check], brands[check] = out.skus, out.scores, out.brands
         return skus, best, nearest, brands
 
     def __call__(self, image: Image, dets: Detections, layout: ShelfLayout) -> Detections:

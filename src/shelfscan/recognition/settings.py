@@ -30,6 +30,7 @@ class RecognitionSettings:
     verify_gap: float = 0.0  # verify facings whose best two SKUs are closer than this
     verify_threshold: float = 0.0  # verified score from which the best candidate is taken
     brand_threshold: float = 0.0  # verified score from which an unknown facing gets a brand
+    geometric: bool = True  # verify on local features of the brand band (reference images)
 
     @property
     def embedder_path(self) -> Path:

@@ -15,7 +15,13 @@ from shelfscan.recognition.matcher import MatchConfig
 from shelfscan.recognition.recognizer import CatalogRecognizer
 from shelfscan.recognition.records import SkuInfo, SkuTable
 from shelfscan.recognition.settings import RecognitionSettings
-from shelfscan.recognition.verify import Cues, CueTable, Verifier, VerifyConfig
+from shelfscan.recognition.verify import (
+    Cues,
+    CueTable,
+    ReferenceImages,
+    Verifier,
+    VerifyConfig,
+)
 from shelfscan.types import FloatArray
 
 
@@ -41,6 +47,7 @@ def verify_config(settings: RecognitionSettings) -> VerifyConfig:
         threshold=settings.verify_threshold or base.threshold,
         brand=settings.brand_threshold or base.brand,
         candidates=base.candidates,
+        sure=base.sure if settings.geometric else 0.0,
     )
 
 
@@ -56,6 +63,7 @@ class CatalogSpec:
     skus: Mapping[str, SkuInfo]
     cues: CueTable | tuple[tuple[str, Cues], ...] = ()
     verify: VerifyConfig = field(default_factory=VerifyConfig)
+    references: ReferenceImages | None = None  # reference images: geometric verification
 
     def build(self, embedder: Embedder | None = None) -> CatalogRecognizer:
         """The recognizer (loads the embedder unless given one)."""
@@ -72,7 +80,7 @@ class CatalogSpec:
                 if isinstance(skus, SkuTable)
                 else {k: v.brand for k, v in skus.items()}
             )
-            verifier = Verifier(brands, self.verify)
+            verifier = Verifier(brands, self.verify, self.references, s.threads)
             if isinstance(self.cues, CueTable):
                 verifier.add_table(self.cues)
             else:

@@ -16,13 +16,17 @@ The verified score of a candidate is the plain mean of the three cosine-like sco
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
+from shelfscan.recognition import geometry
+from shelfscan.recognition.geometry import BandFeatures, GeometryConfig
 from shelfscan.recognition.matcher import UNKNOWN
 from shelfscan.types import FloatArray
 
@@ -42,6 +46,10 @@ VERIFY_GAP = 0.02
 VERIFY_THRESHOLD = 0.805
 BRAND_THRESHOLD = 0.5
 CANDIDATES = 5
+# Whole-crop score below which a facing is verified even when its best SKU leads clearly
+# (with reference images for geometric verification only): picked on synthetic seed 101
+# by the rule in scripts/eval_recognition.py --calibrate-geometry.
+SURE = 0.95
 
 
 def upper_region(crop: Image, fraction: float = UPPER_FRACTION) -> Image:
@@ -158,12 +166,16 @@ class VerifyConfig:
     ``threshold``: verified score from which the best candidate is accepted;
     ``brand``: verified score from which an unknown facing takes its candidates' brand
     when the best two agree on it (above 1: no brand fallback); ``candidates``: how many
-    of the closest SKUs are verified."""
+    of the closest SKUs are verified; ``sure``: facings whose best whole-crop score is
+    below this are verified too where the verifier has reference images (geometric
+    verification, ``geometry``; 0: close calls and unknowns only)."""
 
     gap: float = VERIFY_GAP
     threshold: float = VERIFY_THRESHOLD
     brand: float = BRAND_THRESHOLD
     candidates: int = CANDIDATES
+    sure: float = SURE
+    geometry: GeometryConfig = field(default_factory=GeometryConfig)
 
     @property
     def enabled(self) -> bool:
@@ -171,6 +183,23 @@ class VerifyConfig:
 
 
 Embed = Callable[[list[Image]], FloatArray]
+ReferenceImages = Callable[[str], Sequence[Image]]  # a SKU's reference images (BGR)
+BAND_CACHE_SKUS = 2048  # SKUs whose reference band features a verifier keeps
+
+
+def facing_bands(
+    crops: Sequence[Image], judged_only: bool = False, threads: int = 1
+) -> list[BandFeatures]:
+    """Geometric features of each crop's brand band (``upper_region``), on up to
+    ``threads`` threads; with ``judged_only``, bands too narrow for geometry to judge get
+    none (not computed)."""
+
+    def one(c: Image) -> BandFeatures:
+        if judged_only and c.shape[1] < geometry.MIN_NATIVE_WIDTH:
+            return geometry.no_features(c.shape[1])
+        return geometry.band_features(upper_region(c))
+
+    return geometry.parallel_map(one, list(crops), threads)
 
 
 def image_cues(embed: Embed, crops: list[Image], full: FloatArray | None = None) -> Cues:
@@ -192,9 +221,19 @@ class Verified:
 class Verifier:
     """Reference cues per SKU, and the verified decision among a facing's candidates."""
 
-    def __init__(self, brands: Mapping[str, str], config: VerifyConfig | None = None) -> None:
+    def __init__(
+        self,
+        brands: Mapping[str, str],
+        config: VerifyConfig | None = None,
+        references: ReferenceImages | None = None,
+        threads: int = 2,
+    ) -> None:
         self.brands = dict(brands)
         self.config = config or VerifyConfig()
+        self.references = references
+        self.threads = threads  # for geometric verification
+        self._lock = threading.Lock()  # guards ``_bands`` across those threads
+        self._bands: OrderedDict[str, tuple[BandFeatures, ...]] = OrderedDict()
         self._refs: dict[str, Cues] = {}
         self._table: Cues | None = None  # of ``add_table``: SKUs' rows sliced when asked
         self._spans: dict[str, tuple[int, int]] = {}
@@ -247,20 +286,104 @@ class Verifier:
             out.append([-1.0 if r is None else float(fused_scores(q, r).max()) for r in refs])
         return out
 
-    def decide(self, query: Cues, candidates: Sequence[Sequence[str]]) -> Verified:
+    @property
+    def geometric(self) -> bool:
+        """Whether reference images are at hand for geometric verification."""
+        return self.references is not None
+
+    def reference_bands(self, sku: str) -> tuple[BandFeatures, ...]:
+        """Band features of ``sku``'s reference images (computed once, the most recently
+        used ``BAND_CACHE_SKUS`` SKUs kept); () without reference images."""
+        with self._lock:
+            cached = self._bands.get(sku)
+            if cached is not None:
+                self._bands.move_to_end(sku)
+                return cached
+        images = self.references(sku) if self.references is not None else ()
+        found = tuple(facing_bands(images))
+        with self._lock:
+            self._bands[sku] = found
+            if len(self._bands) > BAND_CACHE_SKUS:
+                self._bands.popitem(last=False)
+        return found
+
+    def matched_references(
+        self, sku: str, full: FloatArray | None = None
+    ) -> tuple[BandFeatures, ...]:
+        """``sku``'s reference bands; with ``full`` (a facing's whole-crop unit vector),
+        only the band of the reference whose whole-crop vector is closest to it (one
+        match per candidate, however many references it has)."""
+        bands = self.reference_bands(sku)
+        if full is None or len(bands) < 2:
+            return bands
+        cues = self._cues(sku)
+        if cues is None or len(cues) != len(bands):
+            return bands
+        return (bands[int(np.argmax(cues.full @ full))],)
+
+    def geometric_decision(
+        self,
+        facing: BandFeatures,
+        candidates: Sequence[str],
+        fused: Sequence[float],
+        current: str = UNKNOWN,
+        found: Sequence[geometry.Match] | None = None,
+        full: FloatArray | None = None,
+    ) -> tuple[str, float, str] | None:
+        """(SKU or ``unknown``, score, fallback brand) where geometry has evidence against
+        ``current`` (the facing's answer without it); None where it has no say: the band
+        is not judged (``GeometryConfig.judges``), or no candidate's band matched with
+        ``min_inliers``, or the best-matched band agrees with ``current`` on the brand.
+
+        Positive evidence: the candidate confirmed on a reference
+        (``GeometryConfig.confirms``) with the best mean of the four cues (the three fused
+        ones and the aligned similarity) is taken from ``accept``. Contrary evidence: a
+        band matched with ``min_inliers`` (its logo is there) of a brand other than
+        ``current``'s: ``unknown`` with that brand (its colours matched no candidate).
+        ``found``: the candidates' matches if already known; ``full``: the facing's
+        whole-crop vector, to match only each candidate's closest reference
+        (``matched_references``)."""
+        cfg = self.config.geometry
+        if not cfg.judges(facing) or not candidates:
+            return None
+        if found is None:
+            found = [
+                geometry.best_match(facing, self.matched_references(c, full), cfg.min_inliers)
+                for c in candidates
+            ]
+        confirmed = [j for j, m in enumerate(found) if cfg.confirms(m)]
+        mean = {j: (3.0 * fused[j] + found[j].aligned) / 4.0 for j in confirmed}
+        if confirmed:
+            j = max(confirmed, key=lambda c: mean[c])
+            if mean[j] >= cfg.accept:
+                return candidates[j], mean[j], ""
+        j = max(range(len(found)), key=lambda c: found[c].inliers)
+        if found[j].inliers < cfg.min_inliers:
+            return None
+        brand = self.brands.get(candidates[j], "")
+        if candidates[j] == current or (brand and self.brands.get(current, "") == brand):
+            return None
+        return UNKNOWN, max(fused), brand
+
+    def decide(
+        self,
+        query: Cues,
+        candidates: Sequence[Sequence[str]],
+        bands: Sequence[BandFeatures] | None = None,
+    ) -> Verified:
         """Best verified candidate per facing, accepted from ``config.threshold``; else
         ``unknown``, with the brand of the best two candidates where they share one and
         the best scores at least ``config.brand`` (so the fallback needs two catalogued
         SKUs of a brand among the candidates: it assumes the catalog covers the brands on
-        the shelf)."""
+        the shelf). With ``bands`` (per facing, ``facing_bands``) and reference images,
+        ``geometric_decision`` overrides that answer where it has a say."""
         cfg = self.config
         n = len(candidates)
         skus = np.full(n, UNKNOWN, dtype=object)
         best = np.zeros(n, np.float32)
         brands = np.full(n, "", dtype=object)
-        for i, (cands, sc) in enumerate(
-            zip(candidates, self.scores(query, candidates), strict=True)
-        ):
+        fused = self.scores(query, candidates)
+        for i, (cands, sc) in enumerate(zip(candidates, fused, strict=True)):
             order = sorted(range(len(cands)), key=lambda j: -sc[j])
             if not order or sc[order[0]] < 0:
                 continue
@@ -268,10 +391,52 @@ class Verifier:
             best[i] = sc[order[0]]
             if best[i] >= cfg.threshold:
                 skus[i] = top
-                continue
-            if len(order) < 2 or sc[order[1]] < 0:
-                continue  # one candidate alone says nothing about agreement
-            brand = self.brands.get(top, "")
-            if brand and brand == self.brands.get(cands[order[1]], "") and best[i] >= cfg.brand:
-                brands[i] = brand
+            elif len(order) >= 2 and sc[order[1]] >= 0:  # one candidate alone: no agreement
+                brand = self.brands.get(top, "")
+                if brand and brand == self.brands.get(cands[order[1]], "") and best[i] >= cfg.brand:
+                    brands[i] = brand
+        if bands is not None and self.geometric:
+            self._apply_geometry(query, bands, candidates, fused, skus, best, brands)
+        return Verified(skus, best, brands)
+
+    def _apply_geometry(
+        self,
+        query: Cues,
+        bands: Sequence[BandFeatures],
+        candidates: Sequence[Sequence[str]],
+        fused: Sequence[Sequence[float]],
+        skus: npt.NDArray[np.object_],
+        best: FloatArray,
+        brands: npt.NDArray[np.object_],
+    ) -> None:
+        """``geometric_decision`` of each facing (on ``threads`` threads), written into
+        ``skus`` / ``best`` / ``brands`` where it has a say."""
+
+        def one(i: int) -> tuple[str, float, str] | None:
+            if not candidates[i]:
+                return None
+            return self.geometric_decision(
+                bands[i], candidates[i], fused[i], str(skus[i]), full=query.full[i]
+            )
+
+        for i, geo in enumerate(geometry.parallel_map(one, range(len(bands)), self.threads)):
+            if geo is not None:
+                skus[i], best[i], brands[i] = geo
+
+    def check(
+        self,
+        query: Cues,
+        candidates: Sequence[Sequence[str]],
+        bands: Sequence[BandFeatures],
+        current: Sequence[str],
+        scores: Sequence[float],
+    ) -> Verified:
+        """Geometry alone on facings that were not close calls (their ``current`` SKU and
+        score stand wherever ``geometric_decision`` has no say)."""
+        n = len(candidates)
+        skus = np.array(list(current), dtype=object).reshape(n)
+        best = np.asarray(scores, np.float32).reshape(n).copy()
+        brands = np.full(n, "", dtype=object)
+        fused = self.scores(query, candidates)
+        self._apply_geometry(query, bands, candidates, fused, skus, best, brands)
         return Verified(skus, best, brands)

@@ -6,6 +6,7 @@ expect the caller's ``transaction(db)``; the others open their own.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -211,6 +212,20 @@ def reference_jpegs(db: sqlite_utils.Database, ids: Iterable[int]) -> dict[int, 
         if row:
             out[i] = bytes(row[0])
     return out
+
+
+def sku_reference_jpegs(db: sqlite_utils.Database | sqlite3.Connection, sku: str) -> list[bytes]:
+    """The stored JPEGs of one SKU's reference images, oldest first."""
+    rows = db.execute(
+        "SELECT image_jpeg FROM sku_images WHERE sku_id = ? ORDER BY id", [sku]
+    ).fetchall()
+    return [bytes(r[0]) for r in rows if r[0]]
+
+
+def open_reference_reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the store at ``path`` for ``sku_reference_jpegs``,
+    usable from any thread (callers serialise its use)."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
 
 
 def update_embeddings(
