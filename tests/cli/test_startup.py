@@ -12,8 +12,7 @@ from typer.testing import CliRunner
 
 import shelfscan.cli as cli
 
-# pandas: sqlite_utils imports it where installed (the ray extra), 0.28 s; shelfscan hides it
-HEAVY = ("cv2", "onnxruntime", "requests", "pandas", "sqlite_utils")
+HEAVY = ("cv2", "onnxruntime", "requests", "sqlite_utils")
 
 PROBE = """
 import json, sys
