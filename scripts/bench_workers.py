@@ -1,9 +1,17 @@
-"""Throughput of ``shelfscan scan`` with 1 and N worker processes (photos/s, whole command),
-and of ``shelfscan batch`` on a local Ray (its scan time; Ray's start-up reported apart).
+"""Throughput of ``shelfscan scan`` with 1 and N worker processes, and of ``shelfscan
+batch`` on a local Ray.
 
 Each configuration runs the real CLI in a subprocess into a fresh database; runs are
 interleaved and repeated, and the median is reported with the children's CPU time
-(user + system), so a figure taken on a shared machine can be judged for noise.
+(user + system) and the load average, so a figure taken on a shared machine can be
+judged for noise. Two rates per configuration:
+- "with start-up": ``count`` photos over the whole command's wall time (interpreter,
+  imports, models, workers, writer, exit);
+- "without": the marginal rate, ``count - head`` photos over the difference between a
+  run of ``count`` photos and a run of the first ``head``; every fixed cost cancels.
+
+``batch``: its scan time (from Ray up to the last photo merged, actors' start-up in it)
+and Ray's own start-up (``ray.init``) apart.
 
     python scripts/bench_workers.py ../shared/data/real --count 40 --repeat 3 --batch
 """
@@ -12,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -20,10 +29,10 @@ import tempfile
 import time
 from pathlib import Path
 
-CONFIGS = {  # name -> extra CLI flags
-    "1 worker, 2 threads": ["--workers", "1", "--threads", "2"],
-    "1 worker, 1 thread": ["--workers", "1", "--threads", "1"],
-    "2 workers, 1 thread each": ["--workers", "2", "--threads", "2"],
+CONFIGS = {  # name -> extra CLI flags; the first is the base of the ratios
+    "1 worker, 1 thread": ["--workers", "1", "--threads", "1"],  # = each of the 2 below
+    "1 worker, 2 threads": ["--workers", "1", "--threads", "2"],  # one process's default
+    "2 workers, 1 thread each": ["--workers", "2", "--threads", "2"],  # the default
 }
 
 
@@ -67,44 +76,69 @@ def run_ray(paths: list[Path], workers: int) -> tuple[float, float, float]:
     return float(report["scan_s"]), float(report["ray_start_s"]), cpu
 
 
+def _load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def _line(name: str, count: int, head: int, full: list[tuple[float, float]],
+          part: list[tuple[float, float]], base: tuple[float, float] | None) -> tuple[float, float]:  # fmt: skip
+    """Print one configuration; (rate with start-up, rate without) medians."""
+    rate = statistics.median(count / w for w, _ in full)
+    walls = statistics.median(w for w, _ in full)
+    marginal = (count - head) / (walls - statistics.median(w for w, _ in part))
+    cpu = statistics.median(c for _, c in full)
+    ratio = "" if base is None else f" (x{rate / base[0]:.2f})"
+    ratio_m = "" if base is None else f" (x{marginal / base[1]:.2f})"
+    runs = ", ".join(f"{w:.2f}" for w, _ in full)
+    print(
+        f"{name:26s} with start-up {rate:5.2f} photos/s{ratio:8s} without {marginal:5.2f}"
+        f"{ratio_m:8s} wall s: {runs} (first {head}: {statistics.median(w for w, _ in part):.2f})"
+        f"  CPU s: {cpu:.2f}"
+    )
+    return rate, marginal
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path)
     parser.add_argument("--count", type=int, default=40)
+    parser.add_argument("--head", type=int, default=8, help="photos of the short run")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch", action="store_true", help="also time `shelfscan batch`")
     args = parser.parse_args(argv)
     paths = real_photos(args.root, args.count)
-    results: dict[str, list[tuple[float, float]]] = {k: [] for k in CONFIGS}
+    full: dict[str, list[tuple[float, float]]] = {k: [] for k in CONFIGS}
+    part: dict[str, list[tuple[float, float]]] = {k: [] for k in CONFIGS}
     ray_runs: list[tuple[float, float, float]] = []
+    ray_part: list[tuple[float, float, float]] = []
+    print(f"{args.count} photos, {args.repeat} runs each; load average before: {_load()}")
     for _ in range(args.repeat):
         for name, flags in CONFIGS.items():
-            results[name].append(run(paths, flags))
+            full[name].append(run(paths, flags))
+            part[name].append(run(paths[: args.head], flags))
         if args.batch:
             ray_runs.append(run_ray(paths, 2))
-    first = results[next(iter(CONFIGS))]
-    base = statistics.median(len(paths) / w for w, _ in first)
-    base_best = max(len(paths) / w for w, _ in first)
-    for name, runs in results.items():
-        rate = statistics.median(len(paths) / w for w, _ in runs)
-        best = max(len(paths) / w for w, _ in runs)
-        walls = ", ".join(f"{w:.1f}" for w, _ in runs)
-        cpu = statistics.median(c for _, c in runs)
-        print(
-            f"{name:26s} {rate:5.2f} photos/s median (x{rate / base:.2f}), best {best:.2f}"
-            f" (x{best / base_best:.2f})  wall s: {walls}  CPU s (median): {cpu:.1f}"
-        )
+            ray_part.append(run_ray(paths[: args.head], 2))
+    base = None
+    rates = {}
+    for name in CONFIGS:
+        rates[name] = _line(name, args.count, args.head, full[name], part[name], base)
+        base = base or rates[name]
     if ray_runs:
         rate = statistics.median(len(paths) / s for s, _, _ in ray_runs)
-        best = max(len(paths) / s for s, _, _ in ray_runs)
-        scans = ", ".join(f"{s:.1f}" for s, _, _ in ray_runs)
-        starts = ", ".join(f"{r:.1f}" for _, r, _ in ray_runs)
+        scan = statistics.median(s for s, _, _ in ray_runs)
+        marginal = (args.count - args.head) / (scan - statistics.median(s for s, _, _ in ray_part))
+        scans = ", ".join(f"{s:.2f}" for s, _, _ in ray_runs)
+        starts = ", ".join(f"{r:.2f}" for _, r, _ in ray_runs)
         cpu = statistics.median(c for _, _, c in ray_runs)
+        with_, without = rates["2 workers, 1 thread each"]
         print(
-            f"{'batch (Ray), 2 actors':26s} {rate:5.2f} photos/s median (x{rate / base:.2f}),"
-            f" best {best:.2f} (x{best / base_best:.2f})  scan s:"
-            f" {scans}  Ray start-up s (apart): {starts}  CPU s (median): {cpu:.1f}"
+            f"{'batch (Ray), 2 actors':26s} scan (actors' start-up in it) {rate:5.2f} photos/s"
+            f" (x{rate / with_:.2f} of 2-worker scan with start-up), without start-up"
+            f" {marginal:5.2f} (x{marginal / without:.2f} of 2-worker scan without)"
+            f"  scan s: {scans}  Ray start-up s (apart): {starts}  driver CPU s: {cpu:.2f}"
         )
+    print(f"load average after: {_load()}")
     return 0
 
 

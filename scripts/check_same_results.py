@@ -2,10 +2,12 @@
 
 Runs the real CLI on ``--count`` photos: ``scan --workers 1``, ``scan --workers 2`` and
 ``batch --workers 2 --merge-db`` into three fresh databases and compares every stored
-result row (boxes, classes, rows, SKUs, gaps, KPIs, outbox payloads, quality). Then it
-writes a video holding each photo still for a second, runs ``capture`` on it, scans the
-kept frames with ``scan`` and compares those two the same way (a video re-encodes the
-pixels, so capture is compared with scan of the very frames it kept).
+result row (boxes, classes, rows, SKUs, gaps, KPIs, outbox payloads). Then it writes a
+video holding each photo still for ``--hold`` frames at 10 fps (capture needs a view to
+hold 0.3 s and 3 frames), runs ``capture`` on it, checks that it kept exactly one frame
+of each photo, scans those frames with ``scan --workers 1`` and compares the two the same
+way (a video re-encodes the pixels, so capture is compared with scan of the very frames it
+kept, not of the original photos).
 
     python scripts/check_same_results.py ../shared/data/real --count 30
 """
@@ -13,6 +15,7 @@ pixels, so capture is compared with scan of the very frames it kept).
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 import subprocess
 import sys
@@ -65,8 +68,10 @@ def compare(
     return same
 
 
-def video_of(paths: list[Path], out: Path, size: tuple[int, int] = (1280, 960)) -> Path:
-    """Each photo letterboxed to ``size`` and held for 1 s at 10 fps."""
+def video_of(
+    paths: list[Path], out: Path, size: tuple[int, int] = (1280, 960), hold: int = 10
+) -> Path:
+    """Each photo letterboxed to ``size`` and held for ``hold`` frames at 10 fps."""
     writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, size)
     for path in paths:
         img = cv2.imread(str(path))
@@ -75,7 +80,7 @@ def video_of(paths: list[Path], out: Path, size: tuple[int, int] = (1280, 960)) 
         frame = np.zeros((size[1], size[0], 3), np.uint8)
         y, x = (size[1] - small.shape[0]) // 2, (size[0] - small.shape[1]) // 2
         frame[y : y + small.shape[0], x : x + small.shape[1]] = small
-        for _ in range(10):
+        for _ in range(hold):
             writer.write(frame)
     writer.release()
     return out
@@ -85,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path)
     parser.add_argument("--count", type=int, default=30)
+    parser.add_argument("--hold", type=int, default=10, help="video frames per photo")
     args = parser.parse_args(argv)
     paths = [str(p) for p in real_photos(args.root, args.count)]
     ok = True
@@ -99,13 +105,18 @@ def main(argv: list[str] | None = None) -> int:
         one = dump(t / "one.db")
         ok &= compare("scan --workers 2 vs --workers 1", dump(t / "two.db"), one)
         ok &= compare("batch (Ray) vs scan", dump(t / "ray.db"), one)
-        video = video_of([Path(p) for p in paths], t / "aisle.avi")
+        video = video_of([Path(p) for p in paths], t / "aisle.avi", hold=args.hold)
         shelfscan(
             "capture", str(video), "--db", str(t / "cap.db"), "--out", str(t / "kept"), *common
         )
         kept = sorted(str(p) for p in (t / "kept").glob("*.jpg"))
-        shelfscan("scan", *kept, "--db", str(t / "kept.db"), *common)
-        print(f"capture kept {len(kept)} of {len(paths)} photos from the video")
+        frames = [json.loads(Path(k).with_suffix(".json").read_text())["frame_index"] for k in kept]
+        photos = sorted(f // args.hold for f in frames)
+        one_each = photos == list(range(len(paths)))
+        print(f"capture kept {len(kept)} frames from the video of {len(paths)} photos:"
+              f" {'one of each photo' if one_each else f'photos {photos}'}")  # fmt: skip
+        ok &= one_each
+        shelfscan("scan", *kept, "--db", str(t / "kept.db"), "--workers", "1", *common)
         ok &= compare("capture vs scan of its frames", dump(t / "cap.db"), dump(t / "kept.db"))
     return 0 if ok else 1
 

@@ -305,7 +305,12 @@ class Pipeline:
         if loaded.scale != 1.0:
             dets = dets.with_boxes(dets.xyxy / np.float32(loaded.scale))
         timings["detect"] = (time.perf_counter() - t0) * 1000
-        ocr = self.tag_ocr is not None and self.spec.pricing is not None
+        pricing = self.spec.pricing
+        ocr = (
+            self.tag_ocr is not None
+            and pricing is not None
+            and pricing.reads(context.store_id or "")
+        )
         if ocr or (self.recognizer is not None and not self._working_suffices(loaded, dets)):
             loaded.prefetch_full()  # decoded meanwhile: the gate and layout read the working copy
         quality = None
@@ -341,11 +346,13 @@ class Pipeline:
             timings["planogram"] = (time.perf_counter() - t0) * 1000
         if share is not None:
             reports.append(share)
-        # tag OCR reads small print: the full resolution (decoded now if not yet)
-        prices = self.read_prices(
-            loaded.full() if ocr else image, dets, layout, context.store_id or ""
-        )
+        # tag OCR reads small print: the full resolution (decoded meanwhile, or now)
+        t0 = time.perf_counter()
+        tag_pixels = loaded.full() if ocr else image
+        decode_tags_ms = (time.perf_counter() - t0) * 1000
+        prices = self.read_prices(tag_pixels, dets, layout, context.store_id or "")
         if prices is not None:  # after planogram matching, before the KPIs
+            timings["decode_tags"] = decode_tags_ms
             timings["pricing"] = prices.elapsed_ms
             reports.append(price_kpis(prices, layout.facings))
         kpis = merge_kpis(reports)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -56,7 +57,7 @@ def test_parallel_scan_stores_what_one_process_stores(tmp_path: Path) -> None:
     paths = [*sorted(folder.iterdir()), tmp_path / "missing.jpg"]  # a bad path in the batch
     spec = PipelineSpec(Settings(threads=2), quality=QualitySettings())
     runs = {}
-    for workers in (1, 2):
+    for workers in (1, 2):  # this process has run OpenCV: its workers are spawned
         db_path = tmp_path / f"w{workers}.db"
         db = open_db(db_path)
         ensure_visit(db, "V1")
@@ -69,6 +70,13 @@ def test_parallel_scan_stores_what_one_process_stores(tmp_path: Path) -> None:
         runs[workers] = dump(db_path)
     assert runs[1] == runs[2]
     assert len(runs[2]["photos"]) == 4 and runs[2]["detections"]
+    # the CLI forks its workers (nothing ran before them): the same rows again
+    cli_db = tmp_path / "cli.db"
+    cmd = [sys.executable, "-m", "shelfscan", "scan", *map(str, paths), "--db", str(cli_db),
+           "--visit", "V1", "--workers", "2", "--threads", "2"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "missing.jpg" in done.stderr  # the bad path only
+    assert dump(cli_db) == runs[1]
 
 
 @pytest.mark.parametrize(
@@ -84,9 +92,12 @@ def test_thread_budget_is_split(threads: int, workers: int, each: int) -> None:
 
 
 def workers_of(pid: int) -> list[int]:
-    """Pool workers of a process (its children running spawn_main)."""
+    """Pool workers of a process: its children (forked or spawned), not the resource
+    tracker that spawned ones come with."""
     kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [int(k) for k in kids if "spawn_main" in Path(f"/proc/{k}/cmdline").read_text()]
+    return [
+        int(k) for k in kids if "resource_tracker" not in Path(f"/proc/{k}/cmdline").read_text()
+    ]
 
 
 def stored(db: Path) -> int:
@@ -119,3 +130,50 @@ def test_killed_worker_costs_a_retry_not_a_photo(tmp_path: Path) -> None:
     assert len(shas) == len(set(shas)) == 8  # none lost, none stored twice
     kpis = con.execute("SELECT COUNT(*) FROM kpis").fetchone()[0]
     assert kpis > 0 and con.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == kpis
+
+
+START_PROBE = """
+import threading, time
+from pathlib import Path
+from shelfscan.batch.local import start_method
+{setup}
+print(start_method())
+"""
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("", "fork"),  # a fresh process: workers start by fork, with the imports done
+        # another thread could hold a lock at the fork
+        ("threading.Thread(target=time.sleep, args=(5,), daemon=True).start()", "spawn"),
+        # OpenCV's thread pool runs: a forked worker would hang at its first OpenCV call
+        (
+            "import cv2, numpy as np\n"
+            "cv2.GaussianBlur(np.zeros((2000, 2000, 3), np.uint8), (9, 9), 0)",
+            "spawn",
+        ),
+        # a live ONNX Runtime session (its thread pools) must not be forked
+        (
+            "from shelfscan.detection.session import load_session\n"
+            "from shelfscan.config import models_dir\n"
+            "s = load_session(models_dir() / 'detector.onnx', threads=2)",
+            "spawn",
+        ),
+        # one that is gone no longer counts
+        (
+            "from shelfscan.detection.session import load_session\n"
+            "from shelfscan.config import models_dir\n"
+            "s = load_session(models_dir() / 'detector.onnx', threads=2)\n"
+            "del s",
+            "fork",
+        ),
+    ],
+)
+def test_workers_fork_only_from_a_safe_process(setup: str, expected: str) -> None:
+    if "load_session" in setup:
+        need_detector()
+    code = START_PROBE.format(setup=setup)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split()[-1] == expected

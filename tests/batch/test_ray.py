@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -45,19 +46,29 @@ def manifest(folder: Path) -> Path:
 
 def test_batch_gives_scan_s_results_and_merges_once(tmp_path: Path) -> None:
     folder = photos(tmp_path / "in", 3, seed=660)
+    again = cv2.imread(str(folder / "shot_00.jpg"))  # a near-duplicate: its KPIs not counted
+    cv2.imwrite(str(folder / "shot_00_again.jpg"), again, [cv2.IMWRITE_JPEG_QUALITY, 75])
     scan_db, merge_db, out = tmp_path / "scan.db", tmp_path / "merge.db", tmp_path / "out"
     run("scan", str(folder), "--db", str(scan_db), "--store", "S1", "--visit", "V1",
         "--rep", "ann", "--workers", "1", "--json")  # fmt: skip
     report = run("batch", str(manifest(folder)), "--merge-db", str(merge_db),
                  "--out", str(out), "--workers", "2", "--json")  # fmt: skip
-    assert report["photos"] == report["merged"] == 3 and report["failed"] == 0
+    assert report["photos"] == report["merged"] == 4 and report["failed"] == 0
     assert dump(merge_db) == dump(scan_db)  # the very rows `scan` stores
     con = sqlite3.connect(merge_db)
+    assert con.execute("SELECT COUNT(duplicate_of) FROM photo_quality").fetchone()[0] == 1
     facings = pq.read_table(out / "facings.parquet")
     assert facings.num_rows == con.execute("SELECT COUNT(*) FROM detections").fetchone()[0]
-    kpis = pq.read_table(out / "kpis.parquet").to_pylist()
-    stored_kpis = con.execute("SELECT name, scope, value FROM kpis").fetchall()
-    assert sorted((k["name"], k["scope"], k["value"]) for k in kpis) == sorted(stored_kpis)
+    stored_kpis = sorted(con.execute("SELECT name, scope, value FROM kpis").fetchall())
+    # the Parquet KPIs are the stored ones (the duplicate's left out), with or without a merge
+    lone = tmp_path / "lone"
+    run("batch", str(folder / "batch.csv"), "--out", str(lone), "--db", str(scan_db),
+        "--workers", "2", "--json")  # fmt: skip
+    for tables in (out, lone):
+        kpis = pq.read_table(tables / "kpis.parquet").to_pylist()
+        assert sorted((k["name"], k["scope"], k["value"]) for k in kpis) == stored_kpis
+        flags = pq.read_table(tables / "photos.parquet").column("duplicate").to_pylist()
+        assert sorted(flags) == [False, False, False, True]
     outbox = con.execute("SELECT COUNT(*), MAX(version) FROM outbox").fetchone()
     run("batch", str(folder / "batch.csv"), "--merge-db", str(merge_db), "--out", str(out),
         "--workers", "2", "--json")  # fmt: skip

@@ -19,6 +19,7 @@ from shelfscan.capture.source import Frame, FrameSource
 from shelfscan.cli import app
 from shelfscan.datasets.synthetic import SceneConfig, generate_scene
 from shelfscan.errors import CaptureError
+from shelfscan.imaging.quality import QualitySettings
 
 runner = CliRunner()
 SIZE = (960, 720)
@@ -103,6 +104,38 @@ def test_auto_capture_guidance(views: list[np.ndarray]) -> None:
     assert keeps == [5]  # steady for 0.2 s and sharp
     assert "already captured" in said[7].guidance
     assert "focus" in said[-1].guidance  # steady but blurred: the sharpness hint
+
+
+@pytest.mark.parametrize(
+    ("strict", "expected"),
+    [
+        # the blurred view is kept when the camera moves on (its best frame), the sharp
+        # one as it passes, the blurred (mirrored) one the video ends on by finish()
+        (False, [(5, 0), (8, 5), (15, 10)]),
+        (True, [(8, 5)]),  # a strict gate keeps only frames that pass
+    ],
+)
+def test_a_view_that_never_passes_keeps_its_best_frame(
+    views: list[np.ndarray], strict: bool, expected: list[tuple[int, int]]
+) -> None:
+    auto = AutoCapture(
+        CaptureSettings(steady_s=0.2, steady_frames=3), QualitySettings(strict=strict)
+    )
+    seq = (
+        [blurred(views[0])] * 5
+        + [views[1]] * 5
+        + [blurred(np.ascontiguousarray(views[0][:, ::-1]))] * 5
+    )
+    kept = []  # (frame fed, frame kept)
+    for i, image in enumerate(seq):
+        decision = auto.feed(Frame(i, i / FPS, image))
+        if decision.keep:
+            kept.append((i, decision.frame.index if decision.frame else i))
+    last = auto.finish()
+    if last is not None and last.frame is not None:
+        kept.append((len(seq), last.frame.index))
+    assert [(i, k // 5 * 5) for i, k in kept] == expected  # kept frame: within its view
+    assert auto.kept == len(expected)
 
 
 @pytest.mark.parametrize(

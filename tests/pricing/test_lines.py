@@ -9,12 +9,22 @@ import pytest
 from shelfscan.pricing.lines import find_lines
 
 
-def tag(text: str, ink: int, paper: int, around: int | None = None, small: str = "") -> np.ndarray:
-    """A grey tag crop with ``text`` big at y 30..70 and optional ``small`` print below."""
+def tag(
+    text: str,
+    ink: int,
+    paper: int,
+    around: int | None = None,
+    small: str = "",
+    bars: int = 0,
+) -> np.ndarray:
+    """A grey tag crop with ``text`` big at y 30..70 and optional ``small`` print below;
+    ``bars`` > 0 prints that many barcode bars left of it, taller than the digits (x < 25)."""
     img = np.full((100, 200), paper, np.uint8)
     if around is not None:  # the tag sits on a shelf of another brightness
         img[:] = around
         img[10:90, 10:190] = paper
+    for i in range(bars):
+        cv2.line(img, (4 + 3 * i, 36), (4 + 3 * i, 84), ink, 1)
     cv2.putText(img, text, (25, 68), cv2.FONT_HERSHEY_SIMPLEX, 1.4, ink, 3, cv2.LINE_AA)
     if small:
         cv2.putText(img, small, (25, 84), cv2.FONT_HERSHEY_SIMPLEX, 0.4, ink, 1, cv2.LINE_AA)
@@ -28,6 +38,7 @@ def tag(text: str, ink: int, paper: int, around: int | None = None, small: str =
         (tag("3,99", 255, 60), "white on dark"),
         (tag("3,99", 0, 255, around=40), "white tag on a dark shelf"),
         (tag("12.49", 0, 230, small="0.25/oz"), "small print below"),
+        (tag("4,99", 0, 230, bars=6), "a barcode beside it, taller than the digits"),
     ],
 )
 def test_finds_the_price_line(crop: np.ndarray, name: str) -> None:

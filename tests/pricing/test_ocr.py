@@ -11,7 +11,7 @@ import pytest
 
 from shelfscan.errors import ModelError
 from shelfscan.layout import build_layout
-from shelfscan.pricing.ocr import TagOcr, bundled_models_dir
+from shelfscan.pricing.ocr import DET_MODEL, REC_MODEL, OcrSettings, TagOcr, bundled_models_dir
 from shelfscan.pricing.parse import parse_tag
 from shelfscan.pricing.stage import PricingStage
 from shelfscan.types import CLASS_PRICE_TAG, CLASS_PRODUCT, Detections
@@ -41,9 +41,17 @@ def test_models_come_from_the_rapidocr_wheel() -> None:
     assert folder.parent.name == "rapidocr" and (folder / "PP-OCRv6_rec_small.onnx").is_file()
 
 
-def test_missing_models_are_a_model_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "settings",
+    [
+        OcrSettings(det_model=DET_MODEL),  # RapidOCR's detector, not in the given folder
+        OcrSettings(rec_model=REC_MODEL),  # RapidOCR's recogniser, likewise
+        OcrSettings(rec_model="no_such_model.onnx"),  # not under models/ either
+    ],
+)
+def test_missing_models_are_a_model_error(settings: OcrSettings, tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="never downloads"):
-        TagOcr(models_dir=tmp_path)
+        TagOcr(settings, bundled=tmp_path)
 
 
 def test_reads_rendered_tags_without_network(ocr: TagOcr, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,6 +20,7 @@ import pickle
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from shelfscan.batch.tables import TableWriter
 from shelfscan.errors import BatchError, ShelfscanError
 from shelfscan.pipeline import PipelineSpec, ScanContext
 from shelfscan.store import ensure_visit, save_scan
+from shelfscan.store.quality import photo_quality
 from shelfscan.types import ScanResult
 
 Batch = dict[str, npt.NDArray[Any]]
@@ -85,6 +87,10 @@ def start_ray(address: str | None, num_cpus: int | None) -> tuple[bool, float]:
     t0 = time.perf_counter()
     if ray.is_initialized():
         return False, 0.0
+    # the one-line notice that a local Ray enables token authentication (it stays on)
+    logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(
+        logging.ERROR
+    )
     try:
         ray.init(
             address=address,
@@ -95,8 +101,17 @@ def start_ray(address: str | None, num_cpus: int | None) -> tuple[bool, float]:
         )
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise BatchError(f"cannot start or reach Ray at {address or 'local'}: {exc}") from exc
-    logging.getLogger("ray.data").setLevel(logging.WARNING)  # one line per run is enough
+    quiet_ray_data()
     return True, time.perf_counter() - t0
+
+
+def quiet_ray_data() -> None:
+    """Ray Data's console lines (execution plan, progress-bar notice) off the terminal
+    below ERROR; its log file in the Ray session folder still gets everything."""
+    import_module("ray.data")  # configures the "ray.data" logger and its console handler
+    for handler in logging.getLogger("ray.data").handlers:
+        if isinstance(handler, logging.StreamHandler):  # the console (files are not)
+            handler.setLevel(logging.ERROR)
 
 
 def _results(items: list[BatchItem], spec: PipelineSpec, workers: int) -> Iterator[Batch]:
@@ -168,13 +183,16 @@ def _record(
     merge_db: sqlite_utils.Database | None,
 ) -> None:
     report.photos += 1
+    duplicate = None  # decided by the table writer, unless the store decides
     if result is not None and merge_db is not None:
         try:
-            save_scan(merge_db, item.visit, result)
+            photo_id = save_scan(merge_db, item.visit, result)
             report.merged += 1
+            quality = photo_quality(merge_db, photo_id)
+            duplicate = quality is not None and quality.get("duplicate_of") is not None
         except ShelfscanError as exc:
             result, error = None, str(exc)
     if result is None:
         report.failed += 1
         report.errors.append(error if item.path in error else f"{item.path}: {error}")
-    tables.add(item, result, error)
+    tables.add(item, result, error, duplicate)

@@ -1,5 +1,9 @@
 """Batch results as Parquet tables: photos, facings, gaps and KPIs, keyed by the photo's
-SHA-256 and visit (the same key the store uses), streamed to disk in row groups."""
+SHA-256 and visit (the same key the store uses), streamed to disk in row groups.
+
+As in the store, a photo that duplicates an earlier one (perceptual hash within
+``DUPLICATE_BITS``) is listed with ``duplicate`` set and its facings, but its KPIs are not
+counted again: the ``kpis`` table holds what the store's ``kpis`` table holds."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from types import TracebackType
 from typing import Any
 
 from shelfscan.batch.manifest import BatchItem
+from shelfscan.imaging.phash import DUPLICATE_BITS, find_duplicate
+from shelfscan.store.phash_bands import bands
 from shelfscan.store.scans import kpi_rows
 from shelfscan.types import CLASS_NAMES, ScanResult
 
@@ -33,6 +39,7 @@ def _schemas() -> dict[str, Any]:
                 ("facings", pa.int64()),
                 ("elapsed_ms", pa.float64()),
                 ("error", pa.string()),
+                ("duplicate", pa.bool_()),
             ]
         ),
         "facings": pa.schema(
@@ -85,6 +92,31 @@ def facing_rows(item: BatchItem, r: ScanResult) -> list[dict[str, Any]]:
     return out
 
 
+class Duplicates:
+    """Near-duplicate photos within a batch, by the store's rule: a photo duplicates the
+    closest earlier non-duplicate within ``max_bits`` (hashes indexed by band, so each
+    lookup compares only the photos sharing a band)."""
+
+    def __init__(self, max_bits: int = DUPLICATE_BITS) -> None:
+        self.max_bits = max_bits
+        self.by_band: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        self.count = 0
+
+    def __call__(self, result: ScanResult) -> bool:
+        """Whether ``result`` duplicates an earlier photo (else it is remembered)."""
+        value = None if result.quality is None else result.quality.phash
+        if value is None:
+            return False
+        keys = list(enumerate(bands(value)))
+        known = {k for key in keys for k in self.by_band.get(key, [])}
+        if find_duplicate(value, sorted(known), self.max_bits) is not None:
+            return True
+        self.count += 1
+        for key in keys:
+            self.by_band.setdefault(key, []).append((self.count, value))
+        return False
+
+
 class TableWriter:
     """Appends each photo's rows to ``out/<table>.parquet``; ``close`` (or the ``with``
     block) writes what is buffered and closes the files."""
@@ -97,19 +129,30 @@ class TableWriter:
         self.paths = {name: out / f"{name}.parquet" for name in self.schemas}
         self.writers = {n: pq.ParquetWriter(self.paths[n], s) for n, s in self.schemas.items()}
         self.buffers: dict[str, list[dict[str, Any]]] = {name: [] for name in self.schemas}
+        self.duplicates = Duplicates()
 
-    def add(self, item: BatchItem, result: ScanResult | None, error: str = "") -> None:
+    def add(
+        self,
+        item: BatchItem,
+        result: ScanResult | None,
+        error: str = "",
+        duplicate: bool | None = None,
+    ) -> None:
+        """One photo's rows. ``duplicate``: whether the store counted it as a duplicate
+        (None: decide within this batch, by the same rule)."""
         photo: dict[str, Any] = {
             "path": item.path, "sha256": None, "visit": item.visit, "store": item.store,
             "rep": item.rep, "width": None, "height": None, "taken_at": None, "model": None,
-            "facings": None, "elapsed_ms": None, "error": error or None,
+            "facings": None, "elapsed_ms": None, "error": error or None, "duplicate": None,
         }  # fmt: skip
         if result is not None:
             p = result.photo
+            if duplicate is None:
+                duplicate = self.duplicates(result)
             photo.update(
                 sha256=p.sha256, width=p.width, height=p.height, taken_at=p.taken_at,
                 model=result.model, facings=result.layout.facings,
-                elapsed_ms=result.elapsed_ms, error=None,
+                elapsed_ms=result.elapsed_ms, error=None, duplicate=duplicate,
             )  # fmt: skip
             key = {"sha256": p.sha256, "visit": item.visit}
             self._extend("facings", facing_rows(item, result))
@@ -128,10 +171,8 @@ class TableWriter:
                     for g in result.layout.gaps
                 ],
             )
-            self._extend(
-                "kpis",
-                [{**key, "name": n, "scope": s, "value": v} for n, s, v in kpi_rows(result)],
-            )
+            kpis = [] if duplicate else kpi_rows(result)  # as the store counts them
+            self._extend("kpis", [{**key, "name": n, "scope": s, "value": v} for n, s, v in kpis])
         self._extend("photos", [photo])
 
     def _extend(self, name: str, rows: list[dict[str, Any]]) -> None:

@@ -1,12 +1,19 @@
-"""Decide which frames to keep: gate passed, frame steady for a moment, view new.
+"""Decide which frames to keep: one per new view that holds steady for a moment.
+
+A steady view keeps its first frame that passes the quality gate. A view that ends (the
+camera moves on, or the source ends) without a passing frame keeps its best frame
+anyway, with the gate's report, as ``shelfscan scan`` stores a photo that fails the gate
+with its notes; with a strict gate (``QualitySettings.strict``) it keeps none. A rep
+filming a shelf run thus gets one photo per shelf view, and the live hint still asks
+for a better frame while the view holds.
 
 Pure logic over frames: no camera, no files. ``AutoCapture.feed(frame)`` returns a
-``Decision`` with the guidance line to show the rep.
+``Decision`` with the guidance line to show the rep; ``finish()`` after the last frame.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -32,9 +39,18 @@ class CaptureSettings:
 
 @dataclass(frozen=True)
 class Decision:
+    """Keep a frame or not, and the line to show. ``frame``: the frame to keep when it
+    is not the one just fed (the best frame of a view that ended without passing)."""
+
     keep: bool
     guidance: str
     report: QualityReport | None = None
+    frame: Frame | None = None
+
+
+def _better(a: tuple[Frame, QualityReport], b: tuple[Frame, QualityReport]) -> bool:
+    """Whether failing frame ``a`` beats ``b``: fewer failed checks (the earlier on a tie)."""
+    return len(a[1].failed) < len(b[1].failed)
 
 
 def _thumb(image: Image) -> npt.NDArray[np.float32]:
@@ -54,6 +70,7 @@ class AutoCapture:
     _still_frames: int = 0
     _kept_hashes: list[int] = field(default_factory=list)
     _next_tick: float = 0.0
+    _best_failed: tuple[Frame, QualityReport] | None = None  # this view's, none passed yet
     kept: int = 0
 
     def feed(self, frame: Frame) -> Decision:
@@ -61,9 +78,9 @@ class AutoCapture:
         thumb = _thumb(frame.image)
         motion = 1.0 if self._prev is None else float(np.abs(thumb - self._prev).mean())
         self._prev = thumb
-        if motion > s.max_motion:
+        if motion > s.max_motion:  # the view ends
             self._still_since, self._still_frames = frame.t, 1
-            return Decision(False, "hold still")
+            return self.finish() or Decision(False, "hold still")
         self._still_frames += 1
         if self._still_since is None:
             self._still_since = frame.t
@@ -74,17 +91,44 @@ class AutoCapture:
             return Decision(False, "hold still")
         report = assess_quality(frame.image, None, self.quality)
         if not report.passed:
+            self._note_failed(frame, report)
             return Decision(False, "; ".join(c.hint for c in report.failed), report)
-        value = report.phash if report.phash is not None else phash(frame.image)
-        if s.interval_s <= 0 and any(
-            hamming(value, h) <= DUPLICATE_BITS for h in self._kept_hashes
-        ):
+        if s.interval_s <= 0 and self._seen(frame, report):
             return Decision(False, "already captured: move on to the next section", report)
+        self._best_failed = None  # this view has its photo
+        return self._keep(frame, report)
+
+    def finish(self) -> Decision | None:
+        """Keep the best frame of the view that just ended when none of it passed the
+        gate (not with a strict gate); call it after the source's last frame."""
+        best, self._best_failed = self._best_failed, None
+        if best is None or self.done:
+            return None
+        frame, report = best
+        decision = self._keep(frame, report)
+        hints = "; ".join(c.hint for c in report.failed)
+        return replace(decision, guidance=f"{decision.guidance} (no better frame: {hints})")
+
+    def _note_failed(self, frame: Frame, report: QualityReport) -> None:
+        """Remember the view's best failing frame (one kept if the view ends without a
+        passing one); not in interval mode, with a strict gate, or for a view kept."""
+        if self.settings.interval_s > 0 or self.quality.strict or self._seen(frame, report):
+            return
+        if self._best_failed is None or _better((frame, report), self._best_failed):
+            self._best_failed = (frame, report)
+
+    def _seen(self, frame: Frame, report: QualityReport) -> bool:
+        """Whether the view is one already kept (perceptual hash)."""
+        value = report.phash if report.phash is not None else phash(frame.image)
+        return any(hamming(value, h) <= DUPLICATE_BITS for h in self._kept_hashes)
+
+    def _keep(self, frame: Frame, report: QualityReport) -> Decision:
+        value = report.phash if report.phash is not None else phash(frame.image)
         self._kept_hashes.append(value)
         self.kept += 1
-        if s.interval_s > 0:
-            self._next_tick = frame.t + s.interval_s
-        return Decision(True, f"captured photo {self.kept}", report)
+        if self.settings.interval_s > 0:
+            self._next_tick = frame.t + self.settings.interval_s
+        return Decision(True, f"captured photo {self.kept}", report, frame)
 
     @property
     def done(self) -> bool:

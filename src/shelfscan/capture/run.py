@@ -81,13 +81,22 @@ def run_capture(
             if listener is not None:
                 listener(frame, decision)
             if decision.keep:
+                kept = decision.frame or frame
                 summary.outcomes.append(
-                    _scan_kept(frame, decision, source, pipeline, db, visit_id, folder, context)
+                    _scan_kept(kept, decision, source, pipeline, db, visit_id, folder, context)
                 )
             if auto.done:
                 break
-    except CaptureError as exc:
+    except CaptureError as exc:  # the view it cut off is not kept
         summary.error = str(exc)
+        return summary
+    last = auto.finish()  # the view the source ended on
+    if last is not None and last.frame is not None:
+        if listener is not None:
+            listener(last.frame, last)
+        summary.outcomes.append(
+            _scan_kept(last.frame, last, source, pipeline, db, visit_id, folder, context)
+        )
     return summary
 
 

@@ -92,6 +92,14 @@ def capture(
     window: Annotated[
         bool, typer.Option(help="Show a preview window where a display exists.")
     ] = False,
+    strict_quality: Annotated[
+        bool,
+        typer.Option(
+            "--strict-quality",
+            help="Keep only frames that pass the quality gate (default: a view that never"
+            " passes keeps its best frame, with the gate's notes, as `scan` does).",
+        ),
+    ] = False,
     detector: DetectorOption = None,
     threads: ThreadsOption = None,
     planogram: Annotated[
@@ -101,9 +109,12 @@ def capture(
     json_out: JsonOption = False,
 ) -> None:
     """Capture shelf photos from a camera, stream or video: keep frames that pass the
-    quality gate and hold still, and scan each into the store like `shelfscan scan`."""
+    quality gate and hold still, and scan each into the store like `shelfscan scan`.
+
+    One photo per view: its first steady frame that passes the gate, or, when the view
+    ends without one, its best frame with the gate's notes (not with --strict-quality)."""
     settings = load_settings(detector=detector, threads=threads)
-    quality = load_quality_settings()
+    quality = load_quality_settings(strict=strict_quality or None)
     database = open_db(db)
     visit_id = ensure_visit(database, visit, store, rep)
     pipeline, context = build_pipeline(  # the same stages as `shelfscan scan`

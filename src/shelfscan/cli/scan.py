@@ -107,6 +107,7 @@ def scan(
         console=err_console,
         transient=True,
         disable=json_out or len(items) < 2,
+        auto_refresh=False,  # no refresh thread: worker processes may then start by fork
     ) as bar:
         task = bar.add_task("scanning", total=len(items))
         for outcome in scan_parallel(spec, items, database, visit_id, context, settings.workers):
@@ -118,7 +119,7 @@ def scan(
                     highlight=False,
                     soft_wrap=True,
                 )
-            bar.advance(task)
+            bar.update(task, advance=1, refresh=True)
             if outcome.photo_id is not None and not json_out:
                 for note in quality_notes(database, outcome.photo_id):
                     err_console.print(

@@ -257,40 +257,68 @@ def _attribute_strays(
     """Facings that fill no slot: extra facings of a neighbouring block of the same SKU,
     else misplaced (SKU planned elsewhere), unexpected (not in the planogram) or unknown.
     Returns the SKUs seen away from their positions."""
-    skus = planogram.skus()
     stray = set(strays)
+
+    def claim(r: int, j: int, block: tuple[int, int]) -> None:
+        det = rows[r].det[j]
+        owner[det] = block
+        tallies[block[0]].facing_ids[block[1]].append(det)
+        facing_status[det] = "expected"
+        stray.discard((r, j))
+
     for r, j in sorted(stray & swapped):
-        # a lone facing of another SKU inside a block, flanked by two facings of that
-        # block, is far more often a recognition slip than a product put back wrong
-        tokens = rows[r]
-        left = tokens.det[j - 1] if j > 0 else -1
-        right = tokens.det[j + 1] if j + 1 < len(tokens.det) else -1
-        block = owner.get(left)
-        if block is not None and block == owner.get(right):
-            det = tokens.det[j]
-            owner[det] = block
-            tallies[block[0]].facing_ids[block[1]].append(det)
-            facing_status[det] = "expected"
-            stray.discard((r, j))
+        block = _flanking_block(rows[r], j, owner)
+        if block is not None:
+            claim(r, j, block)
+    skus = planogram.skus()
     changed = True
-    while changed:
+    while changed:  # a block grows by its neighbours of its SKU, one facing at a time
         changed = False
         for r, j in sorted(stray):
-            tokens = rows[r]
-            code = int(tokens.observed.codes[j])
-            if code < 0:
-                continue
-            for nb in (j - 1, j + 1):
-                if 0 <= nb < len(tokens.det) and tokens.det[nb] in owner:
-                    s, p = owner[tokens.det[nb]]
-                    if planogram.shelves[s].positions[p].sku == skus[code]:
-                        det = tokens.det[j]
-                        owner[det] = (s, p)
-                        tallies[s].facing_ids[p].append(det)
-                        facing_status[det] = "expected"
-                        stray.discard((r, j))
-                        changed = True
-                        break
+            block = _neighbour_block(rows[r], j, owner, planogram, skus)
+            if block is not None:
+                claim(r, j, block)
+                changed = True
+    return _mark_strays(rows, stray, skus, facing_status)
+
+
+def _flanking_block(
+    tokens: RowTokens, j: int, owner: dict[int, tuple[int, int]]
+) -> tuple[int, int] | None:
+    """The block on both sides of facing ``j``: a lone facing of another SKU inside a
+    block is far more often a recognition slip than a product put back wrong."""
+    left = tokens.det[j - 1] if j > 0 else -1
+    right = tokens.det[j + 1] if j + 1 < len(tokens.det) else -1
+    block = owner.get(left)
+    return block if block is not None and block == owner.get(right) else None
+
+
+def _neighbour_block(
+    tokens: RowTokens,
+    j: int,
+    owner: dict[int, tuple[int, int]],
+    planogram: Planogram,
+    skus: list[str],
+) -> tuple[int, int] | None:
+    """A neighbouring facing's block planned for facing ``j``'s SKU, if any."""
+    code = int(tokens.observed.codes[j])
+    if code < 0:
+        return None
+    for nb in (j - 1, j + 1):
+        if 0 <= nb < len(tokens.det) and tokens.det[nb] in owner:
+            s, p = owner[tokens.det[nb]]
+            if planogram.shelves[s].positions[p].sku == skus[code]:
+                return s, p
+    return None
+
+
+def _mark_strays(
+    rows: list[RowTokens],
+    stray: set[tuple[int, int]],
+    skus: list[str],
+    facing_status: list[FacingStatus],
+) -> set[str]:
+    """Statuses of the facings left: misplaced, unknown or unexpected; the SKUs misplaced."""
     elsewhere: set[str] = set()
     for r, j in stray:
         code, det = int(rows[r].observed.codes[j]), rows[r].det[j]

@@ -23,6 +23,8 @@ JOIN_SHARE = 0.3  # a glyph joins a line if at least this share of the line's he
 GAP_SHARE = 0.9  # ... and no further from it than this many line heights
 BAND_SLACK = 0.3  # ... and inside the line's band widened by this share of its height
 MARGIN_SHARE = 0.15  # margin left around a line, share of its height
+BAR_SHARE = 0.2  # a glyph narrower than this share of its height may be a barcode's bar
+# (often taller than the price digits beside it): it joins lines but never starts one
 
 
 def _glyphs(ink: npt.NDArray[np.uint8]) -> npt.NDArray[np.int32]:
@@ -84,6 +86,8 @@ def _find(ink: npt.NDArray[np.uint8], max_lines: int, min_share: float) -> list[
             continue
         if lines and heights[seed] < min_share * (lines[0][3] - lines[0][1]):
             break
+        if boxes[seed, 2] - boxes[seed, 0] < BAR_SHARE * heights[seed]:
+            continue
         rect, member = _grow(boxes, free, int(seed))
         # a line of text has at least two glyphs near its height (a price has >= 2 digits)
         if np.count_nonzero(member & (heights >= 0.6 * heights[seed])) < 2:

@@ -110,9 +110,12 @@ class PricingSpec:
     always: bool = False
     ocr: OcrSettings = field(default_factory=OcrSettings)
 
+    def reads(self, store_id: str) -> bool:
+        """Whether photos of ``store_id`` have their tags read."""
+        return self.always or store_id in self.prices
+
     def stage(self, ocr: TagOcr, store_id: str) -> PricingStage | None:
         """The stage for a photo of ``store_id``, or None when it reads no tags."""
-        prices = self.prices.get(store_id)
-        if prices is None and not self.always:
+        if not self.reads(store_id):
             return None
-        return PricingStage(ocr, prices, self.names)
+        return PricingStage(ocr, self.prices.get(store_id), self.names)
