@@ -6,13 +6,14 @@ Fills a SQLite store (``--db``, kept and reused when it exists) with ``--visits`
 ``--photos`` photos, each with ``--facings`` detections and shelf KPIs (``save_scan``,
 one transaction per photo), then prints the median wall and CPU milliseconds of loading
 one visit's report (``load_visit_report``) and of the visit list (``list_visits``), and
-the wall time of ``shelfscan visits`` as a user runs it (a new process: start-up
-included).
+the wall and CPU time of ``shelfscan visits``, ``shelfscan --help`` and ``shelfscan
+visits --help`` as a user runs them (a new process each: start-up included).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -77,14 +78,29 @@ def main(argv: list[str] | None = None) -> int:
             f"{name}: median wall={statistics.median(r[0] for r in runs):.0f} ms"
             f"  cpu={statistics.median(r[1] for r in runs):.0f} ms"
         )
-    cli = [str(Path(sys.executable).parent / "shelfscan"), "visits", "--db", str(path)]
-    walls = []
-    for _ in range(args.runs):
-        t0 = time.perf_counter()
-        subprocess.run(cli, check=True, capture_output=True)
-        walls.append((time.perf_counter() - t0) * 1000)
-    print(f"shelfscan visits (new process): median wall={statistics.median(walls):.0f} ms")
+    exe = str(Path(sys.executable).parent / "shelfscan")
+    for label, cli in (
+        ("shelfscan visits", [exe, "visits", "--db", str(path)]),
+        ("shelfscan --help", [exe, "--help"]),
+        ("shelfscan visits --help", [exe, "visits", "--help"]),
+    ):
+        runs = [timed_process(cli) for _ in range(args.runs)]
+        print(
+            f"{label} (new process): median wall={statistics.median(r[0] for r in runs):.0f} ms"
+            f"  cpu={statistics.median(r[1] for r in runs):.0f} ms"
+        )
     return 0
+
+
+def timed_process(cli: list[str]) -> tuple[float, float]:
+    """Wall and CPU (user + system of the child) milliseconds of one run of ``cli``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cli, check=True, capture_output=True)
+    wall = (time.perf_counter() - t0) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    return wall, cpu
 
 
 if __name__ == "__main__":

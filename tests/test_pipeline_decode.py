@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from shelfscan.config import load_settings
-from shelfscan.imaging.load import load_image
+from shelfscan.imaging.load import load_image, load_photo
 from shelfscan.pipeline import PipelineSpec
 from shelfscan.types import Detections, ShelfLayout
 
@@ -77,3 +78,36 @@ def test_big_facings_are_cropped_from_the_working_copy() -> None:
     pipeline.recognizer = huge_input  # crops too small at half size: full resolution
     pipeline.scan_file(PHOTO_12MP)
     assert huge_input.seen == [(3000, 4000, 3)]
+
+
+@dataclass
+class PixelProbe(SizedProbe):
+    """A sized recogniser that keeps a copy of the pixels it was given."""
+
+    pixels: list[npt.NDArray[np.uint8]] = field(default_factory=list)
+
+    def __call__(
+        self, image: npt.NDArray[np.uint8], dets: Detections, layout: ShelfLayout
+    ) -> Detections:
+        self.pixels.append(image.copy())
+        return super().__call__(image, dets, layout)
+
+
+@pytest.mark.parametrize(
+    ("input_hw", "full_decoded"),
+    [
+        ((96, 64), False),  # big facings: the working copy, the full photo never decoded
+        ((4000, 4000), True),  # small: decoded during the gate and layout, the exact photo
+    ],
+)
+def test_full_resolution_only_when_needed_and_exact(
+    input_hw: tuple[int, int], full_decoded: bool
+) -> None:
+    pipeline = PipelineSpec(load_settings()).build()
+    probe = PixelProbe(embedder=FakeEmbedder(input_hw))
+    pipeline.recognizer = probe
+    loaded = load_photo(PHOTO_12MP, pipeline.working_long_side)
+    pipeline.scan_photo(loaded)
+    assert (loaded._full is not None) == full_decoded
+    expected = load_image(PHOTO_12MP)[0] if full_decoded else loaded.working
+    assert np.array_equal(probe.pixels[0], expected)

@@ -267,18 +267,22 @@ class Pipeline:
         quality = gate.settings.work_size if gate is not None else 0
         return WORKING_MARGIN * max(need, quality)
 
-    def _crop_source(self, loaded: LoadedPhoto, dets: Detections) -> tuple[Image, float]:
-        """The pixels the recogniser crops from and their scale (pixels per photo pixel):
-        the working copy when its median product box is at least the embedder's input
-        size (the crops lose nothing), else the full resolution (decoded now)."""
+    def _working_suffices(self, loaded: LoadedPhoto, dets: Detections) -> bool:
+        """Whether the recogniser can crop from the working copy: its median product box
+        there is at least the embedder's input size (the crops lose nothing)."""
         embedder = getattr(self.recognizer, "embedder", None)
         input_hw = getattr(embedder, "input_hw", None)
         products = dets.xyxy[dets.class_id == CLASS_PRODUCT]
         if loaded.scale == 1.0 or input_hw is None or not len(products):
-            return loaded.full(), 1.0
+            return False
         width = float(np.median(products[:, 2] - products[:, 0])) * loaded.scale
         height = float(np.median(products[:, 3] - products[:, 1])) * loaded.scale
-        if width >= input_hw[1] and height >= input_hw[0]:
+        return bool(width >= input_hw[1] and height >= input_hw[0])
+
+    def _crop_source(self, loaded: LoadedPhoto, dets: Detections) -> tuple[Image, float]:
+        """The pixels the recogniser crops from and their scale (pixels per photo pixel):
+        the working copy where it suffices, else the full resolution."""
+        if self._working_suffices(loaded, dets):
             return loaded.working, loaded.scale
         return loaded.full(), 1.0
 
@@ -296,16 +300,24 @@ class Pipeline:
         photo, image = loaded.info, loaded.working
         context = context or ScanContext()
         timings: dict[str, float] = {}
-        quality = None
-        if self.quality_gate is not None:
-            t0 = time.perf_counter()
-            quality = self.quality_gate(image)
-            timings["quality"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
         dets = self.detector(image)
         if loaded.scale != 1.0:
             dets = dets.with_boxes(dets.xyxy / np.float32(loaded.scale))
         timings["detect"] = (time.perf_counter() - t0) * 1000
+        pricing = self.spec.pricing
+        ocr = (
+            self.tag_ocr is not None
+            and pricing is not None
+            and pricing.reads(context.store_id or "")
+        )
+        if ocr or (self.recognizer is not None and not self._working_suffices(loaded, dets)):
+            loaded.prefetch_full()  # decoded meanwhile: the gate and layout read the working copy
+        quality = None
+        if self.quality_gate is not None:
+            t0 = time.perf_counter()
+            quality = self.quality_gate(image)
+            timings["quality"] = (time.perf_counter() - t0) * 1000
         dets, layout = self.layout(dets, photo, image)
         timings["layout"] = layout.elapsed_ms
         if quality is not None and self.quality_gate is not None:
@@ -334,10 +346,7 @@ class Pipeline:
             timings["planogram"] = (time.perf_counter() - t0) * 1000
         if share is not None:
             reports.append(share)
-        # tag OCR reads small print: the full resolution (decoded now if not yet)
-        pricing = self.spec.pricing
-        store = context.store_id or ""
-        ocr = self.tag_ocr is not None and pricing is not None and pricing.reads(store)
+        # tag OCR reads small print: the full resolution (decoded meanwhile, or now)
         t0 = time.perf_counter()
         tag_pixels = loaded.full() if ocr else image
         decode_tags_ms = (time.perf_counter() - t0) * 1000

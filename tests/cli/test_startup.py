@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import shelfscan.cli as cli
 
-HEAVY = ("cv2", "onnxruntime", "requests")
+HEAVY = ("cv2", "onnxruntime", "requests", "sqlite_utils")
 
 PROBE = """
 import json, sys
@@ -33,7 +33,7 @@ print(json.dumps([m for m in {heavy!r} if m in sys.modules]), file=sys.stderr)
         (["--help"], ()),
         (["visits", "--help"], ()),
         (["show", "--help"], ()),
-        (["visits", "--db", "{db}"], ()),  # lists visits from SQLite alone
+        (["visits", "--db", "{db}"], ("sqlite_utils",)),  # lists visits from SQLite alone
     ],
 )
 def test_light_commands_load_no_heavy_module(

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from shelfscan.errors import ImageError
 from shelfscan.imaging.load import load_image, load_photo, reduction_for
 
 
@@ -83,3 +84,34 @@ def test_non_jpeg_is_decoded_at_full_size(tmp_path: Path) -> None:
     photo = load_photo(path, 100)
     assert photo.scale == 1.0 and photo.working.shape == (480, 640, 3)
     assert photo.full() is photo.working
+
+
+@pytest.mark.parametrize(
+    "orientation",
+    [None, 6],  # upright; turned by EXIF (the background decode applies it too)
+)
+def test_full_resolution_decoded_in_the_background_is_the_same(
+    tmp_path: Path, orientation: int | None
+) -> None:
+    path = _gradient_jpeg(tmp_path / "a.jpg", (3200, 2400), orientation)
+    ahead, lazy = load_photo(path, 800), load_photo(path, 800)
+    ahead.prefetch_full()
+    ahead.prefetch_full()  # a second call starts nothing more
+    assert np.array_equal(ahead.full(), lazy.full())
+    assert ahead.full() is ahead.full()  # decoded once, then kept
+
+
+def test_background_decode_error_is_raised_by_full(tmp_path: Path) -> None:
+    path = _gradient_jpeg(tmp_path / "a.jpg", (3200, 2400))
+    photo = load_photo(path, 800)
+    photo.raw = b"not a jpeg any more"  # the file bytes cannot be decoded
+    photo.prefetch_full()
+    with pytest.raises(ImageError):
+        photo.full()
+
+
+def test_prefetch_at_full_scale_keeps_the_working_copy(tmp_path: Path) -> None:
+    path = _gradient_jpeg(tmp_path / "a.jpg", (1200, 900))
+    photo = load_photo(path, 800)  # too small to reduce: decoded at full size once
+    photo.prefetch_full()
+    assert photo.scale == 1.0 and photo.full() is photo.working

@@ -18,7 +18,6 @@ from shelfscan.cli._common import (
     print_json,
 )
 from shelfscan.errors import ShelfscanError
-from shelfscan.store import delete_visit, list_visits, visit_detail
 
 
 def _day(value: str | None, option: str) -> str | None:
@@ -44,6 +43,8 @@ def visits(
     json_out: JsonOption = False,
 ) -> None:
     """List stored visits, newest first (filter by store, rep and dates)."""
+    from shelfscan.store import list_visits  # imported when run: `--help` needs no SQLite
+
     rows = list_visits(
         open_existing_db(db), store, rep, _day(since, "--since"), _day(until, "--until")
     )
@@ -73,6 +74,8 @@ def show(
     json_out: JsonOption = False,
 ) -> None:
     """Show one visit: its photos and their KPIs."""
+    from shelfscan.store import visit_detail
+
     detail = visit_detail(open_existing_db(db), visit)
     if json_out:
         print_json(detail)
@@ -126,6 +129,8 @@ def delete(
 ) -> None:
     """Delete a visit: its photos' results, KPIs and unsynced outbox rows (the photo
     files and records already in the CRM stay)."""
+    from shelfscan.store import delete_visit, visit_detail
+
     database = open_existing_db(db)
     visit_detail(database, visit)  # unknown visit: one red line before asking
     if not yes:

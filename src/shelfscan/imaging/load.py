@@ -78,6 +78,8 @@ class LoadedPhoto:
     scale: float = 1.0
     raw: bytes = field(default=b"", repr=False)
     _full: BGR | None = field(default=None, init=False, repr=False)
+    _pending: threading.Thread | None = field(default=None, init=False, repr=False)
+    _error: BaseException | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_array(cls, image: BGR, info: PhotoInfo) -> LoadedPhoto:
@@ -88,9 +90,32 @@ class LoadedPhoto:
         """The photo at full resolution (decoded on first use, then kept)."""
         if self.scale == 1.0:
             return self.working
+        if self._pending is not None:  # started by ``prefetch_full``: wait for it
+            self._pending.join()
+            self._pending = None
+            if self._error is not None:
+                error, self._error = self._error, None
+                raise error
         if self._full is None:
             self._full = _decode(self.raw, self.info.path, 1)
         return self._full
+
+    def prefetch_full(self) -> None:
+        """Start decoding the full resolution in a background thread (OpenCV releases
+        the GIL), so that it runs while the stages that read only the working copy do;
+        ``full`` waits for it and raises what it raised. No-op at full scale, or once
+        decoded or started."""
+        if self.scale == 1.0 or self._full is not None or self._pending is not None:
+            return
+
+        def decode() -> None:
+            try:
+                self._full = _decode(self.raw, self.info.path, 1)
+            except BaseException as exc:  # handed to the caller of ``full``
+                self._error = exc
+
+        self._pending = threading.Thread(target=decode, name="shelfscan-full-decode", daemon=True)
+        self._pending.start()
 
 
 def reduction_for(width: int, height: int, min_long_side: int | None) -> int:

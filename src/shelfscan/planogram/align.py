@@ -69,48 +69,79 @@ class Expected:
     position: I  # (E,) index of the position each slot belongs to
 
 
-def substitution_costs(exp: Expected, obs: Observed, costs: Costs, scale: F | None = None) -> F:
-    """(E, O) cost of aligning slot i with token j.
+def penalty(ratio: F, weight: float) -> F:
+    """``weight`` x |log(observed / planned width)|, capped at ``weight``; 0 where unknown."""
+    pen: F = weight * np.minimum(np.abs(np.log(np.maximum(ratio, 1e-6))), 1.0)
+    out: F = np.where(np.isnan(pen), 0.0, pen)
+    return out
 
-    ``scale`` (E,) is pixels per mm for each slot; by default the row's median facing
-    width over the shelf's median planned width.
+
+def substitution_costs(
+    codes: I, den: F, obs: Observed, costs: Costs, with_width: bool, out: F
+) -> None:
+    """Write into ``out`` (..., O) the cost of aligning each slot with each token.
+
+    ``codes`` and ``den`` (...) are the slots' SKU codes and planned widths in pixels
+    (scale x width in mm, at least 1e-6; NaN where unknown); padding slots have a code no
+    token has. A slot costs ``substitute`` against another SKU, 0 against its own SKU or
+    an unrecognised facing, ``match_unknown`` against an unknown one, ``gap_slot`` against
+    a gap; plus, with ``with_width``, the width penalty where the slot's SKU may be the
+    token's (its own SKU, unrecognised or unknown facings) and half of it against a gap
+    (gap widths are estimates: a gap is cut into facing-sized tokens).
+
+    The penalty is computed once per distinct planned width (slots of one position share
+    theirs) and for the same-SKU pairs only; the values are those of the elementwise
+    formula.
     """
-    e, o = exp.codes[:, None], obs.codes[None, :]
-    same = e == o  # slots are SKU codes (>= 0): only SKU tokens can equal them
-    sub = np.where(same, 0.0, costs.substitute)
-    wild, unknown, gap = obs.codes == WILDCARD, obs.codes == UNKNOWN, obs.codes == GAP
-    sub[:, wild] = 0.0
-    sub[:, unknown] = costs.match_unknown
-    sub[:, gap] = costs.gap_slot
-    facing = ~gap
-    known = ~np.isnan(exp.widths)
-    if costs.width > 0 and facing.any() and known.any():
-        if scale is None:
-            ratio_px = float(np.median(obs.widths[facing])) / float(np.median(exp.widths[known]))
-            scale = np.full(len(exp.codes), ratio_px)
-        den = np.maximum(scale * exp.widths, 1e-6)
+    tok = obs.codes
+    wild, unknown, gap = tok == WILDCARD, tok == UNKNOWN, tok == GAP
+    base = np.full(len(tok), costs.substitute)
+    base[wild] = 0.0
+    base[unknown] = costs.match_unknown
+    base[gap] = costs.gap_slot
+    out[...] = base
+    if not with_width:
+        _same_sku(codes, obs, out, None)
+        return
+    cols = np.flatnonzero(wild | unknown | gap)
+    if len(cols):
+        uniq, inv = np.unique(den, return_inverse=True)
+        pen = penalty(obs.widths[cols][None, :] / uniq[:, None], costs.width)
+        pen[:, gap[cols]] *= 0.5
+        vals = base[cols] + pen
+        if len(cols) == len(tok):
+            out[...] = vals[inv.reshape(den.shape)]
+        else:
+            out[..., cols] = vals[inv.reshape(den.shape)]
+    _same_sku(codes, obs, out, (den, costs.width))
 
-        def penalty(ratio: F) -> F:
-            pen: F = costs.width * np.minimum(np.abs(np.log(np.maximum(ratio, 1e-6))), 1.0)
-            return np.where(np.isnan(pen), 0.0, pen)
 
-        # the width penalty counts where the slot's SKU may be the token's: a matching,
-        # unrecognised or unknown token in full; gap widths are estimates (a gap is cut
-        # into facing-sized tokens): half weight; computed only there (same values)
-        full = np.flatnonzero(wild | unknown)
-        sub[:, full] += penalty(obs.widths[full][None, :] / den[:, None])
-        half = np.flatnonzero(gap)
-        sub[:, half] += 0.5 * penalty(obs.widths[half][None, :] / den[:, None])
-        ii, jj = np.nonzero(same)
-        sub[ii, jj] += penalty(obs.widths[jj] / den[ii])
-    return sub
+def _same_sku(codes: I, obs: Observed, out: F, width: tuple[F, float] | None) -> None:
+    """Set the (slot, token) pairs of one SKU to 0, plus the width penalty if given."""
+    flat = codes.ravel()
+    order = np.argsort(flat, kind="stable")
+    ranked = flat[order]
+    tok = np.flatnonzero(obs.codes >= 0)
+    lo = np.searchsorted(ranked, obs.codes[tok], side="left")
+    count = np.searchsorted(ranked, obs.codes[tok], side="right") - lo
+    if not count.sum():
+        return
+    jj = np.repeat(tok, count)
+    first = np.repeat(lo - (np.cumsum(count) - count), count)
+    slot = order[first + np.arange(int(count.sum()))]
+    where = (*np.unravel_index(slot, codes.shape), jj)
+    if width is None:
+        out[where] = 0.0
+    else:
+        den, weight = width
+        out[where] = penalty(obs.widths[jj] / den.ravel()[slot], weight)
 
 
 @dataclass(frozen=True)
 class Batch:
     """Padded cost tensors of P (shelf, row) pairs."""
 
-    sub: F  # (P, E, O)
+    sub: F  # (E, P, O), slot-major: DP row i of every pair is one contiguous block
     ins: F  # (P, O)
     lead: F  # (P, E) cost of deleting slot i before any token is used
     dele: F  # (P, E)
@@ -119,33 +150,35 @@ class Batch:
     n_obs: I  # (P,)
 
 
+PAD = -(1 << 40)  # code of a padding slot: equals no token
+
+
 def build_batch(shelves: list[Expected], rows: list[Observed], costs: Costs) -> Batch:
     """Cost tensors of every (row, shelf) pair, row-major: pair k = row * len(shelves) + shelf.
 
-    Substitution costs are computed once per row against all shelves' slots together.
+    Substitution costs are computed once per row against all shelves' slots together,
+    straight into the padded tensor (values in padding are never read).
     """
     n_s = len(shelves)
     p = len(rows) * n_s
     e_max = max((len(e.codes) for e in shelves), default=0)
     o_max = max((len(o.codes) for o in rows), default=0)
-    sub = np.full((p, e_max, o_max), costs.substitute)
+    sub = np.full((e_max, p, o_max), costs.substitute)
     ins = np.zeros((p, o_max))
     lead = np.full((p, e_max), costs.delete)
     dele = np.full((p, e_max), costs.delete)
     trail = np.full((p, e_max), costs.delete)
     sizes = [len(e.codes) for e in shelves]
-    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    every = Expected(
-        np.concatenate([e.codes for e in shelves]) if shelves else np.zeros(0, np.int64),
-        np.concatenate([e.widths for e in shelves]) if shelves else np.zeros(0),
-        np.concatenate([e.position for e in shelves]) if shelves else np.zeros(0, np.int64),
-    )
+    codes = np.full((e_max, n_s), PAD, dtype=np.int64)  # slot i of shelf s
+    widths = np.full((e_max, n_s), np.nan)
+    for s, e in enumerate(shelves):
+        codes[: sizes[s], s] = e.codes
+        widths[: sizes[s], s] = e.widths
+    known = ~np.isnan(widths)
     shelf_median = np.array(
         [
-            float(np.median(e.widths[~np.isnan(e.widths)]))
-            if (~np.isnan(e.widths)).any()
-            else np.nan
-            for e in shelves
+            float(np.median(widths[known[:, s], s])) if known[:, s].any() else np.nan
+            for s in range(n_s)
         ]
     )
     for r, obs in enumerate(rows):
@@ -158,13 +191,14 @@ def build_batch(shelves: list[Expected], rows: list[Observed], costs: Costs) -> 
         if obs.open_right:
             trail[rows_k] = costs.unseen
         facing = obs.codes != GAP
-        if not no or not len(every.codes):
+        if not no or not sum(sizes):
             continue
-        row_median = float(np.median(obs.widths[facing])) if facing.any() else np.nan
-        scale = np.repeat(row_median / shelf_median, sizes)
-        all_sub = substitution_costs(every, obs, costs, scale)
-        for s in range(n_s):
-            sub[r * n_s + s, : sizes[s], :no] = all_sub[offsets[s] : offsets[s + 1]]
+        with_width = costs.width > 0 and bool(facing.any()) and bool(known.any())
+        den = widths
+        if with_width:
+            row_median = float(np.median(obs.widths[facing]))
+            den = np.maximum((row_median / shelf_median)[None, :] * widths, 1e-6)
+        substitution_costs(codes, den, obs, costs, with_width, sub[:, rows_k, :no])
     n_exp = np.tile(np.array(sizes, dtype=np.int64), len(rows))
     n_obs = np.repeat(np.array([len(o.codes) for o in rows], dtype=np.int64), n_s)
     return Batch(sub, ins, lead, dele, trail, n_exp, n_obs)
@@ -174,29 +208,34 @@ def run_dp(batch: Batch) -> tuple[F, F, I]:
     """Fill the DP tables of every pair.
 
     Returns:
-        D: (P, E+1, O+1) cumulative costs.
+        D: (E+1, P, O+1) cumulative costs, slot-major (pair k's table is ``D[:, k]``).
         total: (P,) best cost per pair, trailing deletions included.
         end: (P,) the slot count consumed before the trailing deletions.
+
+    DP row i: T[j] = min(D[i-1][j-1] + sub, D[i-1][j] + delete), then the insertion chain
+    D[i][j] = min(T[j], D[i][j-1] + ins[j]) as C[j] + running minimum of (T - C) with C
+    the prefix sums of ``ins`` (``fmin``: the same as ``minimum`` without NaNs, faster).
     """
-    p, e_max, o_max = batch.sub.shape
+    e_max, p, o_max = batch.sub.shape
     cumins = np.zeros((p, o_max + 1))
     cumins[:, 1:] = np.cumsum(batch.ins, axis=1)
-    d = np.zeros((p, e_max + 1, o_max + 1))
-    d[:, 0, :] = cumins
+    d = np.empty((e_max + 1, p, o_max + 1))
+    d[0] = cumins
     t = np.empty((p, o_max + 1))  # buffers reused by every DP row (same arithmetic)
-    diag = np.empty((p, o_max))
     down = np.empty((p, o_max))
+    lead = np.ascontiguousarray(batch.lead.T)
+    dele = np.ascontiguousarray(batch.dele.T)
     for i in range(1, e_max + 1):
-        prev = d[:, i - 1, :]
-        np.add(prev[:, 0], batch.lead[:, i - 1], out=t[:, 0])
-        np.add(prev[:, :-1], batch.sub[:, i - 1, :], out=diag)
-        np.add(prev[:, 1:], batch.dele[:, i - 1, None], out=down)
-        np.minimum(diag, down, out=t[:, 1:])
+        prev = d[i - 1]
+        np.add(prev[:, 0], lead[i - 1], out=t[:, 0])
+        np.add(prev[:, :-1], batch.sub[i - 1], out=t[:, 1:])
+        np.add(prev[:, 1:], dele[i - 1, :, None], out=down)
+        np.minimum(t[:, 1:], down, out=t[:, 1:])
         np.subtract(t, cumins, out=t)
-        np.minimum.accumulate(t, axis=1, out=t)
-        np.add(cumins, t, out=d[:, i, :])
+        np.fmin.accumulate(t, axis=1, out=t)
+        np.add(cumins, t, out=d[i])
     rows = np.arange(p)
-    last = d[rows, :, batch.n_obs]  # (P, E+1): cost with every token used, i slots consumed
+    last = d[:, rows, batch.n_obs].T  # (P, E+1): cost with every token used, i slots consumed
     # trailing deletions of slots i..n_exp-1
     trail = np.zeros((p, e_max + 1))
     trail[:, :-1] = np.cumsum(batch.trail[:, ::-1], axis=1)[:, ::-1]
@@ -217,8 +256,8 @@ def traceback(batch: Batch, d: F, k: int, end: int) -> list[tuple[str, int, int]
     i, j = end, int(batch.n_obs[k])
     # read along the path only (numpy float64 scalars: the same arithmetic as floats);
     # converting the whole (E+1, O+1) tables to lists cost more than the walk
-    dk = d[k]
-    sub = batch.sub[k]
+    dk = d[:, k]
+    sub = batch.sub[:, k]
     lead = batch.lead[k]
     dele = batch.dele[k]
 

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from shelfscan.detection.session import load_session, metadata
 from shelfscan.errors import ModelError
+from shelfscan.imaging.threads import for_each
 from shelfscan.recognition.matcher import MatchConfig
 from shelfscan.types import FloatArray
 
@@ -89,9 +90,12 @@ class Embedder:
         """BGR crops -> (N, 3, H, W) RGB float tensor in [0, 1] (aspect is not kept)."""
         hh, ww = self.input_hw
         out = np.empty((len(crops), hh, ww, 3), np.uint8)
-        for i, crop in enumerate(crops):
-            interp = cv2.INTER_AREA if crop.shape[0] > hh else cv2.INTER_LINEAR
-            out[i] = cv2.resize(crop, (ww, hh), interpolation=interp)
+
+        def resize(i: int) -> None:
+            interp = cv2.INTER_AREA if crops[i].shape[0] > hh else cv2.INTER_LINEAR
+            out[i] = cv2.resize(crops[i], (ww, hh), interpolation=interp)
+
+        for_each(resize, len(crops))  # the resizes on a few threads (same pixels)
         tensor = np.empty((len(crops), 3, hh, ww), np.float32)
         tensor[:] = out.transpose(0, 3, 1, 2)[:, ::-1]  # BGR -> RGB, channels first
         tensor *= 1.0 / 255.0
