@@ -276,6 +276,32 @@ def test_to_check(
     assert out.astype(int).tolist() == todo
 
 
+@pytest.mark.parametrize(
+    ("best", "verified", "crops", "budget", "todo"),
+    [
+        # low 0.72, near 0: 0.6 is calibrated; the budget adds the lowest others below sure
+        ([0.6, 0.9, 0.8, 0.85, 0.97], [0] * 5, [WIDE] * 5, 0, [1, 0, 0, 0, 0]),
+        ([0.6, 0.9, 0.8, 0.85, 0.97], [0] * 5, [WIDE] * 5, 1, [1, 0, 1, 0, 0]),
+        ([0.6, 0.9, 0.8, 0.85, 0.97], [0] * 5, [WIDE] * 5, 2, [1, 0, 1, 1, 0]),
+        # a budget beyond the facings below sure: every one of them, none above
+        ([0.6, 0.9, 0.8, 0.85, 0.97], [0] * 5, [WIDE] * 5, 9, [1, 1, 1, 1, 0]),
+        # verified (close calls) and narrow facings neither count nor spend the budget
+        ([0.8, 0.81, 0.9], [1, 0, 0], [WIDE, NARROW, WIDE], 1, [0, 0, 1]),
+        # ties: the earlier facing
+        ([0.8, 0.8, 0.8], [0] * 3, [WIDE] * 3, 2, [1, 1, 0]),
+        # no eligible facing: nothing
+        ([0.97, 0.99], [0, 0], [WIDE] * 2, 3, [0, 0]),
+    ],
+)
+def test_to_check_budget(
+    best: list[float], verified: list[int], crops: list[np.ndarray], budget: int, todo: list[int]
+) -> None:
+    v = Verifier({}, VerifyConfig(sure=0.95, low=0.72, near=0.0, budget=budget), lambda s: [])
+    scores = np.stack([np.array(best, np.float32), np.zeros(len(best), np.float32)], axis=1)
+    out = to_check(scores, np.array(verified, bool), crops, v)
+    assert out.astype(int).tolist() == todo
+
+
 def test_to_check_off_at_sure_zero() -> None:
     v = Verifier({}, VerifyConfig(sure=0.0, low=0.9), lambda s: [])
     out = to_check(np.array([[0.5, 0.0]], np.float32), np.zeros(1, bool), [WIDE], v)

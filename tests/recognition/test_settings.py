@@ -24,6 +24,8 @@ from shelfscan.recognition.settings import load_recognition_settings
         ),  # env beats the file
         ("", {"SHELFSCAN_RECOGNITION_THRESHOLD": "0.7"}, {"threshold": 0.6}, "threshold", 0.6),
         ("", {"SHELFSCAN_RECOGNITION_KEEP_CROPS": "no"}, {}, "keep_crops", False),
+        ("", {}, {}, "geometry_budget", -1),  # default: verify.BUDGET
+        ("", {"SHELFSCAN_RECOGNITION_GEOMETRY_BUDGET": "0"}, {}, "geometry_budget", 0),
         ("[scan]\nthreads = 4\n", {}, {"embedder": "x.onnx"}, "embedder", "x.onnx"),
     ],
 )

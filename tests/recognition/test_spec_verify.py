@@ -6,20 +6,22 @@ import pytest
 
 from shelfscan.recognition.settings import RecognitionSettings
 from shelfscan.recognition.spec import verify_config
-from shelfscan.recognition.verify import LOW, SURE
+from shelfscan.recognition.verify import BUDGET, LOW, SURE
 
 
 @pytest.mark.parametrize(
-    ("settings", "sure", "low", "enabled"),
+    ("settings", "sure", "low", "budget", "enabled"),
     [
-        (RecognitionSettings(), SURE, LOW, True),  # calibrated
-        (RecognitionSettings(geometry_low=0.95), SURE, 0.95, True),  # every facing below sure
-        (RecognitionSettings(geometric=False), 0.0, LOW, True),  # no geometry alone
-        (RecognitionSettings(verify=False), SURE, LOW, False),  # no verification at all
+        (RecognitionSettings(), SURE, LOW, BUDGET, True),  # calibrated
+        (RecognitionSettings(geometry_low=0.95), SURE, 0.95, BUDGET, True),  # all below sure
+        (RecognitionSettings(geometry_budget=0), SURE, LOW, 0, True),  # no per-photo budget
+        (RecognitionSettings(geometry_budget=7), SURE, LOW, 7, True),
+        (RecognitionSettings(geometric=False), 0.0, LOW, BUDGET, True),  # no geometry alone
+        (RecognitionSettings(verify=False), SURE, LOW, BUDGET, False),  # no verification
     ],
 )
 def test_verify_config(
-    settings: RecognitionSettings, sure: float, low: float, enabled: bool
+    settings: RecognitionSettings, sure: float, low: float, budget: int, enabled: bool
 ) -> None:
     cfg = verify_config(settings)
-    assert (cfg.sure, cfg.low, cfg.enabled) == (sure, low, enabled)
+    assert (cfg.sure, cfg.low, cfg.budget, cfg.enabled) == (sure, low, budget, enabled)

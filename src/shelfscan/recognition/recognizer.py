@@ -64,7 +64,8 @@ def to_check(
     """(N,) facings for geometry alone (``Verifier.check``): not ``verified`` (close
     calls), best whole-crop score below ``sure`` and either below ``low`` or within
     ``near`` of the second best, crop wide enough to be judged, and reference images at
-    hand."""
+    hand; plus, of the other such facings below ``sure``, the ``budget`` lowest-scoring
+    (``scores`` holds one photo's facings: a per-photo budget; ties: the earlier facing)."""
     n = len(verified)
     cfg = verifier.config
     if not verifier.geometric or cfg.sure <= 0 or not n:
@@ -74,7 +75,11 @@ def to_check(
     second = scores[:, 1] if scores.shape[1] > 1 else np.full(n, -np.inf, np.float32)
     second = np.where(np.isfinite(second), second, -np.inf)
     worth = (best < cfg.low) | ((best - second) < cfg.near)
-    out: npt.NDArray[np.bool_] = ~verified & wide & (best < cfg.sure) & worth
+    eligible = ~verified & wide & (best < cfg.sure)
+    out: npt.NDArray[np.bool_] = eligible & worth
+    rest = np.flatnonzero(eligible & ~worth)
+    if cfg.budget > 0 and len(rest):
+        out[rest[np.argsort(best[rest], kind="stable")[: cfg.budget]]] = True
     return out
 
 

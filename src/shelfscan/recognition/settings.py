@@ -16,7 +16,8 @@ class RecognitionSettings:
     ``threshold``, ``margin``, ``link`` and ``confident`` left at 0 take the values calibrated for the embedder
     (its ONNX metadata, see ``models/README.md``); ``verify_gap``, ``verify_threshold``,
     ``brand_threshold`` and ``geometry_low`` left at 0 take the values of ``recognition.verify``
-    (``geometry_low`` 0.95: geometry on every facing below ``verify.SURE``, slow).
+    (``geometry_low`` 0.95: geometry on every facing below ``verify.SURE``, slow);
+    ``geometry_budget`` below 0 takes ``verify.BUDGET`` (0: no per-photo budget).
     """
 
     embedder: str = "embedder.onnx"  # file name under models/, or a path
@@ -33,6 +34,7 @@ class RecognitionSettings:
     brand_threshold: float = 0.0  # verified score from which an unknown facing gets a brand
     geometric: bool = True  # verify on local features of the brand band (reference images)
     geometry_low: float = 0.0  # geometry on facings scoring below this (0: calibrated)
+    geometry_budget: int = -1  # per photo, K more lowest-scoring facings (<0: verify.BUDGET)
 
     @property
     def embedder_path(self) -> Path:

@@ -49,6 +49,7 @@ def verify_config(settings: RecognitionSettings) -> VerifyConfig:
         candidates=base.candidates,
         sure=base.sure if settings.geometric else 0.0,
         low=settings.geometry_low or base.low,
+        budget=base.budget if settings.geometry_budget < 0 else settings.geometry_budget,
     )
 
 
