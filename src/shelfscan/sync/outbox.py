@@ -12,7 +12,7 @@ import hashlib
 import json
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -95,17 +95,32 @@ def _record(row: Sequence[Any]) -> OutboxRecord:
 
 
 def next_batch(
-    db: sqlite_utils.Database, size: int, now: datetime | None = None
+    db: sqlite_utils.Database,
+    size: int,
+    now: datetime | None = None,
+    skip: Collection[int] = (),
 ) -> list[OutboxRecord]:
     """The next due batch: an unfinished one first (same members as before), else up to
-    ``size`` due records never batched, which are assigned a new batch id atomically."""
+    ``size`` due records never batched, which are assigned a new batch id atomically.
+
+    An unfinished batch holding a record of ``skip`` (outbox ids the caller already
+    tried in this run) is passed over whole: its members only ever go together, under
+    their batch's ``Idempotency-Key``."""
     stamp = now_iso(now)
     due = "o.status = 'pending' AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)"
+    skipped = sorted(set(skip))
+    marks = ",".join("?" * len(skipped))
+    passed_over = (
+        f" AND o.batch_id NOT IN (SELECT s.batch_id FROM outbox s WHERE s.id IN ({marks})"
+        " AND s.batch_id IS NOT NULL)"
+        if skipped
+        else ""
+    )
     with transaction(db):
         old = db.execute(
             f"SELECT o.batch_id FROM outbox o WHERE {due} AND o.batch_id IS NOT NULL"
-            " ORDER BY o.id LIMIT 1",
-            [stamp],
+            f"{passed_over} ORDER BY o.id LIMIT 1",
+            [stamp, *skipped],
         ).fetchone()
         if old is not None:
             rows = db.execute(
