@@ -201,7 +201,7 @@ def record_results(
                     error += (
                         f" (failed alone {rec.isolated_failures + 1} times"
                         " while other records were accepted)"
-                    )
+                    ) + _earlier_reasons(db, rec, error)
                 res = replace(res, outcome="dead", error=error)
                 db.execute(
                     "UPDATE outbox SET status = 'dead', dead_at = ?, last_error = ?,"
@@ -250,6 +250,18 @@ def record_results(
                 ],
             )
     return applied
+
+
+def _earlier_reasons(db: sqlite_utils.Database, rec: OutboxRecord, last: str) -> str:
+    """The other 5xx reasons this record's version got before (newest first, at most
+    three): the last answer may be a passing fault, not the reason it cannot apply."""
+    rows = db.execute(
+        "SELECT error FROM sync_history WHERE outbox_id = ? AND version = ? AND outcome = 'retry'"
+        " AND http_status >= 500 AND error IS NOT NULL GROUP BY error ORDER BY MAX(id) DESC",
+        [rec.id, rec.version],
+    ).fetchall()
+    others = [str(r[0]) for r in rows if r[0] and not last.startswith(str(r[0]))][:3]
+    return f"; earlier: {' | '.join(others)}"[:600] if others else ""
 
 
 def status_summary(db: sqlite_utils.Database) -> dict[str, Any]:
