@@ -145,8 +145,9 @@ def sync_once(
                 report.errors.append(res.error)
 
     # Lone records that failed with a 5xx before anything was accepted in this run: the
-    # server may be down, or the record may be poison. They are judged when the run ends
-    # (a suspect if others went through meanwhile) and not sent again in this run.
+    # server may be down, or the record may be poison. One is held: judged when the run
+    # ends (a suspect if others went through meanwhile), not sent again in this run; a
+    # second such failure in a row means the server is down, as a failed batch does.
     held: list[tuple[OutboxRecord, RecordResult]] = []
     while not (stop and stop.is_set()) and (max_batches is None or report.batches < max_batches):
         batch = next_batch(db, settings.batch_size, skip=[rec.id for rec, _ in held])
@@ -157,7 +158,7 @@ def sync_once(
         report.batches += 1
         if len(batch) > 1 and _server_failed(results):
             results = _isolate(adapter, db, batch, results, commit, settings, report)
-        elif len(batch) == 1 and _server_failed(results) and report.sent == 0:
+        elif len(batch) == 1 and _server_failed(results) and report.sent == 0 and not held:
             held.append((batch[0], results[0]))
             log.info("lone record failed with a 5xx before any was accepted: trying others")
             continue
