@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 import shelfscan.cli as cli
 
-HEAVY = ("cv2", "onnxruntime", "requests", "sqlite_utils")
+# pandas: sqlite_utils imports it where installed (the ray extra), 0.28 s; shelfscan hides it
+HEAVY = ("cv2", "onnxruntime", "requests", "pandas", "sqlite_utils")
 
 PROBE = """
 import json, sys

@@ -30,6 +30,7 @@ from shelfscan.store.outbox import upsert_outbox
 from shelfscan.sync import retry_dead, status_summary, sync_once
 from shelfscan.sync.http import secret_forms
 from shelfscan.sync.lock import single_instance
+from shelfscan.sync.outbox import next_batch, own_batch
 from shelfscan.types import KpiReport, PhotoInfo, ScanResult
 
 
@@ -249,6 +250,44 @@ def test_chaos_with_poison_and_409_in_flight_loses_nothing(crm: CrmServer, db_pa
     sent = {r[0] for r in final.execute("SELECT external_id FROM outbox WHERE status = 'sent'")}
     assert sent <= set(crm.state.records)
     assert status_summary(final)["dead"] == 1
+
+
+def test_a_poison_record_left_alone_by_a_kill_does_not_block_the_others(
+    crm: CrmServer, store: sqlite_utils.Database
+) -> None:
+    """A kill right after ``_isolate`` gave the poison record a batch of its own (before
+    its answer was recorded) leaves it the first unfinished batch of every later run.
+    Failing alone before anything was accepted must not end the run as 'CRM down': the
+    healthy records go, and the poison is a dead letter after ``poison_after`` runs."""
+    keys = fill_outbox(store, 12)
+    crm.state.poison = {keys[0]}
+    batch = next_batch(store, 12)  # a run took the batch, split it, and was killed ...
+    own_batch(store, [r for r in batch if r.external_id == keys[0]])  # ... right here
+    settings = hook_settings(crm.url, batch_size=5, poison_after=3)
+    first = sync_once(settings, store)
+    assert first.sent == 11 and not first.unreachable
+    assert set(crm.state.records) == set(keys[1:])
+    for _ in range(2):
+        time.sleep(settings.backoff_max_s * 2)  # its next try is due
+        sync_once(settings, store)
+    assert statuses(store) == {"sent": 11, "dead": 1}
+    error = store.execute("SELECT last_error FROM outbox WHERE status = 'dead'").fetchone()[0]
+    assert "cannot apply record" in error and "failed alone 3 times" in error
+    assert crm.state.duplicates == 0
+
+
+def test_a_lone_record_failing_while_the_crm_is_down_is_no_suspect(
+    crm: CrmServer, store: sqlite_utils.Database
+) -> None:
+    """Every request fails with a 500: the run stops (unreachable) and blames no one."""
+    keys = fill_outbox(store, 6)
+    batch = next_batch(store, 6)
+    own_batch(store, [r for r in batch if r.external_id == keys[0]])
+    crm.state.fault_rate, crm.state.fault_kinds = 1.0, ("500",)
+    report = sync_once(hook_settings(crm.url, batch_size=5, max_retries=0), store)
+    assert report.unreachable and report.sent == 0
+    assert statuses(store) == {"pending": 6}
+    assert store.execute("SELECT MAX(isolated_failures) FROM outbox").fetchone()[0] == 0
 
 
 def test_a_rescore_retracts_a_lost_brand_and_leaves_other_kpis(

@@ -12,7 +12,7 @@ import hashlib
 import json
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -95,17 +95,32 @@ def _record(row: Sequence[Any]) -> OutboxRecord:
 
 
 def next_batch(
-    db: sqlite_utils.Database, size: int, now: datetime | None = None
+    db: sqlite_utils.Database,
+    size: int,
+    now: datetime | None = None,
+    skip: Collection[int] = (),
 ) -> list[OutboxRecord]:
     """The next due batch: an unfinished one first (same members as before), else up to
-    ``size`` due records never batched, which are assigned a new batch id atomically."""
+    ``size`` due records never batched, which are assigned a new batch id atomically.
+
+    An unfinished batch holding a record of ``skip`` (outbox ids the caller already
+    tried in this run) is passed over whole: its members only ever go together, under
+    their batch's ``Idempotency-Key``."""
     stamp = now_iso(now)
     due = "o.status = 'pending' AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)"
+    skipped = sorted(set(skip))
+    marks = ",".join("?" * len(skipped))
+    passed_over = (
+        f" AND o.batch_id NOT IN (SELECT s.batch_id FROM outbox s WHERE s.id IN ({marks})"
+        " AND s.batch_id IS NOT NULL)"
+        if skipped
+        else ""
+    )
     with transaction(db):
         old = db.execute(
             f"SELECT o.batch_id FROM outbox o WHERE {due} AND o.batch_id IS NOT NULL"
-            " ORDER BY o.id LIMIT 1",
-            [stamp],
+            f"{passed_over} ORDER BY o.id LIMIT 1",
+            [stamp, *skipped],
         ).fetchone()
         if old is not None:
             rows = db.execute(
@@ -186,7 +201,7 @@ def record_results(
                     error += (
                         f" (failed alone {rec.isolated_failures + 1} times"
                         " while other records were accepted)"
-                    )
+                    ) + _earlier_reasons(db, rec, error)
                 res = replace(res, outcome="dead", error=error)
                 db.execute(
                     "UPDATE outbox SET status = 'dead', dead_at = ?, last_error = ?,"
@@ -235,6 +250,18 @@ def record_results(
                 ],
             )
     return applied
+
+
+def _earlier_reasons(db: sqlite_utils.Database, rec: OutboxRecord, last: str) -> str:
+    """The other 5xx reasons this record's version got before (newest first, at most
+    three): the last answer may be a passing fault, not the reason it cannot apply."""
+    rows = db.execute(
+        "SELECT error FROM sync_history WHERE outbox_id = ? AND version = ? AND outcome = 'retry'"
+        " AND http_status >= 500 AND error IS NOT NULL GROUP BY error ORDER BY MAX(id) DESC",
+        [rec.id, rec.version],
+    ).fetchall()
+    others = [str(r[0]) for r in rows if r[0] and not last.startswith(str(r[0]))][:3]
+    return f"; earlier: {' | '.join(others)}"[:600] if others else ""
 
 
 def status_summary(db: sqlite_utils.Database) -> dict[str, Any]:

@@ -144,8 +144,13 @@ def sync_once(
             if res.error and res.outcome != "sent":
                 report.errors.append(res.error)
 
+    # Lone records that failed with a 5xx before anything was accepted in this run: the
+    # server may be down, or the record may be poison. One is held: judged when the run
+    # ends (a suspect if others went through meanwhile), not sent again in this run; a
+    # second such failure in a row means the server is down, as a failed batch does.
+    held: list[tuple[OutboxRecord, RecordResult]] = []
     while not (stop and stop.is_set()) and (max_batches is None or report.batches < max_batches):
-        batch = next_batch(db, settings.batch_size)
+        batch = next_batch(db, settings.batch_size, skip=[rec.id for rec, _ in held])
         if not batch:
             break
         dead_before = report.dead
@@ -153,6 +158,10 @@ def sync_once(
         report.batches += 1
         if len(batch) > 1 and _server_failed(results):
             results = _isolate(adapter, db, batch, results, commit, settings, report)
+        elif len(batch) == 1 and _server_failed(results) and report.sent == 0 and not held:
+            held.append((batch[0], results[0]))
+            log.info("lone record failed with a 5xx before any was accepted: trying others")
+            continue
         else:
             if _server_failed(results):  # a lone record: a suspect if others went through
                 suspect = report.sent > 0 or batch[0].isolated_failures > 0
@@ -162,6 +171,10 @@ def sync_once(
         if all(r.outcome == "retry" for r in results) and report.dead == dead_before:
             report.unreachable = True
             break
+    for rec, res in held:
+        commit([rec], [replace(res, isolated=report.sent > 0 or rec.isolated_failures > 0)])
+    if held and report.sent == 0:
+        report.unreachable = True
     return report
 
 
