@@ -109,8 +109,8 @@ def main() -> int:
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--show", action="store_true", help="print every dev tag's reading")
     args = ap.parse_args()
-    if args.synthetic:
-        ocr_settings = OcrSettings(
+    ocr = TagOcr(
+        OcrSettings(
             threads=args.threads,
             tag_height=args.tag_height,
             pad=args.pad,
@@ -118,8 +118,10 @@ def main() -> int:
             line_finder=args.line_finder,
             rec_model=args.rec_model,
         )
+    )
+    if args.synthetic:
         first, last = (int(x) for x in args.synthetic.split(":"))
-        synthetic_tags(TagOcr(ocr_settings), range(first, last))
+        synthetic_tags(ocr, range(first, last))
     truth_file = REAL / "price_tags_dev.csv"
     if not truth_file.is_file():
         print(f"skipped: {truth_file} not found (shared real photos absent)")
@@ -133,16 +135,6 @@ def main() -> int:
         s.detector_path, threads=args.threads, score_threshold=s.score_threshold,
         iou_threshold=s.iou_threshold, tiles=s.tile_grid,
     )  # fmt: skip
-    ocr = TagOcr(
-        OcrSettings(
-            threads=args.threads,
-            tag_height=args.tag_height,
-            pad=args.pad,
-            max_lines=args.max_lines,
-            line_finder=args.line_finder,
-            rec_model=args.rec_model,
-        )
-    )
     tally = {"tags": 0, "found": 0, "right": 0, "wrong": 0, "unreadable": 0}
     timing_photo = None
     boxes_all = read_all = 0

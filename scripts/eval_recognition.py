@@ -549,9 +549,6 @@ def main() -> None:
             min_aligned=geo.min_aligned if args.min_aligned is None else args.min_aligned,
             accept=geo.accept if args.accept is None else args.accept,
         ),
-    )
-    vcfg = replace(
-        vcfg,
         gap=vcfg.gap if args.gap is None else args.gap,
         threshold=vcfg.threshold if args.verify_threshold is None else args.verify_threshold,
         brand=vcfg.brand if args.brand_threshold is None else args.brand_threshold,
