@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from shelfscan.imaging.threads import MAX_THREADS, for_each
+from shelfscan.imaging.threads import MAX_THREADS, for_each, parallel_map
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,26 @@ def test_an_error_is_raised_after_every_chunk_ran(bad: int, other: range) -> Non
     with pytest.raises(ValueError, match=f"item {bad}"):
         for_each(work, 64, 2)
     assert set(other) <= set(done) and bad not in done
+
+
+@pytest.mark.parametrize(
+    ("n", "threads"),
+    [
+        (0, 2),  # nothing to do
+        (1, 2),  # one item: the calling thread
+        (3, 2),  # few items still split (a chunk may be one item)
+        (5, 1),  # one thread asked for
+        (9, 16),  # more threads asked than MAX_THREADS
+    ],
+)
+def test_parallel_map_keeps_order_on_few_threads(n: int, threads: int) -> None:
+    names: set[str] = set()
+    lock = threading.Lock()
+
+    def square(x: int) -> int:
+        with lock:
+            names.add(threading.current_thread().name)
+        return x * x
+
+    assert parallel_map(square, list(range(n)), threads) == [x * x for x in range(n)]
+    assert len(names) <= min(threads, MAX_THREADS, max(n, 1))

@@ -10,8 +10,9 @@ count, or the ``threads`` setting in batch workers), at most ``MAX_THREADS``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar, cast
 
 import cv2
 
@@ -30,11 +31,18 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
-def for_each(work: Callable[[int], None], n: int, threads: int | None = None) -> None:
-    """Call ``work(i)`` for every i in range(n) (in no set order across threads); the
-    first exception raised is raised here, after every chunk has finished."""
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def for_each(
+    work: Callable[[int], None], n: int, threads: int | None = None, min_chunk: int = MIN_CHUNK
+) -> None:
+    """Call ``work(i)`` for every i in range(n) (in no set order across threads), in chunks
+    of at least ``min_chunk`` items; the first exception raised is raised here, after every
+    chunk has finished."""
     wanted = threads if threads is not None else cv2.getNumThreads()
-    parts = max(1, min(wanted, MAX_THREADS, n // MIN_CHUNK))
+    parts = max(1, min(wanted, MAX_THREADS, n // min_chunk))
     if parts == 1:
         for i in range(n):
             work(i)
@@ -56,3 +64,16 @@ def for_each(work: Callable[[int], None], n: int, threads: int | None = None) ->
         error = error or failed
     if error is not None:
         raise error
+
+
+def parallel_map(fn: Callable[[T], R], items: Sequence[T], threads: int) -> list[R]:
+    """``[fn(x) for x in items]``, in order, on up to ``threads`` threads (at most
+    ``MAX_THREADS``) of the same pool: for a few costly items (SIFT and RANSAC of a facing
+    band: OpenCV and numpy release the GIL), so a chunk may be a single item."""
+    out: list[R | None] = [None] * len(items)
+
+    def one(i: int) -> None:
+        out[i] = fn(items[i])
+
+    for_each(one, len(items), threads, min_chunk=1)
+    return cast(list[R], out)

@@ -23,10 +23,8 @@ A candidate is *confirmed* when ``inliers >= min_inliers`` and ``aligned >= min_
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -118,19 +116,6 @@ def _sift() -> cv2.SIFT:
         sift = cv2.SIFT.create(nfeatures=MAX_FEATURES)
         _LOCAL.sift = sift
     return sift
-
-
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-def parallel_map(fn: Callable[[T], R], items: Sequence[T], threads: int) -> list[R]:
-    """``[fn(x) for x in items]`` on up to ``threads`` threads (OpenCV and numpy release
-    the GIL for the heavy parts); in order."""
-    if threads <= 1 or len(items) < 2:
-        return [fn(x) for x in items]
-    with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
-        return list(pool.map(fn, items))
 
 
 def no_features(native_width: int) -> BandFeatures:

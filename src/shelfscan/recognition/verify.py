@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from shelfscan.imaging.threads import parallel_map
 from shelfscan.recognition import geometry
 from shelfscan.recognition.geometry import BandFeatures, GeometryConfig
 from shelfscan.recognition.matcher import UNKNOWN
@@ -226,7 +227,7 @@ def facing_bands(
             return geometry.no_features(c.shape[1])
         return geometry.band_features(upper_region(c))
 
-    return geometry.parallel_map(one, list(crops), threads)
+    return parallel_map(one, list(crops), threads)
 
 
 def image_cues(embed: Embed, crops: list[Image], full: FloatArray | None = None) -> Cues:
@@ -448,7 +449,7 @@ class Verifier:
                 bands[i], candidates[i], fused[i], str(skus[i]), full=query.full[i]
             )
 
-        for i, geo in enumerate(geometry.parallel_map(one, range(len(bands)), self.threads)):
+        for i, geo in enumerate(parallel_map(one, range(len(bands)), self.threads)):
             if geo is not None:
                 skus[i], best[i], brands[i] = geo
 
