@@ -78,7 +78,7 @@ def reference_images(
 
 
 def prepare(embedder: Embedder, seed: int, args: argparse.Namespace) -> Split:
-    catalog = SyntheticCatalog(args.known + args.held_out, seed=seed)
+    catalog = SyntheticCatalog(args.known + args.held_out, seed=seed, kind=args.kind)
     known = {s.sku for s in catalog.skus[: args.known]}
     rng = np.random.default_rng(seed)
     index = NumpyIndex(embedder.dim)
@@ -491,6 +491,9 @@ def main() -> None:
     parser.add_argument("--known", type=int, default=200)
     parser.add_argument("--held-out", type=int, default=50)
     parser.add_argument("--refs", type=int, default=3)
+    parser.add_argument(
+        "--kind", default="mixed", help="catalog kind: mixed, or tobacco (per-pack warnings)"
+    )
     parser.add_argument("--ref-px", type=int, default=192)
     parser.add_argument("--scenes", type=int, default=30)
     parser.add_argument("--size", default="1600x1200")

@@ -2,9 +2,12 @@
 
     python scripts/train_embedder.py --out /tmp/embedder.pt --minutes 15
 
-Catalog seeds 2001.. are used for training (``--init`` continues a run with class
-proxies started at the class means); evaluation uses seeds 7 (test) and 101
-(calibration), export calibration uses 9001. Needs the ``train`` extra.
+Catalog seeds 2001.. are used for training, tobacco catalog seeds 3001.. with
+``--tobacco N`` (``--init`` continues a run with class proxies started at the class
+means; ``--init-onnx`` continues from a shipped ONNX file, BatchNorm frozen); evaluation
+uses seeds 7 (test) and 101 (calibration) of both kinds, export calibration uses 9001.
+``--data`` caches the rendered crops (an .npz) so a run can continue in short chunks.
+Needs the ``train`` extra.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from pathlib import Path
 
 import torch
 
-from shelfscan.training.embedder import CropEmbedder, fine_tune, synthetic_training_data
+from shelfscan.training.embedder import (
+    CropEmbedder,
+    TrainData,
+    fine_tune,
+    load_onnx_embedder,
+    synthetic_training_data,
+)
+
+TOBACCO_SEED = 3001
 
 
 def main() -> None:
@@ -30,20 +41,66 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=15.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--init", type=Path, help="continue from this checkpoint")
+    parser.add_argument("--init-onnx", type=Path, help="continue from this embedder.onnx")
     parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--tobacco", type=int, default=0, help="tobacco catalogs (150 SKUs)")
+    parser.add_argument("--tobacco-scenes", type=int, default=10)
+    parser.add_argument("--siblings", type=float, default=0.0, help="batch share of variants")
+    parser.add_argument("--nuisance", type=float, default=0.0, help="crop share with nuisances")
+    parser.add_argument("--data", type=Path, help="crop cache (.npz): read if there, else written")
+    parser.add_argument("--seed", type=int, default=0, help="batch sampling seed")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     hw = (args.height, args.width)
     t0 = time.perf_counter()
-    data = synthetic_training_data(range(2001, 2001 + args.catalogs), args.scenes, hw)
+    if args.data and args.data.exists():
+        data = TrainData.load(args.data)
+    else:
+        parts = [synthetic_training_data(range(2001, 2001 + args.catalogs), args.scenes, hw)]
+        if args.tobacco:
+            seeds = range(TOBACCO_SEED, TOBACCO_SEED + args.tobacco)
+            parts.append(
+                synthetic_training_data(
+                    seeds, args.tobacco_scenes, hw, 150, kind="tobacco", packshots=4
+                )
+            )
+        data = TrainData.concat(parts)
+        if args.data:
+            data.save(args.data)
     print(f"{len(data.labels)} crops of {data.classes} SKUs in {time.perf_counter() - t0:.0f} s")
-    model = CropEmbedder(args.blocks, args.dim, imagenet=args.init is None)
+    warm = args.init is not None or args.init_onnx is not None
+    if args.init_onnx:
+        model = load_onnx_embedder(args.init_onnx)
+        args.blocks = model.blocks
+    else:
+        model = CropEmbedder(args.blocks, args.dim, imagenet=args.init is None)
+    frozen = args.init_onnx is not None
     if args.init:
-        model.load_state_dict(torch.load(args.init, map_location="cpu", weights_only=True)["state"])
-    fine_tune(model, data, hw, args.minutes, lr=args.lr, warm=args.init is not None)
+        ckpt = torch.load(args.init, map_location="cpu", weights_only=True)
+        model.load_state_dict(ckpt["state"])
+        frozen = bool(ckpt.get("frozen_bn", False))
+    fine_tune(
+        model,
+        data,
+        hw,
+        args.minutes,
+        lr=args.lr,
+        warm=warm,
+        siblings=args.siblings,
+        nuisance=args.nuisance,
+        frozen_bn=frozen,
+        seed=args.seed,
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(
-        {"state": model.state_dict(), "blocks": args.blocks, "dim": args.dim, "hw": hw}, args.out
+        {
+            "state": model.state_dict(),
+            "blocks": args.blocks,
+            "dim": args.dim,
+            "hw": hw,
+            "frozen_bn": frozen,
+        },
+        args.out,
     )
     print(f"wrote {args.out}")
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -28,6 +29,58 @@ from shelfscan.training.backbone import LITE0_STAGES, EfficientNetLite0, load_im
 
 # output channels of each MBConv block, in order
 LITE0_CHANNELS = [cout for repeats, *_, cout in LITE0_STAGES for _ in range(repeats)]
+
+
+def load_onnx_embedder(path: Path) -> CropEmbedder:
+    """A ``CropEmbedder`` computing what a shipped ``embedder.onnx`` computes.
+
+    The export folded each BatchNorm into the convolution before it: each convolution
+    gets the folded weight and its BatchNorm becomes the identity plus the folded bias
+    (train with ``frozen_bn``). Convolutions are matched by node name
+    (``/_blocks.3/_expand_conv/Conv`` is ``backbone._blocks.3._expand_conv``).
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    proto = onnx.load(str(path))
+    meta = {p.key: p.value for p in proto.metadata_props}
+    blocks = int(meta.get("shelfscan.backbone", "efficientnet-lite0[:8]").split(":")[1][:-1])
+    inits = {i.name: numpy_helper.to_array(i) for i in proto.graph.initializer}
+    model = CropEmbedder(blocks, int(inits["head.weight"].shape[0]), imagenet=False)
+    modules = dict(model.named_modules())
+    seen = 0
+    with torch.no_grad():
+        for node in proto.graph.node:
+            if node.op_type != "Conv":
+                continue
+            name = node.name.strip("/").rsplit("/", 1)[0].replace("/", ".")
+            conv = modules["backbone." + name]
+            bn_name = "backbone." + name.replace("_conv_stem", "_bn0").replace(
+                "_expand_conv", "_bn0"
+            ).replace("_depthwise_conv", "_bn1").replace("_project_conv", "_bn2")
+            bn = modules[bn_name]
+            if not isinstance(conv, nn.Conv2d) or not isinstance(bn, nn.BatchNorm2d):
+                raise ValueError(f"{path}: no convolution + BatchNorm for node {node.name}")
+            weight = torch.from_numpy(inits[node.input[1]].copy())
+            if weight.shape != conv.weight.shape:
+                raise ValueError(f"{path}: {node.name} has shape {tuple(weight.shape)}")
+            conv.weight.copy_(weight)
+            bn.weight.fill_(1.0)
+            bn.bias.copy_(torch.from_numpy(inits[node.input[2]].copy()))
+            if bn.running_mean is None or bn.running_var is None:
+                raise ValueError(f"{path}: BatchNorm {bn_name} keeps no running statistics")
+            bn.running_mean.zero_()
+            bn.running_var.fill_(1.0 - bn.eps)
+            seen += 1
+        head = model.head
+        if isinstance(head, nn.Linear):
+            head.weight.copy_(torch.from_numpy(inits["head.weight"].copy()))
+            head.bias.copy_(torch.from_numpy(inits["head.bias"].copy()))
+    used = model.backbone._blocks[:blocks]
+    convs = 1 + sum(isinstance(m, nn.Conv2d) for b in used for m in b.modules())
+    if seen != convs:
+        raise ValueError(f"{path}: {seen} convolutions found for the model's {convs}")
+    return model.eval()
 
 
 class CropEmbedder(nn.Module):
@@ -61,12 +114,48 @@ class TrainData:
     images: np.ndarray
     labels: np.ndarray  # (N,) int class ids
     classes: int
+    # (classes,) int brand id of each class (hard negatives: sibling variants), or empty
+    brands: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def save(self, path: Path) -> None:
+        np.savez(path, images=self.images, labels=self.labels, brands=self.brands)
+
+    @staticmethod
+    def load(path: Path) -> TrainData:
+        z = np.load(path)
+        labels = z["labels"]
+        return TrainData(z["images"], labels, int(labels.max()) + 1, z["brands"])
+
+    @staticmethod
+    def concat(parts: Sequence[TrainData]) -> TrainData:
+        """One class space over ``parts`` (their class and brand ids offset)."""
+        images, labels, brands = [], [], []
+        cls = brand = 0
+        for d in parts:
+            images.append(d.images)
+            labels.append(d.labels + cls)
+            b = d.brands if len(d.brands) else np.arange(d.classes)
+            brands.append(b + brand)
+            cls += d.classes
+            brand += int(b.max()) + 1 if len(b) else 0
+        return TrainData(
+            np.concatenate(images), np.concatenate(labels), cls, np.concatenate(brands)
+        )
 
 
 def synthetic_training_data(
-    catalog_seeds: Sequence[int], scenes_per_catalog: int, hw: tuple[int, int], skus: int = 200
+    catalog_seeds: Sequence[int],
+    scenes_per_catalog: int,
+    hw: tuple[int, int],
+    skus: int = 200,
+    kind: str = "mixed",
+    packshots: int = 3,
 ) -> TrainData:
-    """Scene crops and packshots of SKUs of the given catalog seeds, resized to ``hw`` + 8 px."""
+    """Scene crops and packshots of SKUs of the given catalog seeds, resized to ``hw`` + 8 px.
+
+    ``kind="tobacco"``: tobacco catalogs (a health warning drawn per pack, near variants
+    within a brand); their scenes come at 2000x1500 so the small packs stay sharp.
+    """
     from shelfscan.datasets.synthetic import SyntheticCatalog, render_packshot
     from shelfscan.datasets.synthetic.render import generate_scene
     from shelfscan.recognition.embedder import crop_boxes
@@ -75,33 +164,76 @@ def synthetic_training_data(
     big = (hw[1] + 8, hw[0] + 8)
     images: list[np.ndarray] = []
     labels: list[int] = []
+    brand_of: list[int] = []
     offset = 0
+    size = (2000, 1500) if kind == "tobacco" else (1600, 1200)
     for seed in catalog_seeds:
-        catalog = SyntheticCatalog(skus, seed=seed)
+        catalog = SyntheticCatalog(skus, seed=seed, kind=kind)
         ids = {s.sku: offset + i for i, s in enumerate(catalog.skus)}
+        names = {b.name: i for i, b in enumerate(catalog.brands)}
+        brand0 = max(brand_of) + 1 if brand_of else 0
+        brand_of += [brand0 + names[s.brand] for s in catalog.skus]
         rng = np.random.default_rng(seed)
         for spec in catalog.skus:
-            for _ in range(3):
+            for _ in range(packshots):
                 img = render_packshot(spec, rng, 192)[0]
                 images.append(cv2.resize(img, big, interpolation=cv2.INTER_AREA))
                 labels.append(ids[spec.sku])
         for i in range(scenes_per_catalog):
-            scene = generate_scene(seed * 1000 + i, catalog=catalog, size=(1600, 1200))
+            scene = generate_scene(seed * 1000 + i, catalog=catalog, size=size)
             dets = scene.detections.of_class(CLASS_PRODUCT)
             for crop, sku in zip(crop_boxes(scene.image, dets.xyxy), dets.data["sku"], strict=True):
                 images.append(cv2.resize(crop, big, interpolation=cv2.INTER_AREA))
                 labels.append(ids[str(sku)])
         offset += len(catalog.skus)
     rgb = np.stack(images)[..., ::-1]
-    return TrainData(np.ascontiguousarray(rgb), np.asarray(labels, np.int64), offset)
+    return TrainData(
+        np.ascontiguousarray(rgb),
+        np.asarray(labels, np.int64),
+        offset,
+        np.asarray(brand_of, np.int64),
+    )
 
 
-def _augment(batch: np.ndarray, hw: tuple[int, int], rng: np.random.Generator) -> torch.Tensor:
+def _nuisance(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """What a shelf does to a pack and a catalog photo never shows: perspective, a
+    pusher or price rail over its foot, a neighbour over one side, blur, a colour cast."""
+    h, w = crop.shape[:2]
+    out = crop
+    if rng.random() < 0.4:  # perspective: the pack seen a little from the side / below
+        d = rng.uniform(-0.08, 0.08, (4, 2)) * np.array([w, h])
+        src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+        m = cv2.getPerspectiveTransform(src, (src + d).astype(np.float32))
+        out = cv2.warpPerspective(out, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    else:
+        out = out.copy()
+    if rng.random() < 0.25:  # a pusher / rail across the bottom
+        t = int(h * rng.uniform(0.05, 0.2))
+        shade = rng.uniform(20, 220)
+        alpha = rng.uniform(0.5, 1.0)
+        foot = out[h - t :].astype(np.float32)
+        out[h - t :] = (foot * (1 - alpha) + shade * alpha).astype(np.uint8)
+    if rng.random() < 0.2:  # a neighbour pack over one side
+        t = int(w * rng.uniform(0.05, 0.25))
+        color = rng.integers(0, 256, 3).astype(np.uint8)
+        if rng.random() < 0.5:
+            out[:, :t] = color
+        else:
+            out[:, w - t :] = color
+    if rng.random() < 0.2:
+        out = cv2.GaussianBlur(out, (0, 0), float(rng.uniform(0.5, 1.5)))
+    return out
+
+
+def _augment(
+    batch: np.ndarray, hw: tuple[int, int], rng: np.random.Generator, nuisance: float = 0.0
+) -> torch.Tensor:
     n, bh, bw, _ = batch.shape
     out = np.empty((n, hw[0], hw[1], 3), np.float32)
     for i in range(n):
         y, x = rng.integers(0, bh - hw[0] + 1), rng.integers(0, bw - hw[1] + 1)
-        out[i] = batch[i, y : y + hw[0], x : x + hw[1]]
+        crop = batch[i, y : y + hw[0], x : x + hw[1]]
+        out[i] = _nuisance(crop, rng) if rng.random() < nuisance else crop
     gain = rng.uniform(0.7, 1.25, (n, 1, 1, 1)) * rng.uniform(0.9, 1.1, (n, 1, 1, 3))
     out = np.clip(out * gain / 255.0, 0.0, 1.0)
     return torch.from_numpy(out.transpose(0, 3, 1, 2).copy()).float()
@@ -130,6 +262,27 @@ def class_means(model: CropEmbedder, data: TrainData, hw: tuple[int, int]) -> to
     return F.normalize(sums, dim=1)
 
 
+class _SiblingSampler:
+    """Crop indices in groups: a brand with >= 2 classes, 2 of its classes, 2 crops each."""
+
+    def __init__(self, data: TrainData) -> None:
+        self.by_class = [np.flatnonzero(data.labels == c) for c in range(data.classes)]
+        brands = data.brands if len(data.brands) else np.arange(data.classes)
+        groups: dict[int, list[int]] = {}
+        for c, b in enumerate(brands.tolist()):
+            if len(self.by_class[c]):
+                groups.setdefault(b, []).append(c)
+        self.groups = [g for g in groups.values() if len(g) >= 2]
+
+    def draw(self, rng: np.random.Generator, k: int) -> np.ndarray:
+        out: list[int] = []
+        while len(out) < k and self.groups:
+            g = self.groups[int(rng.integers(len(self.groups)))]
+            for c in rng.choice(g, 2, replace=False).tolist():
+                out += rng.choice(self.by_class[c], 2).tolist()
+        return np.asarray(out[:k], np.int64)
+
+
 def fine_tune(
     model: CropEmbedder,
     data: TrainData,
@@ -141,10 +294,17 @@ def fine_tune(
     margin: float = 0.25,
     seed: int = 0,
     warm: bool = False,
+    siblings: float = 0.0,
+    nuisance: float = 0.0,
+    frozen_bn: bool = False,
 ) -> list[float]:
     """CosFace training for at most ``minutes``; returns the loss of every 20th step.
 
     ``warm``: the model is already trained; class proxies start at the class means.
+    ``siblings``: share of each batch drawn as groups of sibling variants (classes of
+    one brand, 2 crops each): hard negatives side by side. ``nuisance``: share of crops
+    given shelf nuisances (``_nuisance``). ``frozen_bn``: BatchNorm stays in eval mode
+    (a model loaded from a folded ONNX file has no batch statistics to train).
     """
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -159,9 +319,17 @@ def fine_tune(
     losses: list[float] = []
     deadline = time.monotonic() + minutes * 60
     step = 0
+    if frozen_bn:
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.eval()
+    sampler = _SiblingSampler(data) if siblings > 0 else None
     while time.monotonic() < deadline:
         idx = rng.integers(0, len(data.labels), batch)
-        x = _augment(data.images[idx], hw, rng)
+        if sampler is not None:
+            k = round(batch * siblings)
+            idx[:k] = sampler.draw(rng, k)
+        x = _augment(data.images[idx], hw, rng, nuisance)
         y = torch.from_numpy(data.labels[idx])
         emb = model(x)
         logits = emb @ F.normalize(proxies, dim=1).T

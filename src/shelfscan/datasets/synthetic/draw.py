@@ -202,8 +202,9 @@ def _shade(img: np.ndarray, mask: np.ndarray, shape: str) -> np.ndarray:
     return shaded
 
 
-def render_body(spec: SkuSpec, w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
-    """Packshot of ``spec`` at exactly ``w`` x ``h`` pixels: (bgr, mask)."""
+def render_body(spec: SkuSpec, w: int, h: int, panel: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Packshot of ``spec`` at exactly ``w`` x ``h`` pixels: (bgr, mask); ``panel``: the
+    health-warning design of a tobacco pack (``spec.warning_pool`` > 0)."""
     mask, label, cap = _silhouette(spec.shape, w, h)
     st = spec.style
     body: Bgr = st.primary
@@ -219,7 +220,12 @@ def render_body(spec: SkuSpec, w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
         rim = max(1, h // 22)
         img[:rim] = _SILVER
         img[h - rim :] = _SILVER
-    _label(img, spec, label)
+    if spec.warning_pool:
+        from .tobacco import draw_front
+
+        draw_front(img, spec, label, panel % spec.warning_pool)
+    else:
+        _label(img, spec, label)
     if spec.shape == "multipack":
         n = 3 if w / h < 1.6 else 4
         for i in range(1, n):

@@ -7,7 +7,7 @@ what makes real catalogs confusable. Everything is deterministic from a seed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -99,6 +99,12 @@ class SkuSpec:
     style: BrandStyle
     variant_color: Bgr
     cap_color: Bgr
+    # tobacco-like packs (``SyntheticCatalog(kind="tobacco")``): the lower
+    # ``warning_share`` of the front is a health warning drawn per pack from a pool of
+    # ``warning_pool`` designs of seed ``warning_seed``; 0 = no warning panel
+    warning_share: float = 0.0
+    warning_pool: int = 0
+    warning_seed: int = 0
 
     @property
     def aspect(self) -> float:
@@ -153,11 +159,23 @@ def _make_brand(rng: np.random.Generator, category: str) -> BrandStyle:
 class SyntheticCatalog:
     """``n_skus`` products over roughly ``n_skus / 7`` brands, deterministic from ``seed``."""
 
-    def __init__(self, n_skus: int = 200, seed: int = 0) -> None:
+    skus: list[SkuSpec]
+    brands: list[BrandStyle]
+
+    def __init__(self, n_skus: int = 200, seed: int = 0, kind: str = "mixed") -> None:
+        """``kind``: ``mixed`` (eight grocery categories) or ``tobacco`` (packs with a
+        per-pack health warning and near variants within each brand, ``tobacco.py``)."""
         if n_skus < 1:
             raise ValueError(f"n_skus must be >= 1, got {n_skus}")
+        if kind not in ("mixed", "tobacco"):
+            raise ValueError(f"kind must be 'mixed' or 'tobacco', got {kind!r}")
         self.seed = seed
+        self.kind = kind
         rng = np.random.default_rng(seed)
+        if kind == "tobacco":
+            self.brands, self.skus = _tobacco_skus(rng, n_skus, seed)
+            self._by_sku = {s.sku: s for s in self.skus}
+            return
         n_brands = max(1, round(n_skus / 7))
         cats = list(_CATEGORIES)
         brands = [_make_brand(rng, cats[i % len(cats)]) for i in range(n_brands)]
@@ -166,7 +184,7 @@ class SyntheticCatalog:
         owner = rng.choice(n_brands, size=n_skus, p=weights / weights.sum())
         owner[: min(n_brands, n_skus)] = np.arange(min(n_brands, n_skus))
         shape_of: dict[int, str] = {}
-        self.skus: list[SkuSpec] = []
+        self.skus = []
         for i, b in enumerate(owner.tolist()):
             brand = brands[b]
             shapes, variants, unit = _CATEGORIES[brand.category]
@@ -174,7 +192,7 @@ class SyntheticCatalog:
                 shape_of[b] = str(rng.choice(shapes))
             self.skus.append(self._make_sku(rng, i, brand, shape_of[b], variants, unit))
         self._by_sku = {s.sku: s for s in self.skus}
-        self.brands: list[BrandStyle] = brands
+        self.brands = brands
 
     @staticmethod
     def _make_sku(
@@ -243,10 +261,58 @@ class SyntheticCatalog:
         ]
 
 
+def _tobacco_skus(
+    rng: np.random.Generator, n_skus: int, seed: int
+) -> tuple[list[BrandStyle], list[SkuSpec]]:
+    from . import tobacco
+
+    n_brands = max(1, round(n_skus / 6))
+    brands = [replace(_make_brand(rng, tobacco.CATEGORY), category=tobacco.CATEGORY)]
+    brands += [
+        replace(_make_brand(rng, tobacco.CATEGORY), category=tobacco.CATEGORY)
+        for _ in range(n_brands - 1)
+    ]
+    weights = rng.pareto(2.0, n_brands) + 1.0
+    owner = rng.choice(n_brands, size=n_skus, p=weights / weights.sum())
+    owner[: min(n_brands, n_skus)] = np.arange(min(n_brands, n_skus))
+    share = {b: float(rng.uniform(0.6, 0.72)) for b in range(n_brands)}
+    skus: list[SkuSpec] = []
+    for i, b in enumerate(owner.tolist()):
+        brand = brands[b]
+        siblings = [s for s in skus if s.brand == brand.name]
+        word, top, stripe = tobacco.make_variant(rng, brand, siblings)
+        slim = "SL" in word.split() or "SLIMS" in word.split()
+        width = float(round(rng.uniform(44, 50) if slim else rng.uniform(53, 58)))
+        height = float(round(rng.uniform(84, 90)))
+        code = ean13("5" + f"{int(rng.integers(0, 10**6)):06d}" + f"{i:05d}")
+        skus.append(
+            SkuSpec(
+                sku=f"SKU{i + 1:04d}",
+                ean=code,
+                name=f"{brand.name.title()} {word.title()} 20",
+                brand=brand.name,
+                category=tobacco.CATEGORY,
+                shape="box",
+                width_mm=width,
+                height_mm=height,
+                variant=word,
+                size_text="20",
+                style=replace(brand, primary=top),
+                variant_color=stripe,
+                cap_color=brand.secondary,
+                warning_share=share[b],
+                warning_pool=tobacco.WARNING_POOL,
+                warning_seed=seed,
+            )
+        )
+    return brands, skus
+
+
 def render_packshot(
     spec: SkuSpec,
     rng: np.random.Generator | None = None,
     size_px: int | None = None,
+    panel: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A frontal image of one product.
 
@@ -255,6 +321,8 @@ def render_packshot(
         rng: when given, a small random appearance change (lighting, colour cast,
             rotation, scale, crop jitter), as between two photos of one product.
         size_px: image height in pixels (default 200); width follows the aspect.
+        panel: the health-warning design of a tobacco pack (``spec.warning_pool`` > 0);
+            default: drawn from ``rng`` (design 0 without one). Other packs ignore it.
 
     Returns:
         ``(bgr, mask)``: (H, W, 3) uint8 image and (H, W) uint8 mask (255 = product).
@@ -263,8 +331,14 @@ def render_packshot(
     if h < 8:
         raise ValueError(f"size_px must be >= 8, got {h}")
     w = max(4, round(h * spec.aspect))
-    img, mask = render_body(spec, w, h)
+    if spec.warning_pool and panel is None:
+        panel = int(rng.integers(spec.warning_pool)) if rng is not None else 0
+    img, mask = render_body(spec, w, h, panel or 0)
     if rng is not None:
+        if spec.warning_pool and rng.random() < 0.3:
+            from .tobacco import glare
+
+            img = glare(img, mask, rng)
         img, mask = _vary(img, mask, rng)
     return img, mask
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from shelfscan.types import CLASS_EMPTY, CLASS_PRICE_TAG, CLASS_PRODUCT, Detections
 
-from . import hard
+from . import hard, tobacco
 from .camera import MIN_VISIBLE, CameraEffects, apply_camera, clip_visible, random_effects
 from .products import SyntheticCatalog, render_packshot
 from .scene import BOARD_MM, HANG_MM, PlacedItem, SceneConfig, SceneSpec, plan_scene
@@ -202,16 +202,20 @@ def _item_gain(seed: int, it: PlacedItem) -> float:
 
 def _products(img: np.ndarray, spec: SceneSpec, fr: _Frame, seed: int, boxes: _Boxes) -> None:
     cat: SyntheticCatalog = spec.catalog
-    cache: dict[tuple[str, int, int], tuple[np.ndarray, np.ndarray]] = {}
+    cache: dict[tuple[str, int, int, int], tuple[np.ndarray, np.ndarray]] = {}
     items = sorted(spec.items, key=lambda i: (not i.pushed_back, i.shelf, i.level, i.x_mm))
     for it in items:
         x1, y1, x2, y2 = _item_box(spec, fr, it)
         if x2 - x1 < 2 or y2 - y1 < 2:
             continue
-        key = (it.sku, x2 - x1, y2 - y1)
+        sku_spec = cat.get(it.sku)
+        panel = 0
+        if sku_spec.warning_pool:  # tobacco: each pack shows its own health warning
+            panel = tobacco.panel_for(seed, _item_key(it), sku_spec.warning_pool)
+        key = (it.sku, x2 - x1, y2 - y1, panel)
         if key not in cache:
-            sku = cat.get(it.sku)
-            pic, mask = render_packshot(sku, size_px=max(8, y2 - y1))
+            sku = sku_spec
+            pic, mask = render_packshot(sku, size_px=max(8, y2 - y1), panel=panel)
             if pic.shape[:2] != (y2 - y1, x2 - x1):
                 pic = cv2.resize(pic, (x2 - x1, y2 - y1), interpolation=cv2.INTER_AREA)
                 mask = cv2.resize(mask, (x2 - x1, y2 - y1), interpolation=cv2.INTER_AREA)
@@ -221,6 +225,8 @@ def _products(img: np.ndarray, spec: SceneSpec, fr: _Frame, seed: int, boxes: _B
         clear = False
         if plan is not None:
             pic, mask, clear = _hard_look(plan, cat.get(it.sku).shape, it, pic, mask)
+        if sku_spec.warning_pool:
+            pic = _pack_glare(seed, it, pic, mask)
         gain = _item_gain(seed, it) * (0.62 if it.pushed_back else 1.0)
         hook = spec.bay_type == "pegboard"
         hx, hy = (x1 + x2) // 2, y1 + max(2, (y2 - y1) // 16)
@@ -239,6 +245,18 @@ def _products(img: np.ndarray, spec: SceneSpec, fr: _Frame, seed: int, boxes: _B
         boxes.add(
             (x1, y1, x2, y2), CLASS_PRODUCT, it.shelf, it.sku, brand, it.pushed_back, it.level
         )
+
+
+def _item_key(it: PlacedItem) -> tuple[int, ...]:
+    return (it.shelf, round(it.x_mm * 100) % 2**31, it.level)
+
+
+def _pack_glare(seed: int, it: PlacedItem, pic: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Cellophane / acrylic reflections on half the tobacco packs (a hash of the item)."""
+    r = np.random.default_rng([seed, *_item_key(it), 0x61A])
+    if r.random() >= 0.5 or pic.shape[0] < 8:
+        return pic
+    return tobacco.glare(pic, mask, r)
 
 
 def _hard_look(
