@@ -75,11 +75,14 @@ def main() -> None:
     else:
         model = CropEmbedder(args.blocks, args.dim, imagenet=args.init is None)
     frozen = args.init_onnx is not None
+    proxies = None
     if args.init:
         ckpt = torch.load(args.init, map_location="cpu", weights_only=True)
         model.load_state_dict(ckpt["state"])
         frozen = bool(ckpt.get("frozen_bn", False))
-    fine_tune(
+        if "proxies" in ckpt and ckpt["proxies"].shape[0] == data.classes:
+            proxies = ckpt["proxies"]  # the same data: continue the run's proxies
+    _, proxies = fine_tune(
         model,
         data,
         hw,
@@ -90,6 +93,7 @@ def main() -> None:
         nuisance=args.nuisance,
         frozen_bn=frozen,
         seed=args.seed,
+        proxies=proxies,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(
@@ -99,6 +103,7 @@ def main() -> None:
             "dim": args.dim,
             "hw": hw,
             "frozen_bn": frozen,
+            "proxies": proxies,
         },
         args.out,
     )

@@ -75,8 +75,8 @@ def test_frozen_batchnorm_fine_tune_keeps_the_statistics() -> None:
     model = load_onnx_embedder(MODEL)
     before = model.backbone._blocks[2]._bn1.running_var.clone()
     data = _data(4, [0, 0, 1, 1], per_class=4)
-    losses = fine_tune(
+    losses, proxies = fine_tune(
         model, data, (96, 64), 0.02, batch=8, siblings=0.5, nuisance=0.5, warm=True, frozen_bn=True
     )
-    assert losses and np.isfinite(losses).all()
+    assert losses and np.isfinite(losses).all() and proxies.shape == (4, 128)
     assert torch.equal(model.backbone._blocks[2]._bn1.running_var, before)

@@ -297,7 +297,8 @@ def fine_tune(
     siblings: float = 0.0,
     nuisance: float = 0.0,
     frozen_bn: bool = False,
-) -> list[float]:
+    proxies: torch.Tensor | None = None,
+) -> tuple[list[float], torch.Tensor]:
     """CosFace training for at most ``minutes``; returns the loss of every 20th step.
 
     ``warm``: the model is already trained; class proxies start at the class means.
@@ -305,15 +306,17 @@ def fine_tune(
     one brand, 2 crops each): hard negatives side by side. ``nuisance``: share of crops
     given shelf nuisances (``_nuisance``). ``frozen_bn``: BatchNorm stays in eval mode
     (a model loaded from a folded ONNX file has no batch statistics to train).
+    ``proxies``: the class proxies of an earlier chunk of this run (else from ``warm``).
+    Returns the losses and the proxies (to continue in another chunk).
     """
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    proxies = nn.Parameter(
-        class_means(model, data, hw) if warm else _random_proxies(model, data, hw)
-    )
+    if proxies is None:
+        proxies = class_means(model, data, hw) if warm else _random_proxies(model, data, hw)
+    proxy = nn.Parameter(proxies.clone())
     for p in list(model.backbone._conv_stem.parameters()) + list(model.backbone._bn0.parameters()):
         p.requires_grad_(False)
-    params = [p for p in model.parameters() if p.requires_grad] + [proxies]
+    params = [p for p in model.parameters() if p.requires_grad] + [proxy]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
     model.train()
     losses: list[float] = []
@@ -332,7 +335,7 @@ def fine_tune(
         x = _augment(data.images[idx], hw, rng, nuisance)
         y = torch.from_numpy(data.labels[idx])
         emb = model(x)
-        logits = emb @ F.normalize(proxies, dim=1).T
+        logits = emb @ F.normalize(proxy, dim=1).T
         logits = scale * (logits - margin * F.one_hot(y, data.classes))
         loss = F.cross_entropy(logits, y)
         opt.zero_grad()
@@ -343,4 +346,4 @@ def fine_tune(
             print(f"step {step} loss {losses[-1]:.3f}", flush=True)
         step += 1
     model.eval()
-    return losses
+    return losses, proxy.detach()
