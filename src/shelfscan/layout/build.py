@@ -31,6 +31,8 @@ LEVEL = 0.003  # slopes below this are level enough to cluster as they are
 INSIDE = 0.9  # a row whose band lies this much inside a fuller row's band is a level of it
 SLIGHT = 0.6  # a row under this share of the bay's median row height and facings is clutter
 HEADROOM = 0.5  # a row's space reaches up to the shelf line above, when that is this far up
+CUT_MARGIN = 0.01  # a box whose bottom is this share of the photo height from its bottom is cut
+CUT_SHARE = 0.5  # a row with at least this share of its boxes cut stands on no visible shelf
 
 
 def covered(xyxy: npt.NDArray[np.float32]) -> float:
@@ -184,6 +186,41 @@ def slight_rows(
     return out
 
 
+def lip_rows(bands: list[tuple[float, float]], rows: list[int]) -> list[int]:
+    """Of ``rows`` (indices into ``bands`` (top, bottom)), the lowest one when it is lower
+    than ``SLIGHT`` of the median band height of ``rows`` and closer than ``CLEAR`` median
+    heights to the row above it (or overlapping it): below the bay's bottom shelf a line
+    of short boxes touching that shelf's products is the shelf's front lip (a basket
+    front, the first units of a bin, a price strip), however many boxes it holds; a low
+    shelf of its own has a shelf board between. Needs three rows to have a median."""
+    if len(rows) < 3:
+        return []
+    heights = [bands[i][1] - bands[i][0] for i in rows]
+    typical = float(np.median(heights))
+    lowest = max(rows, key=lambda i: bands[i][1])
+    top, bottom = bands[lowest]
+    above = [bands[k][1] for k in rows if k != lowest and bands[k][1] < bottom]
+    if not above or bottom - top >= SLIGHT * typical:
+        return []
+    return [lowest] if top - max(above) < CLEAR * typical else []
+
+
+def cut_rows(
+    dets: Detections, groups: list[npt.NDArray[np.int64]], rows: list[int], height: float
+) -> list[int]:
+    """Of ``rows`` (indices into ``groups``, box indices into ``dets``), those with at
+    least ``CUT_SHARE`` of their product boxes cut by the photo's bottom border (bottom
+    within ``CUT_MARGIN`` of the photo height): a row stands on the shelf line under it,
+    and that line is out of the photo (a shelf cut by the frame, the floor). A row cut by
+    the top border keeps its shelf line and stays."""
+    out = []
+    for i in rows:
+        g = groups[i][dets.class_id[groups[i]] == CLASS_PRODUCT]
+        if len(g) and float(np.mean(dets.xyxy[g, 3] >= (1 - CUT_MARGIN) * height)) >= CUT_SHARE:
+            out.append(i)
+    return out
+
+
 def shelf_space(bands: list[tuple[float, float]]) -> list[float]:
     """The top of each row's shelf space, for bands (top, bottom) of one bay's rows: the
     shelf line above (the lowest band bottom at least ``HEADROOM`` of the row's height
@@ -202,6 +239,7 @@ def _bay_rows(
     ids: npt.NDArray[np.int64],
     bay: Bay,
     first_index: int,
+    height: float = np.inf,
 ) -> list[tuple[ShelfRow, npt.NDArray[np.int64], bool, tuple[float, float]]]:
     """Rows of one bay (with the empty-slot boxes on each), top row first.
 
@@ -251,10 +289,15 @@ def _bay_rows(
         ok[i] = False  # short boxes, few of them: shelf-edge clutter, joins the nearest row
     for i in inside_rows(bands, n_products, [i for i, good in enumerate(ok) if good]):
         ok[i] = False  # a level of stacked units inside a fuller row's band: joins it
-    kept = [i for i, good in enumerate(ok) if good]
+    for i in lip_rows(bands, [i for i, good in enumerate(ok) if good]):
+        ok[i] = False  # short boxes under the bottom shelf's products: its lip, joins it
+    cut = set(cut_rows(dets, groups, [i for i, good in enumerate(ok) if good], height))
+    if len(cut) == sum(ok):
+        cut = set()  # a bay whose every row is cut keeps its rows
+    kept = [i for i, good in enumerate(ok) if good and i not in cut]
     members: dict[int, list[int]] = {i: list(groups[i]) for i in kept}
     for i, good in enumerate(ok):
-        if not good:
+        if not good and i not in cut:
             nearest = min(kept, key=lambda k: abs(lines[k] - lines[i]))
             members[nearest] += list(groups[i])
     out: list[tuple[ShelfRow, npt.NDArray[np.int64], bool, tuple[float, float]]] = []
@@ -330,7 +373,7 @@ def build_layout(
     kept_bays: list[Bay] = []
     for bay in bays:
         in_bay = on_shelf[(cx >= bay.x_left) & (cx < bay.x_right)]
-        bay_rows = _bay_rows(dets, in_bay, bay, len(rows))
+        bay_rows = _bay_rows(dets, in_bay, bay, len(rows), float(image_size[1]))
         if not bay_rows:
             continue
         bay = _bay_extent(bay, [r for r, _, _, _ in bay_rows])
