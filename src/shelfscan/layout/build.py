@@ -31,8 +31,6 @@ LEVEL = 0.003  # slopes below this are level enough to cluster as they are
 INSIDE = 0.9  # a row whose band lies this much inside a fuller row's band is a level of it
 SLIGHT = 0.6  # a row under this share of the bay's median row height and facings is clutter
 HEADROOM = 0.5  # a row's space reaches up to the shelf line above, when that is this far up
-CUT_MARGIN = 0.01  # a box whose bottom is this share of the photo height from its bottom is cut
-CUT_SHARE = 0.5  # a row with at least this share of its boxes cut stands on no visible shelf
 
 
 def covered(xyxy: npt.NDArray[np.float32]) -> float:
@@ -205,22 +203,6 @@ def lip_rows(bands: list[tuple[float, float]], rows: list[int]) -> list[int]:
     return [lowest] if top - max(above) < CLEAR * typical else []
 
 
-def cut_rows(
-    dets: Detections, groups: list[npt.NDArray[np.int64]], rows: list[int], height: float
-) -> list[int]:
-    """Of ``rows`` (indices into ``groups``, box indices into ``dets``), those with at
-    least ``CUT_SHARE`` of their product boxes cut by the photo's bottom border (bottom
-    within ``CUT_MARGIN`` of the photo height): a row stands on the shelf line under it,
-    and that line is out of the photo (a shelf cut by the frame, the floor). A row cut by
-    the top border keeps its shelf line and stays."""
-    out = []
-    for i in rows:
-        g = groups[i][dets.class_id[groups[i]] == CLASS_PRODUCT]
-        if len(g) and float(np.mean(dets.xyxy[g, 3] >= (1 - CUT_MARGIN) * height)) >= CUT_SHARE:
-            out.append(i)
-    return out
-
-
 def shelf_space(bands: list[tuple[float, float]]) -> list[float]:
     """The top of each row's shelf space, for bands (top, bottom) of one bay's rows: the
     shelf line above (the lowest band bottom at least ``HEADROOM`` of the row's height
@@ -239,7 +221,6 @@ def _bay_rows(
     ids: npt.NDArray[np.int64],
     bay: Bay,
     first_index: int,
-    height: float = np.inf,
 ) -> list[tuple[ShelfRow, npt.NDArray[np.int64], bool, tuple[float, float]]]:
     """Rows of one bay (with the empty-slot boxes on each), top row first.
 
@@ -291,13 +272,10 @@ def _bay_rows(
         ok[i] = False  # a level of stacked units inside a fuller row's band: joins it
     for i in lip_rows(bands, [i for i, good in enumerate(ok) if good]):
         ok[i] = False  # short boxes under the bottom shelf's products: its lip, joins it
-    cut = set(cut_rows(dets, groups, [i for i, good in enumerate(ok) if good], height))
-    if len(cut) == sum(ok):
-        cut = set()  # a bay whose every row is cut keeps its rows
-    kept = [i for i, good in enumerate(ok) if good and i not in cut]
+    kept = [i for i, good in enumerate(ok) if good]
     members: dict[int, list[int]] = {i: list(groups[i]) for i in kept}
     for i, good in enumerate(ok):
-        if not good and i not in cut:
+        if not good:
             nearest = min(kept, key=lambda k: abs(lines[k] - lines[i]))
             members[nearest] += list(groups[i])
     out: list[tuple[ShelfRow, npt.NDArray[np.int64], bool, tuple[float, float]]] = []
@@ -373,7 +351,7 @@ def build_layout(
     kept_bays: list[Bay] = []
     for bay in bays:
         in_bay = on_shelf[(cx >= bay.x_left) & (cx < bay.x_right)]
-        bay_rows = _bay_rows(dets, in_bay, bay, len(rows), float(image_size[1]))
+        bay_rows = _bay_rows(dets, in_bay, bay, len(rows))
         if not bay_rows:
             continue
         bay = _bay_extent(bay, [r for r, _, _, _ in bay_rows])
