@@ -28,6 +28,10 @@ import numpy as np
 
 PLAN_STREAM = 0x4A2D
 DRAW_STREAM = 0x4A2E
+TIER_STREAM = 0x4A2F  # tiers plan from their own stream: other cases' plans stay the same
+TRAY_MM = 12.0  # a tray's floor between a tier's units and the units below
+TRAY_WALL_MM = 30.0  # its front wall, in front of the lowest part of the tier's units
+TRAY_COLOURS = ((92, 138, 178), (150, 150, 145), (60, 95, 150))  # BGR: kraft, grey, brown
 NEGATIVE_KINDS = ("sign", "poster", "promo", "lights", "side_bay", "uprights", "floor", "strip")
 TAG_STYLES = ("plain", "sale", "multibuy", "promo", "peg")
 SURFACES = ("foil", "cellophane", "print")
@@ -48,6 +52,7 @@ class Realism:
     wide_view: float = 0.0  # the camera steps back: ceiling, floor and side bays show
     surfaces: float = 0.0  # share of packs with foil, cellophane or print texture
     oblique: float = 0.0  # camera yaw strength (0..1) for ``generate_scene``
+    tiers: float = 0.0  # a shelf holds tiers of cases: units in trays stacked on units
 
     @property
     def any(self) -> bool:
@@ -81,9 +86,19 @@ class HardPlan:
     peg_labels: bool = False
     negatives: list[str] = field(default_factory=list)
     surfaces: float = 0.0
+    tier_rows: list[int] = field(default_factory=list)  # shelves holding tiers of trays
 
 
 # -- drawing helpers ------------------------------------------------------------
+def tray(img: np.ndarray, box: tuple[int, int, int, int], colour: tuple[int, int, int]) -> None:
+    """A cardboard tray's front wall (x1, y1, x2, y2): flat, a darker rim, no price tag."""
+    x1, y1, x2, y2 = box
+    cv2.rectangle(img, (x1, y1), (x2, y2), colour, -1)
+    rim = tuple(int(c * 0.7) for c in colour)
+    cv2.line(img, (x1, y1), (x2, y1), rim, max(1, (y2 - y1) // 8))
+    cv2.line(img, (x1, y1), (x1, y2), rim, 1)
+
+
 def surface(pic: np.ndarray, mask: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
     """Foil (metallic sheen), cellophane (glossy bands) or print texture on a packshot."""
     h, w = mask.shape

@@ -302,6 +302,17 @@ def _hard_front(
             fr.y(sh.base_mm),
         )
         hard.wire_basket(img, box, fr.scale)
+    for row in plan.tier_rows:  # a tray under every unit of a tiered shelf
+        colour = hard.TRAY_COLOURS[int(rng.integers(len(hard.TRAY_COLOURS)))]
+        for it in spec.items:
+            if it.shelf != row or it.pushed_back:
+                continue
+            sh = spec.shelves[it.shelf]
+            bottom = sh.base_mm - it.level * (it.height_mm + 1.0) - it.lift_mm
+            floor = hard.TRAY_MM - 1.0 if it.level else 0.0
+            x1, _, x2, _ = _item_box(spec, fr, it)
+            box = (x1 - 1, fr.y(bottom - hard.TRAY_WALL_MM), x2 + 1, fr.y(bottom + floor))
+            hard.tray(img, box, colour)
     if plan.peg_labels and spec.bay_type == "pegboard":
         for it in spec.items:
             if it.level:
