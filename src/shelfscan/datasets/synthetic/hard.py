@@ -30,7 +30,8 @@ PLAN_STREAM = 0x4A2D
 DRAW_STREAM = 0x4A2E
 TIER_STREAM = 0x4A2F  # tiers plan from their own stream: other cases' plans stay the same
 TRAY_MM = 12.0  # a tray's floor between a tier's units and the units below
-TRAY_WALL_MM = 30.0  # its front wall, in front of the lowest part of the tier's units
+TRAY_WALL_MM = 40.0  # its front wall hides the lowest part of the tier's units ...
+TRAY_WALL_SHARE = 0.35  # ... at most this share of a unit's height
 TRAY_COLOURS = ((92, 138, 178), (150, 150, 145), (60, 95, 150))  # BGR: kraft, grey, brown
 NEGATIVE_KINDS = ("sign", "poster", "promo", "lights", "side_bay", "uprights", "floor", "strip")
 TAG_STYLES = ("plain", "sale", "multibuy", "promo", "peg")
@@ -90,6 +91,11 @@ class HardPlan:
 
 
 # -- drawing helpers ------------------------------------------------------------
+def tray_wall_mm(unit_height_mm: float) -> float:
+    """Height of the tray wall in front of a unit of a tiered shelf (millimetres)."""
+    return min(TRAY_WALL_MM, TRAY_WALL_SHARE * unit_height_mm)
+
+
 def tray(img: np.ndarray, box: tuple[int, int, int, int], colour: tuple[int, int, int]) -> None:
     """A cardboard tray's front wall (x1, y1, x2, y2): flat, a darker rim, no price tag."""
     x1, y1, x2, y2 = box
