@@ -5,8 +5,8 @@
     python scripts/eval_layout_synthetic.py --case none --case tiers=0.5 --scenes 40
 
 Scenes come from ``shelfscan.datasets.synthetic`` (no camera effects, 1280x960) with one
-``Realism`` case turned on (``none``: plain scenes). The layout runs on the truth product
-boxes, or on the detector's boxes matched to the truth (IoU >= 0.5) with ``--detector``.
+``Realism`` case turned on (``none``: plain scenes). The layout runs on the truth boxes
+(products, price tags and empty slots), or on the detector's boxes matched to the truth (IoU >= 0.5) with ``--detector``.
 Every product's truth shelf is known, so a shelf of tiers of cases (``tiers``) is one
 shelf row by construction. Reports, over the shelves holding at least one laid-out
 facing: shelves whose facings sit on exactly one row that holds no other shelf's facings
@@ -64,10 +64,10 @@ def measure(case: str, realism: dict[str, float], scenes: int, detector_path: Pa
     shelves = one = split = mixed = rows = 0
     for seed in range(scenes):
         scene = generate_scene(seed, cfg, size=SIZE)
+        found = scene.detections if detector is None else detector(scene.image)
         gt = scene.detections[scene.detections.class_id == CLASS_PRODUCT]
-        found = gt if detector is None else detector(scene.image)
-        found = found[found.class_id == CLASS_PRODUCT]
         laid, layout = build_layout(found, SIZE, image=scene.image)
+        laid = laid[laid.class_id == CLASS_PRODUCT]  # price tags are evidence, not facings
         row = np.asarray(laid.data["row"], np.int64)  # the clean-up may drop boxes
         truth = _truth_shelf(laid.xyxy, gt.xyxy, np.asarray(gt.data["shelf"], np.int64))
         rows += len(layout.rows)

@@ -5,7 +5,7 @@ import pytest
 
 from helpers import dets, shelf_row_boxes
 from shelfscan.layout import build_layout, cluster_rows, find_row_gaps
-from shelfscan.layout.build import inside_rows, lip_rows, shelf_space, slight_rows
+from shelfscan.layout.levels import inside_rows, lip_rows, shelf_space, slight_rows
 from shelfscan.types import CLASS_EMPTY, CLASS_PRICE_TAG, CLASS_PRODUCT
 
 
