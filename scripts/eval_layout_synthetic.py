@@ -5,7 +5,7 @@
     python scripts/eval_layout_synthetic.py --case none --case tiers=0.5 --scenes 40
 
 Scenes come from ``shelfscan.datasets.synthetic`` (no camera effects, 1280x960) with one
-``Realism`` case turned on (``none``: plain scenes). The layout runs on the truth boxes
+``Realism`` case turned on (``none``: plain scenes; ``realistic``: all of ``REALISTIC``). The layout runs on the truth boxes
 (products, price tags and empty slots), or on the detector's boxes matched to the truth (IoU >= 0.5) with ``--detector``.
 Every product's truth shelf is known, so a shelf of tiers of cases (``tiers``) is one
 shelf row by construction. Reports, over the shelves holding at least one laid-out
@@ -26,8 +26,12 @@ SIZE = (1280, 960)
 
 
 def _case(spec: str) -> tuple[str, dict[str, float]]:
+    from shelfscan.datasets.synthetic.hard import REALISTIC
+
     if spec == "none":
         return spec, {}
+    if spec == "realistic":  # every hard case at the rates training uses
+        return spec, {k: float(getattr(REALISTIC, k)) for k in REALISTIC.__dataclass_fields__}
     name, _, value = spec.partition("=")
     return spec, {name: float(value or 1.0)}
 
@@ -88,7 +92,9 @@ def measure(case: str, realism: dict[str, float], scenes: int, detector_path: Pa
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", action="append", help="a Realism case: none, tiers=0.5, ...")
+    parser.add_argument(
+        "--case", action="append", help="a Realism case: none, realistic, tiers=0.5, ..."
+    )
     parser.add_argument("--scenes", type=int, default=30, help="scenes per case (seeds 0..)")
     parser.add_argument("--detector", type=Path, help="an ONNX detector (default: truth boxes)")
     args = parser.parse_args(argv)
