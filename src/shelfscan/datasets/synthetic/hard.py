@@ -5,15 +5,15 @@ peg-hook labels and sale tags, wire baskets of bags, glass cooler doors with gla
 clear bottles, back rows showing behind and above the front row, stacked cases, tiers of
 cases in trays on one shelf, multipacks, signs, posters, promo cards, ceiling lights,
 floor, side bays, uprights, oblique views, and pack surfaces (foil, cellophane, print
-texture). Each is a
-probability in ``Realism`` (all 0 by default, so default scenes are unchanged pixel for
-pixel); ``REALISTIC`` turns them all on at the rates training uses.
+texture). Each is a probability in ``Realism`` (all 0 by default, so default scenes are
+unchanged pixel for pixel); ``REALISTIC`` turns them all on at the rates training uses
+(tiers stay off there, so the training scenes are unchanged).
 
 Labels: every product facing in the front plane is a ``product`` (bags in baskets,
 clear bottles, each stacked case, each unit of a tier of cases in trays with its visible
 part above the tray wall, a multipack as one box); peg labels, sale and multi-buy tags
-are ``price_tag``; back-row products, signs, posters, promo cards, lights,
-side bays and uprights carry no box. A facing mostly hidden behind a cooler-door frame
+are ``price_tag``; back-row products, signs, posters, promo cards, lights, side bays
+and uprights carry no box. A facing mostly hidden behind a cooler-door frame
 keeps only its visible part, or no box when less than ``MIN_VISIBLE`` shows.
 
 Planning draws from its own random stream (``[seed, 0x4A2D]``; tiers from
