@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -105,6 +106,7 @@ def test_background_decode_error_is_raised_by_full(tmp_path: Path) -> None:
     path = _gradient_jpeg(tmp_path / "a.jpg", (3200, 2400))
     photo = load_photo(path, 800)
     photo.raw = b"not a jpeg any more"  # the file bytes cannot be decoded
+    photo.stamp = None  # and the file is not read again
     photo.prefetch_full()
     with pytest.raises(ImageError):
         photo.full()
@@ -115,3 +117,45 @@ def test_prefetch_at_full_scale_keeps_the_working_copy(tmp_path: Path) -> None:
     photo = load_photo(path, 800)  # too small to reduce: decoded at full size once
     photo.prefetch_full()
     assert photo.scale == 1.0 and photo.full() is photo.working
+
+
+def _rewrite(path: Path) -> None:
+    _gradient_jpeg(path, (3200, 2400), 3)  # another image (turned 180 degrees), same size
+
+
+@pytest.mark.parametrize(
+    ("orientation", "after_load"),
+    [
+        (None, None),  # the file as loaded: read into a preallocated array
+        (6, None),  # turned by EXIF: read upright, as decoded from the bytes
+        (None, _rewrite),  # replaced after loading: the loaded bytes are decoded instead
+        (None, Path.unlink),  # gone after loading: the same
+    ],
+)
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_full_resolution_is_the_loaded_bytes(
+    tmp_path: Path, orientation: int | None, after_load: object, prefetch: bool
+) -> None:
+    path = _gradient_jpeg(tmp_path / "a.jpg", (3200, 2400), orientation)
+    raw = path.read_bytes()
+    photo = load_photo(path, 800)
+    if callable(after_load):
+        after_load(path)
+    if prefetch:
+        photo.prefetch_full()
+    expected = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
+    assert photo.scale < 1.0
+    assert np.array_equal(photo.full(), expected)
+
+
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_an_unchanged_file_is_read_again_not_decoded_from_memory(
+    tmp_path: Path, prefetch: bool
+) -> None:
+    path = _gradient_jpeg(tmp_path / "a.jpg", (3200, 2400))
+    photo = load_photo(path, 800)
+    photo.raw = b"not a jpeg"  # were the kept bytes decoded, this would fail
+    if prefetch:
+        photo.prefetch_full()
+    expected = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR)
+    assert np.array_equal(photo.full(), expected)

@@ -5,7 +5,7 @@ import pytest
 
 from helpers import dets, shelf_row_boxes
 from shelfscan.layout import build_layout, cluster_rows, find_row_gaps
-from shelfscan.layout.build import inside_rows, shelf_space, slight_rows
+from shelfscan.layout.levels import inside_rows, lip_rows, shelf_space, slight_rows
 from shelfscan.types import CLASS_EMPTY, CLASS_PRICE_TAG, CLASS_PRODUCT
 
 
@@ -190,6 +190,36 @@ def test_slight_rows(
     bands: list[tuple[float, float]], n_products: list[int], rows: list[int], expected: list[int]
 ) -> None:
     assert slight_rows(bands, n_products, rows) == expected
+
+
+@pytest.mark.parametrize(
+    ("bands", "rows", "expected"),
+    [
+        # short boxes touching the bottom shelf's products: its lip, however many
+        ([(0, 100), (150, 250), (300, 400), (395, 430)], [0, 1, 2, 3], [3]),
+        # overlapping the bottom shelf's band
+        ([(0, 100), (150, 250), (300, 400), (380, 420)], [0, 1, 2, 3], [3]),
+        # clear of it (a shelf board between): a low bottom shelf of its own
+        ([(0, 100), (150, 250), (300, 400), (450, 490)], [0, 1, 2, 3], []),
+        # full height under the bottom shelf: a shelf
+        ([(0, 100), (150, 250), (300, 400), (400, 500)], [0, 1, 2, 3], []),
+        # a short line in the middle is not the lip (``slight_rows`` judges it)
+        ([(0, 100), (100, 130), (150, 250), (300, 400)], [0, 1, 2, 3], []),
+        # only listed rows: the short line is not among them
+        ([(0, 100), (150, 250), (300, 400), (395, 430)], [0, 1, 2], []),
+        # two rows have no median to compare against
+        ([(0, 100), (95, 120)], [0, 1], []),
+    ],
+)
+def test_lip_rows(bands: list[tuple[float, float]], rows: list[int], expected: list[int]) -> None:
+    assert lip_rows(bands, rows) == expected
+
+
+def test_build_layout_short_boxes_on_the_bottom_shelf_lip_join_it() -> None:
+    shelves = _bay(0, 20, (0, 150, 300))
+    lip = shelf_row_boxes(402, 48, [(i * 42, i * 42 + 40) for i in range(20)])
+    _, layout = build_layout(dets(shelves + lip), (900, 500))
+    assert [r.facings for r in layout.rows] == [20, 20, 40]
 
 
 def test_build_layout_a_level_of_stacked_units_is_part_of_its_shelf() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +11,10 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper
 
-from catalog_builders import catalog, embedder
+from catalog_builders import catalog, embedder, embedder_path
 from shelfscan.datasets.synthetic import render_packshot
 from shelfscan.errors import ModelError
-from shelfscan.recognition.embedder import Embedder, crop_boxes
+from shelfscan.recognition.embedder import Embedder, batch_bounds, crop_boxes
 
 IMG = np.arange(100 * 200 * 3, dtype=np.uint8).reshape(100, 200, 3)
 
@@ -43,6 +44,32 @@ def test_shipped_embedder_gives_unit_vectors() -> None:
     # the same product photographed twice is closer than two different products
     again = emb([render_packshot(catalog().skus[0], rng, 120)[0]])[0]
     assert float(again @ vecs[0]) > float(again @ vecs[3])
+
+
+@pytest.mark.parametrize(
+    ("n", "batch_size", "threads", "sizes"),
+    [
+        (162, 32, 2, [13, 14] * 6),  # two batches at a time, 32 crops in flight at most
+        (162, 32, 1, [27] * 6),  # one thread: batches of up to 32, even
+        (64, 32, 2, [16] * 4),
+        (9, 32, 2, [4, 5]),  # a few crops still go side by side
+        (1, 32, 2, [1]),
+        (3, 32, 4, [1, 1, 1]),  # never an empty batch
+        (0, 32, 2, []),
+    ],
+)
+def test_batch_bounds(n: int, batch_size: int, threads: int, sizes: list[int]) -> None:
+    bounds = batch_bounds(n, batch_size, threads)
+    assert bounds[0] == 0 and bounds[-1] == n
+    assert [b - a for a, b in itertools.pairwise(bounds)] == sizes
+
+
+def test_batches_side_by_side_embed_as_one_at_a_time() -> None:
+    rng = np.random.default_rng(1)
+    crops = [render_packshot(s, rng, 90 + 7 * i)[0] for i, s in enumerate(catalog().skus[:40])]
+    side_by_side = Embedder.from_path(embedder_path(), threads=2)
+    one_by_one = Embedder.from_path(embedder_path(), threads=1)
+    assert np.allclose(side_by_side(crops), one_by_one(crops), atol=1e-6)
 
 
 def _tiny_model(path: Path, meta: dict[str, str], output: str = "embeddings") -> Path:

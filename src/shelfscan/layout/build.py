@@ -13,9 +13,25 @@ import numpy.typing as npt
 from shelfscan.layout.cleanup import RULES, clean_facings
 from shelfscan.layout.evidence import score_gaps
 from shelfscan.layout.gaps import MIN_GAP_FACINGS, find_row_gaps
+from shelfscan.layout.levels import (
+    CLEAR,
+    inside_rows,
+    lip_rows,
+    shelf_space,
+    slight_rows,
+    tier_rows,
+)
 from shelfscan.layout.rows import cluster_rows, rows_on_lines
 from shelfscan.layout.structure import Bay, deslant, find_bays, shelf_slope
-from shelfscan.types import CLASS_EMPTY, CLASS_PRODUCT, Detections, Gap, ShelfLayout, ShelfRow
+from shelfscan.types import (
+    CLASS_EMPTY,
+    CLASS_PRICE_TAG,
+    CLASS_PRODUCT,
+    Detections,
+    Gap,
+    ShelfLayout,
+    ShelfRow,
+)
 
 Image = npt.NDArray[np.uint8]
 
@@ -23,14 +39,10 @@ MIN_ROW_FACINGS = 2  # a row of fewer facings is a sign, a shelf edge or clutter
 MIN_ROW_SPAN = 0.3  # and its facings must cover this share of the bay width
 OWN_FACINGS = 3  # ... or this many facings on a line clear of the rows above and below
 OWN_HEIGHT = 0.8  # ... whose boxes are at least this share of the bay's median height
-CLEAR = 0.15  # ... by this share of its box height (a shelf board between; stacked units touch)
 SPREAD_FACINGS = 8  # ... or this many facings spread over
 SPREAD_SPAN = 0.6  # ... this share of the bay (a shelf with gaps)
 STANDS = 0.35  # an empty slot's bottom is this close to its row's shelf line (band heights)
 LEVEL = 0.003  # slopes below this are level enough to cluster as they are
-INSIDE = 0.9  # a row whose band lies this much inside a fuller row's band is a level of it
-SLIGHT = 0.6  # a row under this share of the bay's median row height and facings is clutter
-HEADROOM = 0.5  # a row's space reaches up to the shelf line above, when that is this far up
 
 
 def covered(xyxy: npt.NDArray[np.float32]) -> float:
@@ -134,69 +146,6 @@ def _band(dets: Detections, group: npt.NDArray[np.int64]) -> tuple[float, float]
     return float(np.percentile(b[:, 1], 10)), float(np.percentile(b[:, 3], 90))
 
 
-def inside_rows(
-    bands: list[tuple[float, float]], n_products: list[int], rows: list[int]
-) -> list[int]:
-    """Of ``rows`` (indices into ``bands`` (top, bottom) and ``n_products``), those whose
-    band lies at least ``INSIDE`` of its height inside the band of another of ``rows``
-    with more products (ties: the row listed first wins). Two shelves cannot share one
-    band: a line inside a fuller row's band is a level of stacked or set-back units on
-    that shelf."""
-    out: list[int] = []
-    for i in rows:
-        top, bottom = bands[i]
-        height = max(bottom - top, 1e-6)
-        for k in rows:
-            if k == i or (n_products[k], -k) <= (n_products[i], -i):
-                continue
-            if _overlap_1d((top, bottom), bands[k]) >= INSIDE * height:
-                out.append(i)
-                break
-    return out
-
-
-def slight_rows(
-    bands: list[tuple[float, float]], n_products: list[int], rows: list[int]
-) -> list[int]:
-    """Of ``rows`` (indices into ``bands`` (top, bottom) and ``n_products``), those lower
-    than ``SLIGHT`` of the median band height of ``rows``, with fewer than ``SLIGHT`` of
-    their median products, and closer than ``CLEAR`` median heights to another row's
-    band (or overlapping it): a line of short boxes, few of them, against a row (labels,
-    items on the shelf lip), not a shelf. A short, sparse shelf clear of its neighbours
-    (a shelf board between) stays. Needs three rows to have a median."""
-    if len(rows) < 3:
-        return []
-    heights = np.array([bands[i][1] - bands[i][0] for i in rows])
-    counts = np.array([n_products[i] for i in rows], float)
-    low = (heights < SLIGHT * float(np.median(heights))) & (
-        counts < SLIGHT * float(np.median(counts))
-    )
-    typical = float(np.median(heights))
-    out = []
-    for i, flag in zip(rows, low, strict=True):
-        top, bottom = bands[i]
-        apart = min(
-            (max(top - b, t - bottom) for t, b in (bands[k] for k in rows if k != i)),
-            default=np.inf,
-        )
-        if flag and apart < CLEAR * typical:
-            out.append(i)
-    return out
-
-
-def shelf_space(bands: list[tuple[float, float]]) -> list[float]:
-    """The top of each row's shelf space, for bands (top, bottom) of one bay's rows: the
-    shelf line above (the lowest band bottom at least ``HEADROOM`` of the row's height
-    above the row's bottom; a nearer one is a level or a side bay's shelf, not the
-    shelf above) when that is higher than the row's products; else the products' top.
-    The top row keeps its products' top."""
-    out = []
-    for top, bottom in bands:
-        above = [b for _, b in bands if b < bottom - HEADROOM * (bottom - top)]
-        out.append(min(top, max(above)) if above else top)
-    return out
-
-
 def _bay_rows(
     dets: Detections,
     ids: npt.NDArray[np.int64],
@@ -251,10 +200,20 @@ def _bay_rows(
         ok[i] = False  # short boxes, few of them: shelf-edge clutter, joins the nearest row
     for i in inside_rows(bands, n_products, [i for i, good in enumerate(ok) if good]):
         ok[i] = False  # a level of stacked units inside a fuller row's band: joins it
+    for i in lip_rows(bands, [i for i, good in enumerate(ok) if good]):
+        ok[i] = False  # short boxes under the bottom shelf's products: its lip, joins it
+    tags = dets.xyxy[dets.class_id == CLASS_PRICE_TAG]
+    tiers = tier_rows(dets, groups, lines, tags)
+    tiers = {i: base for i, base in tiers.items() if ok[base]}  # down to a kept row
+    for i, base in tiers.items():
+        ok[i] = False  # a tier of cases stacked on the row below: one shelf row with it
+        bands[base] = (min(bands[base][0], bands[i][0]), bands[base][1])
     kept = [i for i, good in enumerate(ok) if good]
     members: dict[int, list[int]] = {i: list(groups[i]) for i in kept}
     for i, good in enumerate(ok):
-        if not good:
+        if i in tiers:
+            members[tiers[i]] += list(groups[i])
+        elif not good:
             nearest = min(kept, key=lambda k: abs(lines[k] - lines[i]))
             members[nearest] += list(groups[i])
     out: list[tuple[ShelfRow, npt.NDArray[np.int64], bool, tuple[float, float]]] = []

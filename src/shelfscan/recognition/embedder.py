@@ -24,9 +24,9 @@ from shelfscan.types import FloatArray
 Image = npt.NDArray[np.uint8]
 CONTEXT_MARGIN = 0.04  # fraction of box width/height added on each side of a crop
 MIN_CROP_PX = 8  # boxes narrower or shorter than this cannot be embedded
-# crops per session.run: ORT's memory arena grows to the largest batch it saw (512 crops:
-# peak RSS 524 MB at 256 a batch, 149 MB at 32) and 32 is no slower (CPU 300 vs 469 ms);
-# turning the arena off costs CPU and saves less (231 MB); see docs/performance.md
+# crops in flight at most (over the batches run at once): ORT's memory arena grows to the largest batch it saw (512
+# crops: peak RSS 524 MB at 256 a batch, 149 MB at 32) and 32 is no slower (CPU 300 vs
+# 469 ms); turning the arena off costs CPU and saves less (231 MB); see docs/performance.md
 BATCH_SIZE = 32
 
 
@@ -49,12 +49,25 @@ def crop_boxes(image: Image, xyxy: FloatArray, margin: float = CONTEXT_MARGIN) -
 
 
 class Embedder:
-    """Embeds BGR product crops into L2-normalised vectors, in batches."""
+    """Embeds BGR product crops into L2-normalised vectors, in batches.
 
-    def __init__(self, session: Any, name: str = "embedder", batch_size: int = BATCH_SIZE) -> None:
+    ``threads`` batches run at once, each on one ORT thread (``from_path`` builds the
+    session with one intra-op thread): at this model's input size ORT splits a batch's
+    small convolutions badly over two threads (162 crops, 2 cores: 85 ms wall for 86 ms
+    CPU with 2 intra-op threads, 44 ms wall with two 1-thread runs at once; see
+    docs/performance.md). A session built otherwise works the same, only slower."""
+
+    def __init__(
+        self,
+        session: Any,
+        name: str = "embedder",
+        batch_size: int = BATCH_SIZE,
+        threads: int = 1,
+    ) -> None:
         self.session = session
         self.name = name
         self.batch_size = batch_size
+        self.threads = max(1, threads)
         meta = metadata(session)
         if meta.get("shelfscan.kind") != "embedder":
             raise ModelError(f"{name}: not a shelfscan embedder (metadata shelfscan.kind missing)")
@@ -82,12 +95,13 @@ class Embedder:
 
     @classmethod
     def from_path(cls, path: Path, threads: int = 2) -> Embedder:
-        session = load_session(path, threads)
+        session = load_session(path, 1)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        return cls(session, f"{path.name}@{digest}")
+        return cls(session, f"{path.name}@{digest}", threads=threads)
 
-    def preprocess(self, crops: list[Image]) -> FloatArray:
-        """BGR crops -> (N, 3, H, W) RGB float tensor in [0, 1] (aspect is not kept)."""
+    def preprocess(self, crops: list[Image], threads: int | None = None) -> FloatArray:
+        """BGR crops -> (N, 3, H, W) RGB float tensor in [0, 1] (aspect is not kept); the
+        resizes on up to ``threads`` threads (``for_each``'s default when None)."""
         hh, ww = self.input_hw
         out = np.empty((len(crops), hh, ww, 3), np.uint8)
 
@@ -95,7 +109,7 @@ class Embedder:
             interp = cv2.INTER_AREA if crops[i].shape[0] > hh else cv2.INTER_LINEAR
             out[i] = cv2.resize(crops[i], (ww, hh), interpolation=interp)
 
-        for_each(resize, len(crops))  # the resizes on a few threads (same pixels)
+        for_each(resize, len(crops), threads)  # the resizes on a few threads (same pixels)
         tensor = np.empty((len(crops), 3, hh, ww), np.float32)
         tensor[:] = out.transpose(0, 3, 1, 2)[:, ::-1]  # BGR -> RGB, channels first
         tensor *= 1.0 / 255.0
@@ -105,11 +119,32 @@ class Embedder:
         """(N, D) float32 unit vectors; an empty list gives shape (0, D)."""
         if not crops:
             return np.zeros((0, self.dim), np.float32)
-        parts = []
-        for start in range(0, len(crops), self.batch_size):
-            batch = self.preprocess(crops[start : start + self.batch_size])
-            parts.append(self.session.run(["embeddings"], {"images": batch})[0])
+        bounds = batch_bounds(len(crops), self.batch_size, self.threads)
+        parts: list[FloatArray] = [np.zeros((0, self.dim), np.float32)] * (len(bounds) - 1)
+
+        def run(k: int, resize_threads: int | None = 1) -> None:
+            batch = self.preprocess(crops[bounds[k] : bounds[k + 1]], resize_threads)
+            parts[k] = self.session.run(["embeddings"], {"images": batch})[0]
+
+        if self.threads == 1 or len(parts) == 1:  # one batch at a time, resizes spread
+            for k in range(len(parts)):
+                run(k, None)
+        else:  # whole batches (resizes and ORT run) side by side
+            for_each(run, len(parts), self.threads, min_chunk=1)
         vecs = np.concatenate(parts).astype(np.float32)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         out: FloatArray = (vecs / np.maximum(norms, 1e-12)).astype(np.float32)
         return out
+
+
+def batch_bounds(n: int, batch_size: int, threads: int) -> list[int]:
+    """Boundaries of the batches ``n`` crops are embedded in, ``threads`` at a time: a
+    multiple of ``threads`` batches, as even as possible (so that the threads finish
+    together), with at most ``batch_size`` crops in flight at once (the memory bound)."""
+    if n <= 0:
+        return [0]
+    threads = max(1, threads)
+    per_round = threads * max(1, batch_size // threads)
+    count = threads * -(-n // per_round)
+    count = min(count, n)
+    return [n * k // count for k in range(count + 1)]

@@ -159,3 +159,43 @@ def test_oblique_views_off_unless_asked() -> None:
     scene = _scene(6, SceneConfig(camera_strength=0.6, realism=Realism(oblique=1.0)))
     boxes = scene.detections.xyxy
     assert len(boxes) and (boxes >= 0).all() and (boxes[:, 2] <= SIZE[0]).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 5])
+def test_tiers_are_one_shelf_row_in_trays(seed: int) -> None:
+    cfg = replace(FLAT, realism=Realism(tiers=1.0))
+    scene = _scene(seed, cfg)
+    plan = scene.spec.hard
+    assert plan is not None and plan.tier_rows  # every shelf draws a tier here
+    d = scene.detections
+    product = d.class_id == CLASS_PRODUCT
+    for row in plan.tier_rows:
+        on_row = product & (d.data["shelf"] == row)
+        levels = set(d.data["level"][on_row].tolist())
+        assert len(levels) >= 2  # units stacked in tiers, every unit boxed on its shelf
+        sh = scene.spec.shelves[row]
+        for it in (i for i in scene.spec.items if i.shelf == row):
+            top = sh.base_mm - it.level * (it.height_mm + 1.0) - it.lift_mm - it.height_mm
+            assert top >= sh.base_mm - sh.clearance_mm  # the shelf's space holds every tier
+    # no tier units stand outside their shelf's space: the next shelf starts below them
+    for a, b in itertools.pairwise(scene.spec.shelves):
+        assert b.base_mm - b.clearance_mm >= a.base_mm
+
+
+def test_tiers_leave_scenes_without_tiers_unchanged() -> None:
+    # tiers plan from their own random stream: other hard cases keep their plan and pixels
+    cfg = replace(FLAT, realism=replace(REALISTIC, oblique=0.0))
+    with_tiers = replace(cfg, realism=replace(cfg.realism, tiers=1e-9))
+    a, b = _scene(7, cfg), _scene(7, with_tiers)
+    assert b.spec.hard is not None and not b.spec.hard.tier_rows
+    assert a.image.tobytes() == b.image.tobytes()
+    assert np.array_equal(a.detections.xyxy, b.detections.xyxy)
+
+
+def test_tier_trays_are_drawn_without_price_tags() -> None:
+    plain = _scene(5, FLAT)
+    tiered = _scene(5, replace(FLAT, realism=Realism(tiers=1.0)))
+    assert tiered.image.tobytes() != plain.image.tobytes()
+    n_tags = len(_boxes(tiered, CLASS_PRICE_TAG))
+    assert n_tags == len(_boxes(plain, CLASS_PRICE_TAG))  # one tag line per shelf, as before
+    assert len(_boxes(tiered, CLASS_PRODUCT)) > len(_boxes(plain, CLASS_PRODUCT))

@@ -2,20 +2,23 @@
 
 Real aisles break detectors trained on tidy synthetic bays in known ways (issue 12):
 peg-hook labels and sale tags, wire baskets of bags, glass cooler doors with glare and
-clear bottles, back rows showing behind and above the front row, stacked cases,
-multipacks, signs, posters, promo cards, ceiling lights, floor, side bays, uprights,
-oblique views, and pack surfaces (foil, cellophane, print texture). Each is a
-probability in ``Realism`` (all 0 by default, so default scenes are unchanged pixel for
-pixel); ``REALISTIC`` turns them all on at the rates training uses.
+clear bottles, back rows showing behind and above the front row, stacked cases, tiers of
+cases in trays on one shelf, multipacks, signs, posters, promo cards, ceiling lights,
+floor, side bays, uprights, oblique views, and pack surfaces (foil, cellophane, print
+texture). Each is a probability in ``Realism`` (all 0 by default, so default scenes are
+unchanged pixel for pixel); ``REALISTIC`` turns them all on at the rates training uses
+(tiers stay off there, so the training scenes are unchanged).
 
 Labels: every product facing in the front plane is a ``product`` (bags in baskets,
-clear bottles, each stacked case, a multipack as one box); peg labels, sale and
-multi-buy tags are ``price_tag``; back-row products, signs, posters, promo cards, lights,
-side bays and uprights carry no box. A facing mostly hidden behind a cooler-door frame
+clear bottles, each stacked case, each unit of a tier of cases in trays with its visible
+part above the tray wall, a multipack as one box); peg labels, sale and multi-buy tags
+are ``price_tag``; back-row products, signs, posters, promo cards, lights, side bays
+and uprights carry no box. A facing mostly hidden behind a cooler-door frame
 keeps only its visible part, or no box when less than ``MIN_VISIBLE`` shows.
 
-Planning draws from its own random stream (``[seed, 0x4A2D]``) and drawing from
-``[seed, 0x4A2E]``, so turning a case on never changes the rest of a scene's plan.
+Planning draws from its own random stream (``[seed, 0x4A2D]``; tiers from
+``[seed, 0x4A2F]``) and drawing from ``[seed, 0x4A2E]``, so turning a case on never
+changes the rest of a scene's plan.
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ import numpy as np
 
 PLAN_STREAM = 0x4A2D
 DRAW_STREAM = 0x4A2E
+TIER_STREAM = 0x4A2F  # tiers plan from their own stream: other cases' plans stay the same
+TRAY_MM = 12.0  # a tray's floor between a tier's units and the units below
+TRAY_WALL_MM = 40.0  # its front wall hides the lowest part of the tier's units ...
+TRAY_WALL_SHARE = 0.35  # ... at most this share of a unit's height
+TRAY_COLOURS = ((92, 138, 178), (150, 150, 145), (60, 95, 150))  # BGR: kraft, grey, brown
 NEGATIVE_KINDS = ("sign", "poster", "promo", "lights", "side_bay", "uprights", "floor", "strip")
 TAG_STYLES = ("plain", "sale", "multibuy", "promo", "peg")
 SURFACES = ("foil", "cellophane", "print")
@@ -48,6 +56,7 @@ class Realism:
     wide_view: float = 0.0  # the camera steps back: ceiling, floor and side bays show
     surfaces: float = 0.0  # share of packs with foil, cellophane or print texture
     oblique: float = 0.0  # camera yaw strength (0..1) for ``generate_scene``
+    tiers: float = 0.0  # a shelf holds tiers of cases: units in trays stacked on units
 
     @property
     def any(self) -> bool:
@@ -81,9 +90,24 @@ class HardPlan:
     peg_labels: bool = False
     negatives: list[str] = field(default_factory=list)
     surfaces: float = 0.0
+    tier_rows: list[int] = field(default_factory=list)  # shelves holding tiers of trays
 
 
 # -- drawing helpers ------------------------------------------------------------
+def tray_wall_mm(unit_height_mm: float) -> float:
+    """Height of the tray wall in front of a unit of a tiered shelf (millimetres)."""
+    return min(TRAY_WALL_MM, TRAY_WALL_SHARE * unit_height_mm)
+
+
+def tray(img: np.ndarray, box: tuple[int, int, int, int], colour: tuple[int, int, int]) -> None:
+    """A cardboard tray's front wall (x1, y1, x2, y2): flat, a darker rim, no price tag."""
+    x1, y1, x2, y2 = box
+    cv2.rectangle(img, (x1, y1), (x2, y2), colour, -1)
+    rim = tuple(int(c * 0.7) for c in colour)
+    cv2.line(img, (x1, y1), (x2, y1), rim, max(1, (y2 - y1) // 8))
+    cv2.line(img, (x1, y1), (x1, y2), rim, 1)
+
+
 def surface(pic: np.ndarray, mask: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
     """Foil (metallic sheen), cellophane (glossy bands) or print texture on a packshot."""
     h, w = mask.shape

@@ -242,6 +242,9 @@ def _products(img: np.ndarray, spec: SceneSpec, fr: _Frame, seed: int, boxes: _B
             cv2.ellipse(img, (hx, hy), axes, 0, 0, 360, (35, 35, 35), -1, cv2.LINE_AA)
             cv2.line(img, (hx, hy - axes[1]), (hx, hy + axes[1]), (200, 200, 205), rod)
         brand = cat.get(it.sku).brand
+        if plan is not None and it.shelf in plan.tier_rows and not it.pushed_back:
+            wall = hard.tray_wall_mm(it.height_mm)  # the tray's wall hides the unit's foot
+            y2 = min(y2, y1 + max(2, round((it.height_mm - wall) * fr.scale)))
         boxes.add(
             (x1, y1, x2, y2), CLASS_PRODUCT, it.shelf, it.sku, brand, it.pushed_back, it.level
         )
@@ -320,6 +323,18 @@ def _hard_front(
             fr.y(sh.base_mm),
         )
         hard.wire_basket(img, box, fr.scale)
+    for row in plan.tier_rows:  # a tray under every unit of a tiered shelf
+        colour = hard.TRAY_COLOURS[int(rng.integers(len(hard.TRAY_COLOURS)))]
+        for it in spec.items:
+            if it.shelf != row or it.pushed_back:
+                continue
+            sh = spec.shelves[it.shelf]
+            bottom = sh.base_mm - it.level * (it.height_mm + 1.0) - it.lift_mm
+            floor = hard.TRAY_MM - 1.0 if it.level else 0.0
+            x1, _, x2, _ = _item_box(spec, fr, it)
+            wall = hard.tray_wall_mm(it.height_mm)
+            box = (x1 - 1, fr.y(bottom - wall), x2 + 1, fr.y(bottom + floor))
+            hard.tray(img, box, colour)
     if plan.peg_labels and spec.bay_type == "pegboard":
         for it in spec.items:
             if it.level:

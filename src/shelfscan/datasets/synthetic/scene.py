@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .hard import PLAN_STREAM, HardPlan, Realism
+from .hard import PLAN_STREAM, TIER_STREAM, TRAY_MM, HardPlan, Realism
 from .products import SkuSpec, SyntheticCatalog
 
 BOARD_MM = 45.0  # height of a shelf board's front edge strip
@@ -444,6 +444,12 @@ def plan_hard(spec: SceneSpec, realism: Realism, seed: int) -> None:
                 n = int(rng.integers(2, 5))
                 tag.price = f"{n}/{n * float(tag.price) * 0.8:.2f}"
     plan.negatives = [k for k in NEGATIVE_KINDS if rng.random() < r.negatives]
+    if shelf_bay and r.tiers > 0:  # own stream: scenes without tiers keep their plan
+        tier_rng = np.random.default_rng([seed, TIER_STREAM])
+        for row in range(len(spec.shelves)):
+            drawn = row not in plan.basket_rows and tier_rng.random() < r.tiers
+            if drawn and _stack_tiers(tier_rng, spec, row):
+                plan.tier_rows.append(row)
     spec.hard = plan
 
 
@@ -488,3 +494,35 @@ def _stack_high(rng: np.random.Generator, spec: SceneSpec, row: int, sh: Shelf) 
             )
             level += 1
     spec.items.extend(extra)
+
+
+def _stack_tiers(rng: np.random.Generator, spec: SceneSpec, row: int) -> bool:
+    """Tiers of cases on ``row`` (drinks, cash-and-carry): the row's front units stand in
+    trays, and one to three more tiers of the same units stand in trays on their tops,
+    with no shelf edge and no price tag between tiers. Every unit is a facing of this
+    shelf (``level`` = its tier): the tiers are one shelf row. The shelf's space grows
+    to hold them (the shelves below move down, the view widens to keep the bay framed).
+    Returns False when the row has no front unit to stack."""
+    sh = spec.shelves[row]
+    spec.items = [i for i in spec.items if not (i.shelf == row and i.level > 0)]
+    base = [i for i in spec.items if i.shelf == row and not i.pushed_back and i.lift_mm == 0]
+    if not base:
+        return False
+    n = int(rng.integers(2, 5))
+    need = n * (max(i.height_mm for i in base) + TRAY_MM) + 10.0
+    grow = max(0.0, need - sh.clearance_mm)
+    for later in spec.shelves[row:]:
+        later.base_mm += grow
+    sh.clearance_mm += grow
+    spec.view_width_mm *= (spec.bay_height_mm + grow) / spec.bay_height_mm
+    spec.bay_height_mm += grow
+    for it in base:
+        for k in range(1, n):
+            dx = float(rng.uniform(-2.0, 2.0))
+            lift = k * (TRAY_MM - 1.0)  # the trays' floors between the tiers
+            spec.items.append(
+                PlacedItem(
+                    it.sku, row, it.x_mm + dx, it.width_mm, it.height_mm, level=k, lift_mm=lift
+                )
+            )
+    return True
