@@ -140,9 +140,12 @@ class LoadedPhoto:
 def file_stamp(path: Path) -> FileStamp | None:
     """What identifies the file at ``path`` as unchanged (None if it cannot be read)."""
     try:
-        st = os.stat(path)
+        return _stamp(os.stat(path))
     except OSError:
         return None
+
+
+def _stamp(st: os.stat_result) -> FileStamp:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -213,7 +216,7 @@ def _read_photo(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, FileSta
         raise ImageError(f"{path}: cannot read file ({exc.strerror})") from exc
     try:
         info = os.fstat(fd)
-        stamp: FileStamp | None = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+        stamp: FileStamp | None = _stamp(info)
         if stat.S_ISDIR(info.st_mode):
             raise ImageError(f"{path}: is a folder, not an image")
         if not stat.S_ISREG(info.st_mode):
@@ -230,8 +233,7 @@ def _read_photo(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, FileSta
             total += len(chunk)
             if total > limit:  # grew while being read
                 raise ImageError(f"{path}: file too large (over {limit / 2**20:.0f} MiB)")
-        after = os.fstat(fd)
-        if stamp != (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns):
+        if stamp != _stamp(os.fstat(fd)):
             stamp = None  # written to while being read
     except OSError as exc:
         raise ImageError(f"{path}: cannot read file ({exc.strerror})") from exc

@@ -24,9 +24,10 @@ from shelfscan.types import FloatArray
 Image = npt.NDArray[np.uint8]
 CONTEXT_MARGIN = 0.04  # fraction of box width/height added on each side of a crop
 MIN_CROP_PX = 8  # boxes narrower or shorter than this cannot be embedded
-# crops in flight at most (over the batches run at once): ORT's memory arena grows to the largest batch it saw (512
-# crops: peak RSS 524 MB at 256 a batch, 149 MB at 32) and 32 is no slower (CPU 300 vs
-# 469 ms); turning the arena off costs CPU and saves less (231 MB); see docs/performance.md
+# crops in flight at most (over the batches run at once): ORT's memory arena grows to the
+# largest batch it saw (512 crops: peak RSS 524 MB at 256 a batch, 149 MB at 32) and 32 is
+# no slower (CPU 300 vs 469 ms); turning the arena off costs CPU and saves less (231 MB);
+# see docs/performance.md
 BATCH_SIZE = 32
 
 
