@@ -17,6 +17,7 @@ from shelfscan.layout.levels import (
     CLEAR,
     inside_rows,
     lip_rows,
+    overlap_1d,
     shelf_space,
     slight_rows,
     tier_rows,
@@ -59,10 +60,6 @@ def covered(xyxy: npt.NDArray[np.float32]) -> float:
         else:
             cur_r = max(cur_r, x2)
     return total + cur_r - cur_l
-
-
-def _overlap_1d(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
 def _rows_of(boxes: npt.NDArray[np.float64], width: float) -> tuple[list[list[int]], float]:
@@ -111,7 +108,7 @@ def _row_gaps(
         ex2 = min(float(dets.xyxy[e, 2]), bay.x_right)
         if ex2 - ex1 < min_gap_facings * typical:  # narrower than a facing: no slot
             continue
-        covered = sum(_overlap_1d((ex1, ex2), (g.xyxy[0], g.xyxy[2])) for g in gaps)
+        covered = sum(overlap_1d((ex1, ex2), (g.xyxy[0], g.xyxy[2])) for g in gaps)
         if covered < 0.5 * (ex2 - ex1):
             box = (ex1, float(dets.xyxy[e, 1]), ex2, float(dets.xyxy[e, 3]))
             gaps.append(Gap(r, box, (ex2 - ex1) / max(typical, 1e-6)))

@@ -27,7 +27,8 @@ TAG_ABOVE = 0.2  # a line's shelf-edge tags: centres from this share of the boxe
 TAG_BELOW = 0.6  # ... to this share below the line
 
 
-def _overlap_1d(a: tuple[float, float], b: tuple[float, float]) -> float:
+def overlap_1d(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Length of the overlap of intervals ``a`` and ``b`` (0 where apart)."""
     return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
@@ -46,7 +47,7 @@ def inside_rows(
         for k in rows:
             if k == i or (n_products[k], -k) <= (n_products[i], -i):
                 continue
-            if _overlap_1d((top, bottom), bands[k]) >= INSIDE * height:
+            if overlap_1d((top, bottom), bands[k]) >= INSIDE * height:
                 out.append(i)
                 break
     return out
