@@ -214,8 +214,7 @@ def _products(img: np.ndarray, spec: SceneSpec, fr: _Frame, seed: int, boxes: _B
             panel = tobacco.panel_for(seed, _item_key(it), sku_spec.warning_pool)
         key = (it.sku, x2 - x1, y2 - y1, panel)
         if key not in cache:
-            sku = sku_spec
-            pic, mask = render_packshot(sku, size_px=max(8, y2 - y1), panel=panel)
+            pic, mask = render_packshot(sku_spec, size_px=max(8, y2 - y1), panel=panel)
             if pic.shape[:2] != (y2 - y1, x2 - x1):
                 pic = cv2.resize(pic, (x2 - x1, y2 - y1), interpolation=cv2.INTER_AREA)
                 mask = cv2.resize(mask, (x2 - x1, y2 - y1), interpolation=cv2.INTER_AREA)
@@ -224,7 +223,7 @@ def _products(img: np.ndarray, spec: SceneSpec, fr: _Frame, seed: int, boxes: _B
         plan = spec.hard
         clear = False
         if plan is not None:
-            pic, mask, clear = _hard_look(plan, cat.get(it.sku).shape, it, pic, mask)
+            pic, mask, clear = _hard_look(plan, sku_spec.shape, it, pic, mask)
         if sku_spec.warning_pool:
             pic = _pack_glare(seed, it, pic, mask)
         gain = _item_gain(seed, it) * (0.62 if it.pushed_back else 1.0)
@@ -241,7 +240,7 @@ def _products(img: np.ndarray, spec: SceneSpec, fr: _Frame, seed: int, boxes: _B
             axes = (max(2, (x2 - x1) // 12), max(1, (y2 - y1) // 40))
             cv2.ellipse(img, (hx, hy), axes, 0, 0, 360, (35, 35, 35), -1, cv2.LINE_AA)
             cv2.line(img, (hx, hy - axes[1]), (hx, hy + axes[1]), (200, 200, 205), rod)
-        brand = cat.get(it.sku).brand
+        brand = sku_spec.brand
         if plan is not None and it.shelf in plan.tier_rows and not it.pushed_back:
             wall = hard.tray_wall_mm(it.height_mm)  # the tray's wall hides the unit's foot
             y2 = min(y2, y1 + max(2, round((it.height_mm - wall) * fr.scale)))
