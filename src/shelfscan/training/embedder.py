@@ -83,6 +83,23 @@ def load_onnx_embedder(path: Path) -> CropEmbedder:
     return model.eval()
 
 
+def grid_pool(x: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) -> (N, 4C): the means of a 2x2 grid of cells, rows first, channels
+    fastest within a cell as ``F.adaptive_avg_pool2d(x, (2, 2)).flatten(1)`` lays them out
+    (same bins: cell i spans floor(i*H/2) to ceil((i+1)*H/2)), written with slices so an
+    ONNX export keeps H and W free (the shipped embedder also embeds brand bands at their
+    own aspect, see ``recognition.verify.BAND_HW``)."""
+    h, w = x.shape[2], x.shape[3]
+    cells = []
+    for i in range(2):
+        for j in range(2):
+            cell = x[
+                :, :, (i * h) // 2 : ((i + 1) * h + 1) // 2, (j * w) // 2 : ((j + 1) * w + 1) // 2
+            ]
+            cells.append(cell.mean((2, 3)))
+    return torch.stack(cells, dim=2).flatten(1)
+
+
 class CropEmbedder(nn.Module):
     """Crops (N, 3, H, W) RGB in [0, 1] -> (N, dim) unit vectors."""
 
@@ -103,7 +120,7 @@ class CropEmbedder(nn.Module):
         for block in b._blocks[: self.blocks]:
             x = block(x)
         gap = F.normalize(x.mean((2, 3)), dim=1)
-        grid = F.normalize(F.adaptive_avg_pool2d(x, (2, 2)).flatten(1), dim=1)
+        grid = F.normalize(grid_pool(x), dim=1)
         return F.normalize(self.head(torch.cat([gap, grid], dim=1)), dim=1)
 
 
