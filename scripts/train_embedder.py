@@ -49,6 +49,9 @@ def main() -> None:
     parser.add_argument("--nuisance", type=float, default=0.0, help="crop share with nuisances")
     parser.add_argument("--data", type=Path, help="crop cache (.npz): read if there, else written")
     parser.add_argument("--seed", type=int, default=0, help="batch sampling seed")
+    parser.add_argument(
+        "--band", action="store_true", help="brand bands (the verification cue), e.g. 96x192"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     hw = (args.height, args.width)
@@ -56,12 +59,16 @@ def main() -> None:
     if args.data and args.data.exists():
         data = TrainData.load(args.data)
     else:
-        parts = [synthetic_training_data(range(2001, 2001 + args.catalogs), args.scenes, hw)]
+        parts = [
+            synthetic_training_data(
+                range(2001, 2001 + args.catalogs), args.scenes, hw, band=args.band
+            )
+        ]
         if args.tobacco:
             seeds = range(TOBACCO_SEED, TOBACCO_SEED + args.tobacco)
             parts.append(
                 synthetic_training_data(
-                    seeds, args.tobacco_scenes, hw, 150, kind="tobacco", packshots=4
+                    seeds, args.tobacco_scenes, hw, 150, kind="tobacco", packshots=4, band=args.band
                 )
             )
         data = TrainData.concat(parts)
@@ -104,6 +111,7 @@ def main() -> None:
             "hw": hw,
             "frozen_bn": frozen,
             "proxies": proxies,
+            "band": args.band,
         },
         args.out,
     )

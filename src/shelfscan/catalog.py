@@ -46,7 +46,14 @@ from shelfscan.recognition.recognizer import CatalogRecognizer
 from shelfscan.recognition.records import RefImage, SkuInfo, SkuTable
 from shelfscan.recognition.settings import RecognitionSettings
 from shelfscan.recognition.spec import CatalogSpec, match_config, verify_config
-from shelfscan.recognition.verify import Cues, CueTable, Verifier, VerifyConfig, image_cues
+from shelfscan.recognition.verify import (
+    COLOUR_DIM,
+    Cues,
+    CueTable,
+    Verifier,
+    VerifyConfig,
+    image_cues,
+)
 from shelfscan.report.review_page import ReviewCandidate, ReviewItem
 from shelfscan.store import catalog as store
 from shelfscan.store import references as ref_store
@@ -414,7 +421,9 @@ def load_cue_table(db: sqlite_utils.Database, embedder: Embedder) -> CueTable:
 def _stored_cues(db: sqlite_utils.Database, embedder: Embedder) -> list[tuple[str, Cues]]:
     """``load_cues`` from the store itself (missing cues computed and saved)."""
     refs = [r for r in store.references(db) if r["model"] == embedder.name]
-    have = ref_store.load_cues(db, embedder.name)
+    have = {  # cues of an older signature layout are computed again
+        i: c for i, c in ref_store.load_cues(db, embedder.name).items() if len(c[1]) == COLOUR_DIM
+    }
     missing = [r["id"] for r in refs if r["id"] not in have]
     if missing:
         jpegs = store.reference_jpegs(db, missing)

@@ -14,7 +14,7 @@ from onnx import TensorProto, helper
 from catalog_builders import catalog, embedder, embedder_path
 from shelfscan.datasets.synthetic import render_packshot
 from shelfscan.errors import ModelError
-from shelfscan.recognition.embedder import Embedder, batch_bounds, crop_boxes
+from shelfscan.recognition.embedder import Embedder, batch_bounds, crop_boxes, trim_margin
 
 IMG = np.arange(100 * 200 * 3, dtype=np.uint8).reshape(100, 200, 3)
 
@@ -31,6 +31,40 @@ IMG = np.arange(100 * 200 * 3, dtype=np.uint8).reshape(100, 200, 3)
 def test_crop_boxes(box: list[float], margin: float, shape: tuple[int, int, int]) -> None:
     (crop,) = crop_boxes(IMG, np.array([box], np.float32), margin)
     assert crop.shape == shape
+
+
+@pytest.mark.parametrize(
+    ("box", "margin"),
+    [
+        ([40, 30, 140, 190], 0.04),  # the scan's context margin
+        ([40, 30, 140, 190], 0.1),
+        ([41, 33, 90, 119], 0.04),  # odd sizes
+        ([40, 30, 140, 190], 0.0),  # no margin: the crop itself
+    ],
+)
+def test_trim_margin_gives_back_the_box(box: list[float], margin: float) -> None:
+    img = np.zeros((240, 320, 3), np.uint8)  # the box white on black
+    x1, y1, x2, y2 = (int(v) for v in box)
+    img[y1:y2, x1:x2] = 255
+    (grown,) = crop_boxes(img, np.array([box], np.float32), margin)
+    trimmed = trim_margin(grown, margin)
+    # crop_boxes rounds the grown box outwards: a pixel or two more on each axis
+    assert abs(trimmed.shape[0] - (y2 - y1)) <= 2 and abs(trimmed.shape[1] - (x2 - x1)) <= 2
+    assert float((trimmed == 255).mean()) > 0.95  # (almost) only the box is left
+
+
+def test_shipped_embedder_embeds_bands_at_their_aspect() -> None:
+    """The graph keeps H and W free: crops at ``input_hw``, brand bands at ``band_hw``
+    (wider than tall), both unit vectors of the same width."""
+    emb = embedder()
+    assert emb.input_hw == (96, 64) and emb.band_hw == (96, 192)
+    rng = np.random.default_rng(0)
+    packs = [render_packshot(s, rng, 192)[0] for s in catalog().skus[:4]]
+    bands = emb.bands([p[: p.shape[0] // 3] for p in packs])
+    assert bands.shape == (4, emb.dim)
+    assert np.allclose(np.linalg.norm(bands, axis=1), 1.0, atol=1e-5)
+    # not the crop input: a band stretched to 96x64 embeds differently
+    assert float(np.max(np.abs(bands - emb([p[: p.shape[0] // 3] for p in packs])))) > 0.05
 
 
 def test_shipped_embedder_gives_unit_vectors() -> None:

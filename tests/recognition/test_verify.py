@@ -15,6 +15,7 @@ from shelfscan.recognition.verify import (
     COLOUR_DIM,
     GREY_BINS,
     HUE_BINS,
+    TINT_BINS,
     Cues,
     Verifier,
     VerifyConfig,
@@ -42,9 +43,11 @@ def solid(bgr: tuple[int, int, int], h: int = 40, w: int = 60) -> np.ndarray:
         ((0, 0, 255), 0),  # red: hue 0
         ((255, 0, 0), 8),  # blue: hue 120 of 180 -> sector 8
         ((0, 255, 0), 4),  # green: hue 60 -> sector 4
-        ((255, 255, 255), HUE_BINS + GREY_BINS - 1),  # white: light grey
-        ((200, 200, 210), HUE_BINS + GREY_BINS - 1),  # silver: light grey, not a hue
-        ((5, 5, 30), HUE_BINS),  # nearly black red: dark grey
+        ((255, 255, 255), HUE_BINS + (GREY_BINS - 1) * TINT_BINS + 1),  # white: light, neutral
+        ((200, 200, 210), HUE_BINS + (GREY_BINS - 1) * TINT_BINS + 1),  # silver: not a hue
+        ((5, 5, 30), HUE_BINS + 1),  # nearly black red: dark grey, neutral
+        ((180, 225, 235), HUE_BINS + (GREY_BINS - 1) * TINT_BINS + 2),  # cream "gold": warm
+        ((240, 225, 205), HUE_BINS + (GREY_BINS - 1) * TINT_BINS),  # pale blue: cool
     ],
 )
 def test_colour_signature_bins(bgr: tuple[int, int, int], bin_: int) -> None:
@@ -60,6 +63,25 @@ def test_colour_signature_tells_a_red_pack_from_a_silver_one() -> None:
     )
     assert float(red @ red2) > 0.99
     assert float(red @ silver) < 0.1
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ((232, 232, 232), (165, 212, 228)),  # white "One" vs cream "Gold"
+        ((232, 232, 232), (228, 212, 188)),  # white vs pale blue
+        ((165, 212, 228), (228, 212, 188)),  # cream vs pale blue
+    ],
+)
+def test_colour_signature_tells_pale_tints_apart(
+    a: tuple[int, int, int], b: tuple[int, int, int]
+) -> None:
+    """Pale bands carry no hue (saturation below ``MIN_SATURATION``): the tint bins keep
+    them apart, where grey levels alone made them one colour."""
+    darker = (a[0] - 4, a[1] - 4, a[2] - 4)
+    sa, sb, sa2 = colour_signature([solid(a), solid(b), solid(darker)])
+    assert float(sa @ sb) < 0.1
+    assert float(sa @ sa2) > 0.99
 
 
 def test_colour_signature_of_an_empty_region_is_zero() -> None:

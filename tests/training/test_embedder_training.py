@@ -13,6 +13,7 @@ from shelfscan.training.embedder import (  # noqa: E402
     TrainData,
     _SiblingSampler,
     fine_tune,
+    grid_pool,
     load_onnx_embedder,
 )
 
@@ -26,11 +27,23 @@ def _data(classes: int, brands: list[int], per_class: int = 3) -> TrainData:
     return TrainData(images, labels, classes, np.asarray(brands, np.int64))
 
 
-def test_loaded_onnx_model_computes_what_onnx_runtime_does() -> None:
+@pytest.mark.parametrize("hw", [(6, 4), (6, 12), (5, 7), (1, 1)])
+def test_grid_pool_is_the_adaptive_2x2_pool(hw: tuple[int, int]) -> None:
+    """The slice-based grid pool (exportable with free H and W) lays out and averages
+    cells exactly as ``F.adaptive_avg_pool2d(x, (2, 2)).flatten(1)``."""
+    import torch.nn.functional as F
+
+    x = torch.rand(2, 5, *hw)
+    want = F.adaptive_avg_pool2d(x, (2, 2)).flatten(1)
+    assert torch.allclose(grid_pool(x), want, atol=1e-6)
+
+
+@pytest.mark.parametrize("hw", [(96, 64), (96, 192)])  # crops, and brand bands
+def test_loaded_onnx_model_computes_what_onnx_runtime_does(hw: tuple[int, int]) -> None:
     import onnxruntime as ort
 
     model = load_onnx_embedder(MODEL)
-    x = np.random.default_rng(1).random((3, 3, 96, 64), dtype=np.float32)
+    x = np.random.default_rng(1).random((3, 3, *hw), dtype=np.float32)
     want = ort.InferenceSession(str(MODEL), providers=["CPUExecutionProvider"]).run(
         ["embeddings"], {"images": x}
     )[0]

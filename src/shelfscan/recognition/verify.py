@@ -8,8 +8,10 @@ facing and for every reference image:
 
 - ``upper``: the embedder's vector of the top ``UPPER_FRACTION`` of the crop, embedded at
   the band's own aspect where the model allows it (``Embedder.bands``);
-- ``colour``: a hue / grey-level histogram of that region (sqrt-normalised, so the dot
-  product of two signatures is their Bhattacharyya coefficient, in [0, 1]).
+- ``colour``: a hue / grey-level-and-tint histogram of that region (sqrt-normalised, so
+  the dot product of two signatures is their Bhattacharyya coefficient, in [0, 1]).
+  Pale variants of one brand (white, silver, cream "gold", pale blue) differ in a tint
+  too faint for a hue, so achromatic pixels are binned by their CIE Lab b* as well.
 
 The verified score of a candidate is the plain mean of the three cosine-like scores
 (whole crop, upper region, colour): no cue is trusted over another. Pure functions.
@@ -39,14 +41,19 @@ Image = npt.NDArray[np.uint8]
 UPPER_FRACTION = 0.35
 HUE_BINS = 12  # chromatic pixels: 30-degree hue sectors, red centred in the first
 GREY_BINS = 3  # achromatic pixels: dark / mid / light
+TINT_BINS = 3  # ... each cool / neutral / warm by Lab b* (blue-yellow axis)
+# |b*| from which an achromatic pixel is tinted: about twice the colour difference a
+# viewer tells apart (CIE dE*ab 2.3); white and silver stay within it, cream "gold" and
+# pale blue bands lie beyond it (fixed from that, not fitted to any photo)
+TINT_B = 5
 MIN_SATURATION = 64  # of 255: below this a pixel's hue is noise (white, silver, black)
 MIN_VALUE = 40  # of 255: darker pixels count as dark grey whatever their hue
 SIGNATURE_SIDE = 32  # regions are shrunk to this width before the histogram
-COLOUR_DIM = HUE_BINS + GREY_BINS
+COLOUR_DIM = HUE_BINS + GREY_BINS * TINT_BINS
 # Decision values, picked on synthetic catalog seed 101 (scripts/eval_recognition.py
 # --calibrate; see models/README.md), never on real photos.
 VERIFY_GAP = 0.0  # embedder of issue 13 s4; 0.02 for the one before
-VERIFY_THRESHOLD = 0.785  # 0.805 for the embedder before
+VERIFY_THRESHOLD = 0.805  # session 5 cues (bands at their aspect, boxes, tint); 0.785 before
 BRAND_THRESHOLD = 0.5
 CANDIDATES = 5
 # Whole-crop score below which a facing is verified even when its best SKU leads clearly
@@ -57,8 +64,8 @@ SURE = 0.92  # 0.95 for the embedder before issue 13 s4
 # below ``LOW`` (a held-out pack called some SKU: a logo of another brand makes it
 # unknown) and facings whose best two SKUs are within ``NEAR`` (a variant swap the band
 # settles). Picked by the same rule (the cheapest check set keeping geometry's gains).
-LOW = 0.72
-NEAR = 0.01  # 0.02 for the embedder before issue 13 s4
+LOW = 0.7  # session-5 cues; 0.72 for issue 13 s4
+NEAR = 0.0  # session-5 cues; 0.01 for issue 13 s4, 0.02 before
 # Per-photo budget beyond that set: the ``BUDGET`` lowest-scoring other facings of a photo
 # below ``SURE`` are checked too (real photos score lower than synthetic ones, so an
 # absolute ``LOW`` from synthetic data misses real held-out packs; a rank within the photo
@@ -85,7 +92,8 @@ def upper_region(crop: Image, fraction: float = UPPER_FRACTION) -> Image:
 
 def colour_signature(regions: list[Image]) -> FloatArray:
     """(N, ``COLOUR_DIM``) unit signatures: share of pixels per hue sector (saturated,
-    not dark) and per grey level (the rest), square-rooted."""
+    not dark) and per grey level and tint (the rest: bin ``HUE_BINS + 3 * level +
+    tint``, tint 0 cool, 1 neutral, 2 warm), square-rooted."""
     out = np.zeros((len(regions), COLOUR_DIM), np.float32)
     for i, region in enumerate(regions):
         h, w = region.shape[:2]
@@ -97,11 +105,15 @@ def colour_signature(regions: list[Image]) -> FloatArray:
             size = (SIGNATURE_SIDE, max(1, round(h * scale)))
             small = np.asarray(cv2.resize(region, size, interpolation=cv2.INTER_AREA), np.uint8)
         hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV).reshape(-1, 3).astype(np.int32)
+        b_star = cv2.cvtColor(small, cv2.COLOR_BGR2LAB).reshape(-1, 3)[:, 2].astype(np.int32)
+        b_star -= 128  # OpenCV's 8-bit Lab stores b* + 128
         chroma = (hsv[:, 1] >= MIN_SATURATION) & (hsv[:, 2] >= MIN_VALUE)
+        level = np.minimum(hsv[:, 2] * GREY_BINS // 256, GREY_BINS - 1)
+        tint = np.where(b_star >= TINT_B, 2, np.where(b_star <= -TINT_B, 0, 1))
         bins = np.where(
             chroma,
             ((hsv[:, 0] * 2 + 180 // HUE_BINS) % 360) * HUE_BINS // 360,
-            HUE_BINS + np.minimum(hsv[:, 2] * GREY_BINS // 256, GREY_BINS - 1),
+            HUE_BINS + level * TINT_BINS + tint,
         )
         counts = np.bincount(bins, minlength=COLOUR_DIM).astype(np.float32)
         out[i] = np.sqrt(counts / max(float(counts.sum()), 1.0))

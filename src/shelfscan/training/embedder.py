@@ -167,23 +167,37 @@ def synthetic_training_data(
     skus: int = 200,
     kind: str = "mixed",
     packshots: int = 3,
+    band: bool = False,
 ) -> TrainData:
     """Scene crops and packshots of SKUs of the given catalog seeds, resized to ``hw`` + 8 px.
 
     ``kind="tobacco"``: tobacco catalogs (a health warning drawn per pack, near variants
-    within a brand); their scenes come at 2000x1500 so the small packs stay sharp.
+    within a brand); their scenes come at 2000x1500 (3200x2400 with ``band``) so the
+    small packs stay sharp. ``band``: the brand band of each pack instead (its box, no context margin, cut at the
+    top ``verify.UPPER_FRACTION`` give or take 0.05, as box jitter and packs of other
+    warning shares give), for a model of the verification cue ``upper``.
     """
     from shelfscan.datasets.synthetic import SyntheticCatalog, render_packshot
     from shelfscan.datasets.synthetic.render import generate_scene
-    from shelfscan.recognition.embedder import crop_boxes
+    from shelfscan.recognition.embedder import CONTEXT_MARGIN, crop_boxes
+    from shelfscan.recognition.verify import UPPER_FRACTION, upper_region
     from shelfscan.types import CLASS_PRODUCT
 
     big = (hw[1] + 8, hw[0] + 8)
+    cut_rng = np.random.default_rng([*catalog_seeds, 0xBA2D])
+
+    def sample(img: np.ndarray) -> np.ndarray:
+        if band:
+            img = upper_region(img, UPPER_FRACTION + float(cut_rng.uniform(-0.05, 0.05)))
+        return np.asarray(cv2.resize(img, big, interpolation=cv2.INTER_AREA), np.uint8)
+
     images: list[np.ndarray] = []
     labels: list[int] = []
     brand_of: list[int] = []
     offset = 0
-    size = (2000, 1500) if kind == "tobacco" else (1600, 1200)
+    # tobacco packs are small: their scenes come as large as phone photos of such a
+    # shelf (8 MP for the bands, whose fine print is the point)
+    size = ((3200, 2400) if band else (2000, 1500)) if kind == "tobacco" else (1600, 1200)
     for seed in catalog_seeds:
         catalog = SyntheticCatalog(skus, seed=seed, kind=kind)
         ids = {s.sku: offset + i for i, s in enumerate(catalog.skus)}
@@ -193,14 +207,14 @@ def synthetic_training_data(
         rng = np.random.default_rng(seed)
         for spec in catalog.skus:
             for _ in range(packshots):
-                img = render_packshot(spec, rng, 192)[0]
-                images.append(cv2.resize(img, big, interpolation=cv2.INTER_AREA))
+                images.append(sample(render_packshot(spec, rng, 192)[0]))
                 labels.append(ids[spec.sku])
         for i in range(scenes_per_catalog):
             scene = generate_scene(seed * 1000 + i, catalog=catalog, size=size)
             dets = scene.detections.of_class(CLASS_PRODUCT)
-            for crop, sku in zip(crop_boxes(scene.image, dets.xyxy), dets.data["sku"], strict=True):
-                images.append(cv2.resize(crop, big, interpolation=cv2.INTER_AREA))
+            crops = crop_boxes(scene.image, dets.xyxy, 0.0 if band else CONTEXT_MARGIN)
+            for crop, sku in zip(crops, dets.data["sku"], strict=True):
+                images.append(sample(crop))
                 labels.append(ids[str(sku)])
         offset += len(catalog.skus)
     rgb = np.stack(images)[..., ::-1]

@@ -4,7 +4,8 @@ Real cigarette packs show the brand, its variant colour and a short variant word
 the top third; the rest of the front is a health warning (a photo and a text block)
 drawn from a national pool, so two packs of one SKU on a shelf often show different
 warnings. Variants of one brand share the layout, logo and often the band colour, and
-differ only in a thin stripe or a short word ("SL", "BLUE"). A recogniser trained on
+differ only in a thin stripe, a short word ("SL", "BLUE") or a pale tint of the band
+(white, cream, pale blue, silver). A recogniser trained on
 packs with one fixed design learns to match the whole front, warning included.
 
 ``tobacco_catalog`` builds such SKUs (category ``tobacco``); ``draw_front`` paints one
@@ -42,6 +43,15 @@ _PALETTE: tuple[Bgr, ...] = (
     (200, 170, 90),  # light blue
     (90, 90, 90),  # grey
 )
+# pale band tints: variants of one brand often differ only by one of these (white "One",
+# cream "Gold", pale blue "Blue", silver), a tint too faint to read as a hue
+_PALE: tuple[Bgr, ...] = (
+    (232, 232, 232),  # white
+    (165, 212, 228),  # cream
+    (228, 212, 188),  # pale blue
+    (198, 198, 204),  # silver
+    (200, 222, 214),  # pale green-grey
+)
 _TEXTS = ("SMOKING KILLS", "SMOKING HARMS", "QUIT NOW", "SMOKING CAUSES", "PROTECT CHILDREN")
 
 
@@ -71,13 +81,22 @@ def _variant(
 ) -> tuple[str, Bgr, Bgr]:
     if siblings and rng.random() < 0.45:
         base = siblings[int(rng.integers(len(siblings)))]
-        if rng.random() < 0.5:
+        kind = rng.random()
+        if kind < 0.35:
             word = f"{base.variant.split()[0]} {_SUFFIXES[int(rng.integers(len(_SUFFIXES)))]}"
             return word, base.style.primary, base.variant_color
-        other = tobacco_palette(rng)
         word = _WORDS[int(rng.integers(len(_WORDS)))]
-        return word, base.style.primary, other
-    top = brand.primary if rng.random() < 0.4 else tobacco_palette(rng)
+        if kind < 0.7:
+            return word, base.style.primary, tobacco_palette(rng)
+        # another pale tint of the band, same stripe: the "One" / "Gold" / "Blue" family
+        tints = [t for t in _PALE if t != base.style.primary]
+        return word, tints[int(rng.integers(len(tints)))], base.variant_color
+    r = rng.random()
+    top = (
+        brand.primary
+        if r < 0.35
+        else (_PALE[int(rng.integers(len(_PALE)))] if r < 0.55 else tobacco_palette(rng))
+    )
     return _WORDS[int(rng.integers(len(_WORDS)))], top, tobacco_palette(rng)
 
 
