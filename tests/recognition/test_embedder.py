@@ -162,3 +162,33 @@ def test_tiny_model_runs_in_batches(tmp_path: Path) -> None:
 def test_missing_model_file(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="not found"):
         Embedder.from_path(tmp_path / "nope.onnx")
+
+
+def test_a_named_band_model_embeds_the_bands(tmp_path: Path) -> None:
+    """``shelfscan.band_model`` names a file beside the model: ``bands`` goes through it,
+    whole crops do not, and the embedder's name carries both files' digests."""
+    base = {"shelfscan.kind": "embedder", "shelfscan.input_hw": "8,8"}
+    # the band model: its own input size, and the opposite vector of the crop model's
+    node = helper.make_node("GlobalAveragePool", ["images"], ["pooled"])
+    flat = helper.make_node("Flatten", ["pooled"], ["flat"])
+    neg = helper.make_node("Neg", ["flat"], ["embeddings"])
+    graph = helper.make_graph(
+        [node, flat, neg],
+        "band",
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["n", 3, 4, 12])],
+        [helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["n", 3])],
+    )
+    band = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    for k, v in {"shelfscan.kind": "embedder", "shelfscan.input_hw": "4,12"}.items():
+        entry = band.metadata_props.add()
+        entry.key, entry.value = k, v
+    onnx.save(band, str(tmp_path / "band.onnx"))
+    path = _tiny_model(tmp_path / "m.onnx", {**base, "shelfscan.band_model": "band.onnx"})
+    emb = Embedder.from_path(path, threads=1)
+    assert emb.band is not None and emb.band.input_hw == (4, 12)
+    assert emb.name.startswith("m.onnx@") and "+band.onnx@" in emb.name
+    red = [np.full((10, 30, 3), (0, 0, 255), np.uint8)]
+    assert np.allclose(emb.bands(red), [[-1, 0, 0]]) and np.allclose(emb(red), [[1, 0, 0]])
+    (tmp_path / "band.onnx").unlink()
+    with pytest.raises(ModelError, match=r"band model .* is missing"):
+        Embedder.from_path(path)

@@ -5,7 +5,9 @@ Model contract (see ``models/README.md``): input ``images`` float32 (N, 3, H, W)
 ``shelfscan.kind=embedder``, ``shelfscan.input_hw`` ("H,W") and ``shelfscan.version``;
 optionally ``shelfscan.band_hw`` ("H,W", for a graph whose H and W are free): the size a
 brand band (``recognition.verify.upper_region``) is embedded at, keeping its aspect and
-three times the crop input's pixels across, for the fine print that tells variants apart.
+three times the crop input's pixels across, for the fine print that tells variants apart;
+and ``shelfscan.band_model``: the file name (beside this one) of an embedder trained on
+brand bands, which then embeds them instead (its vectors are compared only with its own).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from shelfscan.recognition.matcher import MatchConfig
 from shelfscan.types import FloatArray
 
 Image = npt.NDArray[np.uint8]
-CONTEXT_MARGIN = 0.04  # fraction of box width/height added on each side of a crop
+CONTEXT_MARGIN = 0.0  # fraction of box width/height added on each side of a crop
 MIN_CROP_PX = 8  # boxes narrower or shorter than this cannot be embedded
 # crops in flight at most (over the batches run at once): ORT's memory arena grows to the
 # largest batch it saw (512 crops: peak RSS 524 MB at 256 a batch, 149 MB at 32) and 32 is
@@ -77,12 +79,15 @@ class Embedder:
         name: str = "embedder",
         batch_size: int = BATCH_SIZE,
         threads: int = 1,
+        band: Embedder | None = None,
     ) -> None:
         self.session = session
         self.name = name
         self.batch_size = batch_size
         self.threads = max(1, threads)
+        self.band = band  # the brand-band embedder (``bands``), if the model names one
         meta = metadata(session)
+        self.band_model = meta.get("shelfscan.band_model", "")
         if meta.get("shelfscan.kind") != "embedder":
             raise ModelError(f"{name}: not a shelfscan embedder (metadata shelfscan.kind missing)")
         try:
@@ -113,12 +118,24 @@ class Embedder:
         if not outputs or outputs[0].name != "embeddings":
             raise ModelError(f"{name}: expected an output named 'embeddings'")
         self.dim = int(outputs[0].shape[-1])
+        if band is not None and band.dim != self.dim:
+            raise ModelError(f"{name}: band model {band.name} gives {band.dim}-d vectors")
 
     @classmethod
     def from_path(cls, path: Path, threads: int = 2) -> Embedder:
+        """The embedder in ``path`` and the band model it names (``shelfscan.band_model``,
+        a file beside it); the name of both digests, so stored cues follow either file."""
         session = load_session(path, 1)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        return cls(session, f"{path.name}@{digest}", threads=threads)
+        name = f"{path.name}@{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+        band_file = metadata(session).get("shelfscan.band_model", "")
+        band = None
+        if band_file:
+            band_path = path.with_name(band_file)
+            if not band_path.is_file():
+                raise ModelError(f"{name}: its band model {band_path} is missing")
+            band = cls.from_path(band_path, threads)
+            name = f"{name}+{band.name}"
+        return cls(session, name, threads=threads, band=band)
 
     def preprocess(
         self,
@@ -165,7 +182,10 @@ class Embedder:
         return out
 
     def bands(self, regions: list[Image]) -> FloatArray:
-        """(N, D) unit vectors of brand bands, embedded at ``band_hw``."""
+        """(N, D) unit vectors of brand bands: by the band model where there is one, else
+        by this model at ``band_hw``."""
+        if self.band is not None:
+            return self.band(regions)
         return self(regions, self.band_hw)
 
 
