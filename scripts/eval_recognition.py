@@ -72,7 +72,7 @@ class Split:
     facings: list[
         tuple[np.ndarray, list[list[int]], np.ndarray, np.ndarray]
     ]  # emb, rows, gt, known
-    crops: list[list[np.ndarray]]  # per scene, the facings' boxes (no context margin)
+    crops: list[list[np.ndarray]]  # per scene, the facings' crops
     brand: dict[str, str]  # SKU -> brand, held-out SKUs included
 
 
@@ -114,7 +114,7 @@ def prepare(embedder: Embedder, seed: int, args: argparse.Namespace) -> Split:
         rows = [list(r.facing_ids) for r in layout.rows]
         gt = dets.data["sku"].astype(str)
         facings.append((emb, rows, gt, np.isin(gt, list(known))))
-        all_crops.append(crop_boxes(scene.image, dets.xyxy, 0.0))  # verified as boxes
+        all_crops.append(crops)
     return Split(rec, facings, all_crops, {s.sku: s.brand for s in catalog.skus})
 
 

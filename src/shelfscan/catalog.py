@@ -39,7 +39,7 @@ from shelfscan.recognition.catalog import (
     read_reference,
     scan_folder,
 )
-from shelfscan.recognition.embedder import Embedder, Image, trim_margin
+from shelfscan.recognition.embedder import Embedder, Image
 from shelfscan.recognition.index import CatalogIndex, NumpyIndex, make_index
 from shelfscan.recognition.matcher import MatchConfig
 from shelfscan.recognition.recognizer import CatalogRecognizer
@@ -186,11 +186,9 @@ def _insert_cues(
 def add_crop_reference(
     db: sqlite_utils.Database, embedder: Embedder, sku: str, jpeg: bytes, source: str
 ) -> list[str]:
-    """Inside a transaction: a stored crop of a facing (``encode_crop``: the box and its
-    context margin) joins ``sku``'s references as its box (``trim_margin``, so it is
-    tight like every other reference); returns warnings."""
-    image = trim_margin(crop_reference(jpeg, source)[0])
-    return add_image_reference(db, embedder, sku, image, make_reference(image, source))
+    """Inside a transaction: a stored crop joins ``sku``'s references; returns warnings."""
+    image, ref = crop_reference(jpeg, source)
+    return add_image_reference(db, embedder, sku, image, ref)
 
 
 def add_image_reference(

@@ -14,7 +14,7 @@ from onnx import TensorProto, helper
 from catalog_builders import catalog, embedder, embedder_path
 from shelfscan.datasets.synthetic import render_packshot
 from shelfscan.errors import ModelError
-from shelfscan.recognition.embedder import Embedder, batch_bounds, crop_boxes, trim_margin
+from shelfscan.recognition.embedder import Embedder, batch_bounds, crop_boxes
 
 IMG = np.arange(100 * 200 * 3, dtype=np.uint8).reshape(100, 200, 3)
 
@@ -31,26 +31,6 @@ IMG = np.arange(100 * 200 * 3, dtype=np.uint8).reshape(100, 200, 3)
 def test_crop_boxes(box: list[float], margin: float, shape: tuple[int, int, int]) -> None:
     (crop,) = crop_boxes(IMG, np.array([box], np.float32), margin)
     assert crop.shape == shape
-
-
-@pytest.mark.parametrize(
-    ("box", "margin"),
-    [
-        ([40, 30, 140, 190], 0.04),  # the scan's context margin
-        ([40, 30, 140, 190], 0.1),
-        ([41, 33, 90, 119], 0.04),  # odd sizes
-        ([40, 30, 140, 190], 0.0),  # no margin: the crop itself
-    ],
-)
-def test_trim_margin_gives_back_the_box(box: list[float], margin: float) -> None:
-    img = np.zeros((240, 320, 3), np.uint8)  # the box white on black
-    x1, y1, x2, y2 = (int(v) for v in box)
-    img[y1:y2, x1:x2] = 255
-    (grown,) = crop_boxes(img, np.array([box], np.float32), margin)
-    trimmed = trim_margin(grown, margin)
-    # crop_boxes rounds the grown box outwards: a pixel or two more on each axis
-    assert abs(trimmed.shape[0] - (y2 - y1)) <= 2 and abs(trimmed.shape[1] - (x2 - x1)) <= 2
-    assert float((trimmed == 255).mean()) > 0.95  # (almost) only the box is left
 
 
 def test_shipped_embedder_embeds_bands_at_their_aspect() -> None:

@@ -77,15 +77,14 @@ def parse_box(text: str) -> Box:
 
 def cut_box(image: Image, box: Box, width: int, height: int, source: str) -> Image:
     """The box (in the photo's own pixels, ``width`` x ``height``) out of ``image`` (which
-    may be decoded at another size), without the context margin of the scan's own crops:
-    references are tight, like packshots, so their brand bands line up with the facings'
-    boxes that verification cuts them from (``CatalogRecognizer.match_verified``)."""
+    may be decoded at another size), cut as the scan cuts its facings (``crop_boxes``):
+    the box itself, tight like a packshot."""
     x1, y1, x2, y2 = box
     if x2 <= 0 or y2 <= 0 or x1 >= width or y1 >= height:
         raise CatalogError(f"{source}: box {box} lies outside the {width}x{height} photo")
     sx, sy = image.shape[1] / width, image.shape[0] / height
     scaled = np.array([[x1 * sx, y1 * sy, x2 * sx, y2 * sy]], np.float32)
-    return crop_boxes(image, scaled, margin=0.0)[0]
+    return crop_boxes(image, scaled)[0]
 
 
 def crop_reference(jpeg: bytes, source: str) -> tuple[Image, RefImage]:

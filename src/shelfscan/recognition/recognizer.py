@@ -157,11 +157,11 @@ class CatalogRecognizer:
         npt.NDArray[np.str_],
         npt.NDArray[np.object_],
     ]:
-        """``match``, then verification of the close calls among ``crops`` (the boxes
-        of ``embeddings``' facings, without the context margin of the embedded crops:
-        the band cues are compared with references, which are tight like packshots)
-        and, with reference images, geometry alone on the facings below ``sure``
-        (``to_check``); also returns the fallback brand per facing ("" where none)."""
+        """``match``, then verification of the close calls among ``crops`` (the images
+        of ``embeddings``: the facings' boxes, tight like the references their band cues
+        are compared with) and, with reference images, geometry alone on the facings
+        below ``sure`` (``to_check``); also returns the fallback brand per facing (""
+        where none)."""
         skus, best, nearest, (scores, labels) = self.match_candidates(embeddings, rows)
         brands = np.full(len(skus), "", dtype=object)
         v = self.verifier
@@ -197,8 +197,7 @@ class CatalogRecognizer:
         rows = [[local[f] for f in r.facing_ids if f in local] for r in layout.rows]
         crops = crop_boxes(image, dets.xyxy[products])
         emb = self.embedder(crops)
-        boxes = crop_boxes(image, dets.xyxy[products], margin=0.0)
-        skus, best, nearest, fallback = self.match_verified(emb, rows, boxes)
+        skus, best, nearest, fallback = self.match_verified(emb, rows, crops)
         sku_col = np.full(n, None, dtype=object)
         brand_col = np.full(n, None, dtype=object)
         cat_col = np.full(n, None, dtype=object)

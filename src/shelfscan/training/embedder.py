@@ -179,7 +179,7 @@ def synthetic_training_data(
     """
     from shelfscan.datasets.synthetic import SyntheticCatalog, render_packshot
     from shelfscan.datasets.synthetic.render import generate_scene
-    from shelfscan.recognition.embedder import CONTEXT_MARGIN, crop_boxes
+    from shelfscan.recognition.embedder import crop_boxes
     from shelfscan.recognition.verify import UPPER_FRACTION, upper_region
     from shelfscan.types import CLASS_PRODUCT
 
@@ -212,7 +212,7 @@ def synthetic_training_data(
         for i in range(scenes_per_catalog):
             scene = generate_scene(seed * 1000 + i, catalog=catalog, size=size)
             dets = scene.detections.of_class(CLASS_PRODUCT)
-            crops = crop_boxes(scene.image, dets.xyxy, 0.0 if band else CONTEXT_MARGIN)
+            crops = crop_boxes(scene.image, dets.xyxy)
             for crop, sku in zip(crops, dets.data["sku"], strict=True):
                 images.append(sample(crop))
                 labels.append(ids[str(sku)])
