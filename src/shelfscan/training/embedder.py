@@ -173,9 +173,9 @@ def synthetic_training_data(
 
     ``kind="tobacco"``: tobacco catalogs (a health warning drawn per pack, near variants
     within a brand); their scenes come at 2000x1500 (3200x2400 with ``band``) so the
-    small packs stay sharp. ``band``: the brand band of each pack instead (its box, no context margin, cut at the
-    top ``verify.UPPER_FRACTION`` give or take 0.05, as box jitter and packs of other
-    warning shares give), for a model of the verification cue ``upper``.
+    small packs stay sharp. ``band``: the brand band of each pack instead (the top
+    ``verify.UPPER_FRACTION`` of its box give or take 0.05, as box jitter and packs of
+    other warning shares give), for a model of the verification cue ``upper``.
     """
     from shelfscan.datasets.synthetic import SyntheticCatalog, render_packshot
     from shelfscan.datasets.synthetic.render import generate_scene
