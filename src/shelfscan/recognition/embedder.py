@@ -37,6 +37,9 @@ MIN_CROP_PX = 8  # boxes narrower or shorter than this cannot be embedded
 # no slower (CPU 300 vs 469 ms); turning the arena off costs CPU and saves less (231 MB);
 # see docs/performance.md
 BATCH_SIZE = 32
+# ... of the 96x64 crop input: larger inputs (brand bands at 96x192) go in batches of the
+# same pixels (10 bands; 32 would grow the arenas by ~50 MB: peak RSS 313 MB in bench_full)
+PIXELS_IN_FLIGHT = BATCH_SIZE * 96 * 64
 
 
 def crop_boxes(image: Image, xyxy: FloatArray, margin: float = CONTEXT_MARGIN) -> list[Image]:
@@ -157,7 +160,9 @@ class Embedder:
         an empty list gives shape (0, D)."""
         if not crops:
             return np.zeros((0, self.dim), np.float32)
-        bounds = batch_bounds(len(crops), self.batch_size, self.threads)
+        hh, ww = hw or self.input_hw
+        batch = max(1, min(self.batch_size, PIXELS_IN_FLIGHT // (hh * ww)))
+        bounds = batch_bounds(len(crops), batch, self.threads)
         parts: list[FloatArray] = [np.zeros((0, self.dim), np.float32)] * (len(bounds) - 1)
 
         def run(k: int, resize_threads: int | None = 1) -> None:
