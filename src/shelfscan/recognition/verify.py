@@ -50,10 +50,11 @@ MIN_SATURATION = 64  # of 255: below this a pixel's hue is noise (white, silver,
 MIN_VALUE = 40  # of 255: darker pixels count as dark grey whatever their hue
 SIGNATURE_SIDE = 32  # regions are shrunk to this width before the histogram
 COLOUR_DIM = HUE_BINS + GREY_BINS * TINT_BINS
-# Decision values, picked on synthetic catalog seed 101 (scripts/eval_recognition.py
-# --calibrate; see models/README.md), never on real photos.
-VERIFY_GAP = 0.05  # session 5 (band model; mixed + tobacco rule); 0 for issue 13 s4, 0.02 before
-VERIFY_THRESHOLD = 0.76  # session 5 (band model; mixed + tobacco rule); 0.785 for s4
+# Decision values, picked on synthetic catalog seed 101, mixed and tobacco catalogs
+# (scripts/eval_recognition.py --calibrate-verify --with-tobacco; see models/README.md),
+# never on real photos.
+VERIFY_GAP = 0.05  # session 5 (band model); 0 for issue 13 s4, 0.02 before
+VERIFY_THRESHOLD = 0.76  # session 5 (band model); 0.785 for issue 13 s4
 BRAND_THRESHOLD = 0.5
 CANDIDATES = 5
 # Whole-crop score below which a facing is verified even when its best SKU leads clearly
