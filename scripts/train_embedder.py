@@ -52,6 +52,7 @@ def main() -> None:
     parser.add_argument(
         "--band", action="store_true", help="brand bands (the verification cue), e.g. 96x192"
     )
+    parser.add_argument("--cast", type=float, default=0.1, help="largest colour cast per channel")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     hw = (args.height, args.width)
@@ -98,6 +99,7 @@ def main() -> None:
         warm=warm,
         siblings=args.siblings,
         nuisance=args.nuisance,
+        cast=args.cast,
         frozen_bn=frozen,
         seed=args.seed,
         proxies=proxies,

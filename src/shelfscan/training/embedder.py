@@ -257,15 +257,21 @@ def _nuisance(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _augment(
-    batch: np.ndarray, hw: tuple[int, int], rng: np.random.Generator, nuisance: float = 0.0
+    batch: np.ndarray,
+    hw: tuple[int, int],
+    rng: np.random.Generator,
+    nuisance: float = 0.0,
+    cast: float = 0.1,
 ) -> torch.Tensor:
+    """Random ``hw`` crops of ``batch``, a share ``nuisance`` with shelf nuisances, a
+    brightness gain and a colour cast of up to ``cast`` per channel."""
     n, bh, bw, _ = batch.shape
     out = np.empty((n, hw[0], hw[1], 3), np.float32)
     for i in range(n):
         y, x = rng.integers(0, bh - hw[0] + 1), rng.integers(0, bw - hw[1] + 1)
         crop = batch[i, y : y + hw[0], x : x + hw[1]]
         out[i] = _nuisance(crop, rng) if rng.random() < nuisance else crop
-    gain = rng.uniform(0.7, 1.25, (n, 1, 1, 1)) * rng.uniform(0.9, 1.1, (n, 1, 1, 3))
+    gain = rng.uniform(0.7, 1.25, (n, 1, 1, 1)) * rng.uniform(1 - cast, 1 + cast, (n, 1, 1, 3))
     out = np.clip(out * gain / 255.0, 0.0, 1.0)
     return torch.from_numpy(out.transpose(0, 3, 1, 2).copy()).float()
 
@@ -327,6 +333,7 @@ def fine_tune(
     warm: bool = False,
     siblings: float = 0.0,
     nuisance: float = 0.0,
+    cast: float = 0.1,
     frozen_bn: bool = False,
     proxies: torch.Tensor | None = None,
 ) -> tuple[list[float], torch.Tensor]:
@@ -335,8 +342,10 @@ def fine_tune(
     ``warm``: the model is already trained; class proxies start at the class means.
     ``siblings``: share of each batch drawn as groups of sibling variants (classes of
     one brand, 2 crops each): hard negatives side by side. ``nuisance``: share of crops
-    given shelf nuisances (``_nuisance``). ``frozen_bn``: BatchNorm stays in eval mode
-    (a model loaded from a folded ONNX file has no batch statistics to train).
+    given shelf nuisances (``_nuisance``). ``cast``: the largest colour cast per channel
+    (0.1: 10 %; a band model wants less, as pale variants differ by a faint tint).
+    ``frozen_bn``: BatchNorm stays in eval mode (a model loaded from a folded ONNX file
+    has no batch statistics to train).
     ``proxies``: the class proxies of an earlier chunk of this run (else from ``warm``).
     Returns the losses and the proxies (to continue in another chunk).
     """
@@ -363,7 +372,7 @@ def fine_tune(
         if sampler is not None:
             k = round(batch * siblings)
             idx[:k] = sampler.draw(rng, k)
-        x = _augment(data.images[idx], hw, rng, nuisance)
+        x = _augment(data.images[idx], hw, rng, nuisance, cast)
         y = torch.from_numpy(data.labels[idx])
         emb = model(x)
         logits = emb @ F.normalize(proxy, dim=1).T
