@@ -43,7 +43,7 @@ MIN_MATCHES = 4  # a homography needs four point pairs
 # before: 8, 0.55, 0.92)
 MIN_INLIERS = 8
 MIN_ALIGNED = 0.5
-ACCEPT = 0.87
+ACCEPT = 0.86
 # A facing band narrower than this (pixels, before resizing) is not judged: a print that
 # small has lost the detail geometry needs (fixed in advance, not calibrated).
 MIN_NATIVE_WIDTH = 128
