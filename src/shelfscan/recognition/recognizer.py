@@ -19,7 +19,7 @@ from shelfscan.recognition.matcher import (
     smooth,
 )
 from shelfscan.recognition.records import SkuInfo
-from shelfscan.recognition.verify import Verifier, facing_bands, image_cues
+from shelfscan.recognition.verify import Verifier, ambiguous, facing_bands, image_cues
 from shelfscan.types import CLASS_PRODUCT, Detections, ShelfLayout
 
 CROP_JPEG_QUALITY = 85
@@ -43,15 +43,9 @@ def to_verify(
 ) -> npt.NDArray[np.bool_]:
     """(N,) facings to verify: best two SKUs within ``gap`` (``scores``: (N, k) own
     search, best first) or left ``unknown``."""
-    cfg = verifier.config
     if not len(skus):
         return np.zeros(0, bool)
-    second = (
-        np.where(np.isfinite(scores[:, 1]), scores[:, 1], -np.inf)
-        if scores.shape[1] > 1
-        else np.full(len(scores), -np.inf)
-    )
-    out: npt.NDArray[np.bool_] = ((scores[:, 0] - second) < cfg.gap) | (skus == UNKNOWN)
+    out: npt.NDArray[np.bool_] = ambiguous(scores, verifier.config.gap) | (skus == UNKNOWN)
     return out
 
 
@@ -72,9 +66,7 @@ def to_check(
         return np.zeros(n, bool)
     wide = np.array([c.shape[1] >= MIN_NATIVE_WIDTH for c in crops], bool)
     best = scores[:, 0]
-    second = scores[:, 1] if scores.shape[1] > 1 else np.full(n, -np.inf, np.float32)
-    second = np.where(np.isfinite(second), second, -np.inf)
-    worth = (best < cfg.low) | ((best - second) < cfg.near)
+    worth = (best < cfg.low) | ambiguous(scores, cfg.near)
     eligible = ~verified & wide & (best < cfg.sure)
     out: npt.NDArray[np.bool_] = eligible & worth
     rest = np.flatnonzero(eligible & ~worth)
