@@ -83,7 +83,6 @@ class Embedder:
         self.threads = max(1, threads)
         self.band = band  # the brand-band embedder (``bands``), if the model names one
         meta = metadata(session)
-        self.band_model = meta.get("shelfscan.band_model", "")
         if meta.get("shelfscan.kind") != "embedder":
             raise ModelError(f"{name}: not a shelfscan embedder (metadata shelfscan.kind missing)")
         try:
@@ -161,8 +160,8 @@ class Embedder:
         if not crops:
             return np.zeros((0, self.dim), np.float32)
         hh, ww = hw or self.input_hw
-        batch = max(1, min(self.batch_size, PIXELS_IN_FLIGHT // (hh * ww)))
-        bounds = batch_bounds(len(crops), batch, self.threads)
+        size = max(1, min(self.batch_size, PIXELS_IN_FLIGHT // (hh * ww)))
+        bounds = batch_bounds(len(crops), size, self.threads)
         parts: list[FloatArray] = [np.zeros((0, self.dim), np.float32)] * (len(bounds) - 1)
 
         def run(k: int, resize_threads: int | None = 1) -> None:

@@ -88,7 +88,7 @@ def grid_pool(x: torch.Tensor) -> torch.Tensor:
     fastest within a cell as ``F.adaptive_avg_pool2d(x, (2, 2)).flatten(1)`` lays them out
     (same bins: cell i spans floor(i*H/2) to ceil((i+1)*H/2)), written with slices so an
     ONNX export keeps H and W free (the shipped embedder also embeds brand bands at their
-    own aspect, see ``recognition.verify.BAND_HW``)."""
+    own aspect, ``recognition.embedder.Embedder.band_hw``)."""
     h, w = x.shape[2], x.shape[3]
     cells = []
     for i in range(2):
