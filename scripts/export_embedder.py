@@ -44,10 +44,9 @@ VERSION = "1"
 CALIB_CATALOG_SEED = 9001  # never used by scripts/eval_recognition.py
 
 
-DECISION: dict[
-    str, str
-] = {}  # shelfscan.threshold / .margin / .link / .confident, from the options
-BAND_MODEL: list[str] = []  # shelfscan.band_model, from --band-model
+# metadata from the options: shelfscan.threshold / .margin / .link / .confident and
+# shelfscan.band_model
+FROM_OPTIONS: dict[str, str] = {}
 
 
 BAND_HW = (96, 192)  # a brand band (top 35 % of a pack about 1.5x as tall as wide) at its aspect
@@ -64,10 +63,8 @@ def set_metadata(
         "shelfscan.band_hw": f"{band_hw[0]},{band_hw[1]}",
         "shelfscan.version": VERSION,
         "shelfscan.backbone": f"efficientnet-lite0[:{blocks}]",
-        **DECISION,
+        **FROM_OPTIONS,
     }
-    if BAND_MODEL:
-        meta["shelfscan.band_model"] = BAND_MODEL[0]
     for key, value in meta.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
@@ -184,15 +181,15 @@ def main() -> None:
     hw = (args.height, args.width)
     band_hw = (args.band_height, args.band_width)
     if args.band_model:
-        BAND_MODEL.append(args.band_model)
+        FROM_OPTIONS["shelfscan.band_model"] = args.band_model
     if args.threshold is not None:
-        DECISION["shelfscan.threshold"] = str(args.threshold)
+        FROM_OPTIONS["shelfscan.threshold"] = str(args.threshold)
     if args.margin is not None:
-        DECISION["shelfscan.margin"] = str(args.margin)
+        FROM_OPTIONS["shelfscan.margin"] = str(args.margin)
     if args.link is not None:
-        DECISION["shelfscan.link"] = str(args.link)
+        FROM_OPTIONS["shelfscan.link"] = str(args.link)
     if args.confident is not None:
-        DECISION["shelfscan.confident"] = str(args.confident)
+        FROM_OPTIONS["shelfscan.confident"] = str(args.confident)
     if args.checkpoint:
         ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
         args.blocks, hw = ckpt["blocks"], tuple(ckpt["hw"])
@@ -206,7 +203,7 @@ def main() -> None:
         hw = tuple(int(v) for v in meta["shelfscan.input_hw"].split(","))  # type: ignore[assignment]
         for key in ("threshold", "margin", "link", "confident"):
             if f"shelfscan.{key}" in meta:
-                DECISION.setdefault(f"shelfscan.{key}", meta[f"shelfscan.{key}"])
+                FROM_OPTIONS.setdefault(f"shelfscan.{key}", meta[f"shelfscan.{key}"])
     else:
         model = CropEmbedder(args.blocks, dim=0)
     model.eval()
