@@ -430,7 +430,7 @@ def calibrate_geometry(
         if any(on_small[m] < base[m] for m in ("top1_known", "unknown_rejected")):
             continue
         rt = rates_at(big, float(x), v)
-        value = min(rt["top1_known"] / 0.95, rt["unknown_rejected"] / 0.90)
+        value = worse_of_two(rt)
         key = (1.0, -float(x)) if value >= 1.0 else (0.0, value)
         if key > accept_key:
             accept_key, accept = key, float(round(x, 2))
@@ -522,8 +522,7 @@ def calibrate(split: Split, base: MatchConfig) -> MatchConfig:
                         margin=margin,
                         confident=float(round(thr + extra, 3)) if extra else 0.0,
                     )
-                    r = rates(found, cfg)
-                    value = min(r["top1_known"] / 0.95, r["unknown_rejected"] / 0.90)
+                    value = worse_of_two(rates(found, cfg))
                     if value > best:
                         best, best_cfg = value, cfg
     return best_cfg
