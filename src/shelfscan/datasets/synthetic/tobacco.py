@@ -92,11 +92,12 @@ def _variant(
         tints = [t for t in _PALE if t != base.style.primary]
         return word, tints[int(rng.integers(len(tints)))], base.variant_color
     r = rng.random()
-    top = (
-        brand.primary
-        if r < 0.35
-        else (_PALE[int(rng.integers(len(_PALE)))] if r < 0.55 else tobacco_palette(rng))
-    )
+    if r < 0.35:
+        top = brand.primary
+    elif r < 0.55:
+        top = _PALE[int(rng.integers(len(_PALE)))]
+    else:
+        top = tobacco_palette(rng)
     return _WORDS[int(rng.integers(len(_WORDS)))], top, tobacco_palette(rng)
 
 
