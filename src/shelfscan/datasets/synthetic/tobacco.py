@@ -8,6 +8,12 @@ differ only in a thin stripe, a short word ("SL", "BLUE") or a pale tint of the 
 (white, cream, pale blue, silver). A recogniser trained on
 packs with one fixed design learns to match the whole front, warning included.
 
+The warning picture is drawn to be alike a photograph in its statistics (``_photo``: a
+studio backdrop, sharp-edged occluding shapes of every size, a figure, at times bars),
+not soft blurred blobs: an embedder trained to ignore blobs still matched real packs by
+their warning photo (issue 13: two packs of one SKU with different photos scored lower
+than two SKUs with the same photo).
+
 ``tobacco_catalog`` builds such SKUs (category ``tobacco``); ``draw_front`` paints one
 front with warning ``panel`` (an index into the catalog's pool), and ``panel_for``
 picks a pack's panel from a hash of its identity. Deterministic from the seeds.
@@ -15,6 +21,7 @@ picks a pack's panel from a hash of its identity. Deterministic from the seeds.
 
 from __future__ import annotations
 
+import zlib
 from typing import TYPE_CHECKING
 
 import cv2
@@ -120,29 +127,11 @@ def _warning(img: np.ndarray, box: tuple[int, int, int, int], seed: int, panel: 
         tbox, pbox = (x1, y1, x2, y1 + th), (x1, y1 + th, x2, y2)
     else:
         pbox, tbox = (x1, y1, x2, y2 - th), (x1, y2 - th, x2, y2)
-    # the picture: a muted background, a few soft shapes (bodies, faces, organs)
+    # the picture: a photograph in real pools (a face, a body, a hospital bed, prison
+    # bars) on a plain studio backdrop, sharp-edged and high in contrast, so
+    # ``_photo`` paints one that is alike in its statistics, not soft blobs
     px1, py1, px2, py2 = pbox
-    pw, ph = px2 - px1, py2 - py1
-    base = r.uniform(40, 220, 3)
-    pic = np.empty((ph, pw, 3), np.float32)
-    ramp = np.linspace(0.7, 1.2, ph, dtype=np.float32)[:, None, None]
-    pic[:] = base[None, None, :]
-    pic *= ramp
-    for _ in range(int(r.integers(2, 6))):
-        skin = r.random() < 0.6
-        color = (
-            np.array([r.uniform(90, 170), r.uniform(120, 190), r.uniform(170, 240)])
-            if skin
-            else r.uniform(10, 250, 3)
-        )
-        centre = (int(r.uniform(0, pw)), int(r.uniform(0, ph)))
-        axes = (max(1, int(r.uniform(0.15, 0.5) * pw)), max(1, int(r.uniform(0.1, 0.4) * ph)))
-        cv2.ellipse(pic, centre, axes, float(r.uniform(0, 180)), 0, 360, color.tolist(), -1)
-    k = max(1, min(pw, ph) // 10) | 1
-    pic = cv2.GaussianBlur(pic, (k, k), 0).astype(np.float32)
-    noise = r.normal(0, 6, (max(1, ph // 4), max(1, pw // 4), 3)).astype(np.float32)
-    pic += cv2.resize(noise, (pw, ph), interpolation=cv2.INTER_LINEAR).reshape(ph, pw, 3)
-    img[py1:py2, px1:px2] = np.clip(pic, 0, 255).astype(np.uint8)
+    img[py1:py2, px1:px2] = _photo(r, py2 - py1, px2 - px1)
     # the text block: black with white lines and one red line
     tx1, ty1, tx2, ty2 = tbox
     img[ty1:ty2, tx1:tx2] = (25, 25, 25) if r.random() < 0.8 else (240, 240, 240)
@@ -157,6 +146,102 @@ def _warning(img: np.ndarray, box: tuple[int, int, int, int], seed: int, panel: 
         fit_text(img, text, (tx1 + w // 12, ly1, tx2 - w // 12, ly1 + round(lh)), ink, 0)
 
 
+# studio backdrops of real warning pictures (BGR): orange, grey, teal, beige, black
+_BACKDROPS: tuple[Bgr, ...] = (
+    (40, 130, 235),
+    (150, 150, 150),
+    (150, 140, 60),
+    (170, 200, 220),
+    (30, 30, 30),
+    (210, 210, 215),
+)
+
+
+def _skin(r: np.random.Generator) -> np.ndarray:
+    """A skin tone (BGR), light to dark."""
+    t = float(r.uniform(0.0, 1.0))
+    light, dark = np.array([150.0, 185.0, 235.0]), np.array([45.0, 75.0, 120.0])
+    return light * (1 - t) + dark * t + r.normal(0, 8, 3)
+
+
+def _photo(r: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """(h, w, 3) uint8 picture with the statistics of a warning photograph.
+
+    A backdrop (a studio colour or a ramp), then occluding layers in the "dead leaves"
+    manner (shapes of power-law sizes, so edges come at every scale: the statistics of
+    natural images), a figure (head and shoulders in skin tones and dark clothes), and at
+    times a repeated structure (bars, stripes). Edges stay sharp; only a slight blur,
+    shading and grain are added, as a printed photograph shows them.
+    """
+    base = np.array(_BACKDROPS[int(r.integers(len(_BACKDROPS)))], np.float32)
+    base = base + r.normal(0, 18, 3).astype(np.float32)
+    pic = np.empty((h, w, 3), np.float32)
+    pic[:] = base
+    if r.random() < 0.5:  # a lit backdrop: brighter towards one corner
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        a = float(r.uniform(0, 2 * np.pi))
+        ramp = (np.cos(a) * xx / max(w, 1) + np.sin(a) * yy / max(h, 1)).astype(np.float32)
+        pic *= (0.75 + 0.5 * (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1e-6))[..., None]
+    side = max(h, w)
+    for _ in range(int(r.integers(6, 20))):  # dead leaves: many small, a few large
+        size = side * float(np.clip(0.04 * r.pareto(1.5) + 0.04, 0.03, 0.6))
+        color = _skin(r) if r.random() < 0.35 else r.uniform(0, 255, 3)
+        centre = (int(r.uniform(0, w)), int(r.uniform(0, h)))
+        if r.random() < 0.5:
+            axes = (max(1, int(size)), max(1, int(size * r.uniform(0.4, 1.0))))
+            cv2.ellipse(pic, centre, axes, float(r.uniform(0, 180)), 0, 360, color.tolist(), -1)
+        else:
+            half = np.array([size, size * r.uniform(0.3, 1.0)])
+            rect = (centre, (float(half[0] * 2), float(half[1] * 2)), float(r.uniform(0, 180)))
+            box = cv2.boxPoints(rect).astype(np.int32)
+            cv2.fillConvexPoly(pic, box, color.tolist(), cv2.LINE_AA)
+    if r.random() < 0.8:  # a figure: shoulders (clothes) and a head
+        cx, top = int(r.uniform(0.2, 0.8) * w), int(r.uniform(0.1, 0.5) * h)
+        head = max(2, int(r.uniform(0.12, 0.3) * side))
+        cloth = r.uniform(0, 90, 3) if r.random() < 0.6 else r.uniform(0, 255, 3)
+        cv2.ellipse(
+            pic, (cx, top + head * 3), (head * 2, head * 2), 0, 180, 360, cloth.tolist(), -1
+        )
+        cv2.rectangle(pic, (cx - head * 2, top + head * 3), (cx + head * 2, h), cloth.tolist(), -1)
+        cv2.ellipse(
+            pic, (cx, top + head), (int(head * 0.8), head), 0, 0, 360, _skin(r).tolist(), -1
+        )
+        hair = r.uniform(0, 70, 3)
+        cv2.ellipse(
+            pic,
+            (cx, top + head // 2),
+            (int(head * 0.85), head // 2),
+            0,
+            180,
+            360,
+            hair.tolist(),
+            -1,
+        )
+    if r.random() < 0.3:  # bars or stripes in front
+        n, vertical = int(r.integers(3, 8)), r.random() < 0.7
+        ink = r.uniform(60, 200, 3).tolist()
+        t = max(1, int((w if vertical else h) / n * r.uniform(0.15, 0.35)))
+        for k in range(n):
+            c = int((k + 0.5) * (w if vertical else h) / n)
+            if vertical:
+                cv2.rectangle(pic, (c - t // 2, 0), (c + t // 2, h), ink, -1)
+            else:
+                cv2.rectangle(pic, (0, c - t // 2), (w, c + t // 2), ink, -1)
+    k = max(1, min(h, w) // 40) | 1  # print softness: a pixel or two, not a smear
+    pic = cv2.GaussianBlur(pic, (k, k), 0).astype(np.float32)
+    pic += r.normal(0, 5, (h, w, 1)).astype(np.float32)  # grain
+    return np.clip(pic, 0, 255).astype(np.uint8)
+
+
+def premium(spec: SkuSpec) -> bool:
+    """Whether a pack wears the "premium" look: a pale band with only a thin dark script
+    name, a small emblem and a hairline variant stripe (Davidoff, Vogue and the like).
+    Half the brands (by a hash of the name), on their pale-band SKUs. Such a band
+    carries little ink, so the warning photo below holds most of the pack's contrast:
+    what a whole-crop embedder must learn to look past."""
+    return spec.style.primary in _PALE and zlib.crc32(spec.brand.encode()) % 2 == 0
+
+
 def draw_front(img: np.ndarray, spec: SkuSpec, box: tuple[int, int, int, int], panel: int) -> None:
     """Paint a tobacco front into ``box``: brand band on top, warning ``panel`` below."""
     st = spec.style
@@ -165,6 +250,12 @@ def draw_front(img: np.ndarray, spec: SkuSpec, box: tuple[int, int, int, int], p
     top = y1 + round(lh * (1.0 - spec.warning_share))
     img[y1:top, x1:x2] = st.primary
     bh = top - y1
+    from .draw import _contrast, _logo
+
+    if premium(spec):
+        _premium_band(img, spec, (x1, y1, x2, top))
+        _warning(img, (x1, top, x2, y2), spec.warning_seed, panel)
+        return
     # brand layout accents in the band
     if st.layout == "frame":
         t = max(1, min(lw, bh) // 14)
@@ -181,14 +272,43 @@ def draw_front(img: np.ndarray, spec: SkuSpec, box: tuple[int, int, int, int], p
     # logo with the brand name
     ly1, ly2 = y1 + int(bh * 0.08), y1 + int(bh * 0.5)
     lx1, lx2 = x1 + int(lw * 0.08), x2 - int(lw * 0.08)
-    from .draw import _contrast, _logo
-
     _logo(img, st.logo, (lx1, ly1, lx2, ly2), st.accent, st.secondary)
     pad = (lx2 - lx1) // 8
     fit_text(img, st.name, (lx1 + pad, ly1, lx2 - pad, ly2), st.text, st.font)
     vbox = (x1 + lw // 5, y1 + int(bh * 0.52), x2 - lw // 5, y1 + int(bh * 0.76))
     fit_text(img, spec.variant, vbox, _contrast(img, vbox), st.font)
     _warning(img, (x1, top, x2, y2), spec.warning_seed, panel)
+
+
+def _premium_band(img: np.ndarray, spec: SkuSpec, box: tuple[int, int, int, int]) -> None:
+    """The premium band: ribbed when silver-grey, a small emblem top left, the brand in
+    a thin script, the variant word small and grey, a hairline stripe."""
+    x1, y1, x2, y2 = box
+    lw, bh = x2 - x1, y2 - y1
+    tone = np.array(spec.style.primary, np.float32)
+    if float(tone.max() - tone.min()) < 12:  # neutral grey / white: a ribbed foil
+        step = max(2, bh // 14)
+        shade = tuple(int(v) for v in np.clip(tone - 22, 0, 255))
+        for y in range(y1 + step // 2, y2, step):
+            cv2.line(img, (x1, y), (x2 - 1, y), shade, max(1, step // 4), cv2.LINE_AA)
+    ink: Bgr = (55, 55, 60)
+    e = max(2, bh // 8)  # emblem: a ringed initial
+    cx, cy = x1 + lw // 8 + e, y1 + bh // 8 + e
+    cv2.circle(img, (cx, cy), e, ink, max(1, e // 5), cv2.LINE_AA)
+    fit_text(img, spec.brand[:1], (cx - e, cy - e, cx + e, cy + e), ink, cv2.FONT_HERSHEY_PLAIN)
+    name_box = (x1 + lw // 6, y1 + int(bh * 0.3), x2 - lw // 8, y1 + int(bh * 0.62))
+    fit_text(
+        img,
+        spec.brand.title(),
+        name_box,
+        ink,
+        cv2.FONT_HERSHEY_SCRIPT_SIMPLEX | cv2.FONT_ITALIC,
+        thickness_ratio=0.05,
+    )
+    vbox = (x1 + lw // 3, y1 + int(bh * 0.64), x2 - lw // 3, y1 + int(bh * 0.8))
+    fit_text(img, spec.variant, vbox, (120, 120, 125), cv2.FONT_HERSHEY_SIMPLEX, 0.06)
+    sy = y1 + int(bh * 0.9)
+    cv2.line(img, (x1, sy), (x2 - 1, sy), spec.variant_color, max(1, bh // 30), cv2.LINE_AA)
 
 
 def glare(pic: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
