@@ -86,6 +86,13 @@ def export(
         opset_version=OPSET,
         dynamo=False,
     )
+    # the width is fixed by the network; without a projection (plain ImageNet features)
+    # the exporter leaves it symbolic, and ``Embedder`` reads it from the graph
+    with torch.no_grad():
+        dim = int(model(torch.rand(1, 3, *hw)).shape[1])
+    proto = onnx.load(str(path))
+    proto.graph.output[0].type.tensor_type.shape.dim[1].dim_value = dim
+    onnx.save(proto, str(path))
     set_metadata(path, hw, model.blocks, band_hw)
 
 

@@ -86,14 +86,17 @@ def test_batches_side_by_side_embed_as_one_at_a_time() -> None:
     assert np.allclose(side_by_side(crops), one_by_one(crops), atol=1e-6)
 
 
-def _tiny_model(path: Path, meta: dict[str, str], output: str = "embeddings") -> Path:
+def _tiny_model(
+    path: Path, meta: dict[str, str], output: str = "embeddings", width: int | str = 3
+) -> Path:
     node = helper.make_node("GlobalAveragePool", ["images"], ["pooled"])
     flat = helper.make_node("Flatten", ["pooled"], [output])
     graph = helper.make_graph(
         [node, flat],
         "tiny",
-        [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["n", 3, 8, 8])],
-        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["n", 3])],
+        # a named width: the channels left free too, so nothing fixes it
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["n", width, 8, 8])],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["n", width])],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     for k, v in meta.items():
@@ -103,25 +106,23 @@ def _tiny_model(path: Path, meta: dict[str, str], output: str = "embeddings") ->
     return path
 
 
+_HW = {"shelfscan.kind": "embedder", "shelfscan.input_hw": "8,8"}
+
+
 @pytest.mark.parametrize(
-    ("meta", "output", "message"),
+    ("meta", "output", "width", "message"),
     [
-        ({}, "embeddings", "not a shelfscan embedder"),  # a detector or foreign model
-        ({"shelfscan.kind": "embedder"}, "embeddings", "input_hw"),  # no input size
-        ({"shelfscan.kind": "embedder", "shelfscan.input_hw": "8,8"}, "out", "'embeddings'"),
-        (
-            {
-                "shelfscan.kind": "embedder",
-                "shelfscan.input_hw": "8,8",
-                "shelfscan.threshold": "high",
-            },
-            "embeddings",
-            "threshold",
-        ),
+        ({}, "embeddings", 3, "not a shelfscan embedder"),  # a detector or foreign model
+        ({"shelfscan.kind": "embedder"}, "embeddings", 3, "input_hw"),  # no input size
+        (_HW, "out", 3, "'embeddings'"),
+        ({**_HW, "shelfscan.threshold": "high"}, "embeddings", 3, "threshold"),
+        (_HW, "embeddings", "d", "width of its embeddings is not fixed"),  # symbolic width
     ],
 )
-def test_contract_errors(tmp_path: Path, meta: dict[str, str], output: str, message: str) -> None:
-    path = _tiny_model(tmp_path / "m.onnx", meta, output)
+def test_contract_errors(
+    tmp_path: Path, meta: dict[str, str], output: str, width: int | str, message: str
+) -> None:
+    path = _tiny_model(tmp_path / "m.onnx", meta, output, width)
     with pytest.raises(ModelError, match=message):
         Embedder(ort.InferenceSession(str(path)), "m.onnx")
 

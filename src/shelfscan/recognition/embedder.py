@@ -112,7 +112,10 @@ class Embedder:
         outputs = session.get_outputs()
         if not outputs or outputs[0].name != "embeddings":
             raise ModelError(f"{name}: expected an output named 'embeddings'")
-        self.dim = int(outputs[0].shape[-1])
+        try:
+            self.dim = int(outputs[0].shape[-1])
+        except (TypeError, ValueError) as exc:
+            raise ModelError(f"{name}: the width of its embeddings is not fixed") from exc
         if band is not None and band.dim != self.dim:
             raise ModelError(f"{name}: band model {band.name} gives {band.dim}-d vectors")
 
