@@ -177,3 +177,31 @@ def test_workers_fork_only_from_a_safe_process(setup: str, expected: str) -> Non
     code = START_PROBE.format(setup=setup)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split()[-1] == expected
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc (Linux)")
+def test_a_pool_broken_between_photos_loses_none(tmp_path: Path) -> None:
+    """A worker killed while the parent stores a result breaks the pool before the next
+    submit, which then raises: that photo goes again too (it was lost: 7 of 8 stored,
+    exit 0, in about one run in six of the test above)."""
+    need_detector()
+    folder = photos(tmp_path / "in", 6, seed=660)
+    paths = sorted(folder.iterdir())
+    db = open_db(tmp_path / "d.db")
+    ensure_visit(db, "V1")
+    spec = PipelineSpec(Settings(threads=2), quality=QualitySettings())
+    outcomes = scan_parallel(spec, paths, db, "V1", workers=2)
+    first = next(outcomes)  # suspended at its yield: the window is not refilled yet
+    victims = workers_of(os.getpid())
+    assert victims, "no worker processes found"
+    os.kill(victims[0], signal.SIGKILL)
+    deadline = time.monotonic() + 30  # until the pool has seen the death
+    while any(p.pid == victims[0] for p in multiprocessing.active_children()):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.5)
+    rest = list(outcomes)
+    assert [o.path for o in [first, *rest]] == paths
+    assert all(o.error is None for o in [first, *rest])
+    shas = [r[0] for r in db.execute("SELECT sha256 FROM photos").fetchall()]
+    assert len(shas) == len(set(shas)) == 6

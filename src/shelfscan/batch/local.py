@@ -193,9 +193,10 @@ def scan_parallel(
             try:
                 while todo or flight:
                     while todo and len(flight) < window:
-                        i = todo.popleft()
-                        item = items[i]
+                        i = todo[0]  # taken off ``todo`` only once submitted: a pool that
+                        item = items[i]  # broke meanwhile raises here, and it goes again
                         job = pool.submit(_scan, item, context) if isinstance(item, Path) else None
+                        todo.popleft()
                         flight.append((i, job))
                     i, job = flight[0]
                     outcome = _finish(items[i], job, db, visit_id)
