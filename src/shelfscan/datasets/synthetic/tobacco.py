@@ -191,9 +191,8 @@ def _photo(r: np.random.Generator, h: int, w: int) -> np.ndarray:
             axes = (max(1, int(size)), max(1, int(size * r.uniform(0.4, 1.0))))
             cv2.ellipse(pic, centre, axes, float(r.uniform(0, 180)), 0, 360, color.tolist(), -1)
         else:
-            half = np.array([size, size * r.uniform(0.3, 1.0)])
-            rect = (centre, (float(half[0] * 2), float(half[1] * 2)), float(r.uniform(0, 180)))
-            box = cv2.boxPoints(rect).astype(np.int32)
+            sides = (2 * size, 2 * size * float(r.uniform(0.3, 1.0)))
+            box = cv2.boxPoints((centre, sides, float(r.uniform(0, 180)))).astype(np.int32)
             cv2.fillConvexPoly(pic, box, color.tolist(), cv2.LINE_AA)
     if r.random() < 0.8:  # a figure: shoulders (clothes) and a head
         cx, top = int(r.uniform(0.2, 0.8) * w), int(r.uniform(0.1, 0.5) * h)
@@ -220,9 +219,10 @@ def _photo(r: np.random.Generator, h: int, w: int) -> np.ndarray:
     if r.random() < 0.3:  # bars or stripes in front
         n, vertical = int(r.integers(3, 8)), r.random() < 0.7
         ink = r.uniform(60, 200, 3).tolist()
-        t = max(1, int((w if vertical else h) / n * r.uniform(0.15, 0.35)))
+        span = w if vertical else h
+        t = max(1, int(span / n * r.uniform(0.15, 0.35)))
         for k in range(n):
-            c = int((k + 0.5) * (w if vertical else h) / n)
+            c = int((k + 0.5) * span / n)
             if vertical:
                 cv2.rectangle(pic, (c - t // 2, 0), (c + t // 2, h), ink, -1)
             else:
@@ -244,18 +244,21 @@ def premium(spec: SkuSpec) -> bool:
 
 def draw_front(img: np.ndarray, spec: SkuSpec, box: tuple[int, int, int, int], panel: int) -> None:
     """Paint a tobacco front into ``box``: brand band on top, warning ``panel`` below."""
-    st = spec.style
     x1, y1, x2, y2 = box
-    lw, lh = x2 - x1, y2 - y1
-    top = y1 + round(lh * (1.0 - spec.warning_share))
-    img[y1:top, x1:x2] = st.primary
-    bh = top - y1
+    top = y1 + round((y2 - y1) * (1.0 - spec.warning_share))
+    img[y1:top, x1:x2] = spec.style.primary
+    (_premium_band if premium(spec) else _bold_band)(img, spec, (x1, y1, x2, top))
+    _warning(img, (x1, top, x2, y2), spec.warning_seed, panel)
+
+
+def _bold_band(img: np.ndarray, spec: SkuSpec, box: tuple[int, int, int, int]) -> None:
+    """The usual band: the brand's layout accents, a variant stripe, the logo with the
+    brand name and the variant word."""
     from .draw import _contrast, _logo
 
-    if premium(spec):
-        _premium_band(img, spec, (x1, y1, x2, top))
-        _warning(img, (x1, top, x2, y2), spec.warning_seed, panel)
-        return
+    st = spec.style
+    x1, y1, x2, top = box
+    lw, bh = x2 - x1, top - y1
     # brand layout accents in the band
     if st.layout == "frame":
         t = max(1, min(lw, bh) // 14)
@@ -277,7 +280,6 @@ def draw_front(img: np.ndarray, spec: SkuSpec, box: tuple[int, int, int, int], p
     fit_text(img, st.name, (lx1 + pad, ly1, lx2 - pad, ly2), st.text, st.font)
     vbox = (x1 + lw // 5, y1 + int(bh * 0.52), x2 - lw // 5, y1 + int(bh * 0.76))
     fit_text(img, spec.variant, vbox, _contrast(img, vbox), st.font)
-    _warning(img, (x1, top, x2, y2), spec.warning_seed, panel)
 
 
 def _premium_band(img: np.ndarray, spec: SkuSpec, box: tuple[int, int, int, int]) -> None:
