@@ -53,9 +53,18 @@ BAND_HW = (96, 192)  # a brand band (top 35 % of a pack about 1.5x as tall as wi
 
 
 def set_metadata(
-    path: Path, hw: tuple[int, int], blocks: int, band_hw: tuple[int, int] = BAND_HW
+    path: Path,
+    hw: tuple[int, int],
+    blocks: int,
+    band_hw: tuple[int, int] = BAND_HW,
+    dim: int | None = None,
 ) -> None:
+    """Write the shelfscan metadata into the model in ``path``; with ``dim``, also the
+    output width (without a projection, plain ImageNet features, the exporter leaves it
+    symbolic, and ``Embedder`` reads it from the graph)."""
     proto = onnx.load(str(path))
+    if dim is not None:
+        proto.graph.output[0].type.tensor_type.shape.dim[1].dim_value = dim
     del proto.metadata_props[:]
     meta = {
         "shelfscan.kind": "embedder",
@@ -86,14 +95,9 @@ def export(
         opset_version=OPSET,
         dynamo=False,
     )
-    # the width is fixed by the network; without a projection (plain ImageNet features)
-    # the exporter leaves it symbolic, and ``Embedder`` reads it from the graph
     with torch.no_grad():
         dim = int(model(torch.rand(1, 3, *hw)).shape[1])
-    proto = onnx.load(str(path))
-    proto.graph.output[0].type.tensor_type.shape.dim[1].dim_value = dim
-    onnx.save(proto, str(path))
-    set_metadata(path, hw, model.blocks, band_hw)
+    set_metadata(path, hw, model.blocks, band_hw, dim)
 
 
 def calibration_crops(n_scenes: int, hw: tuple[int, int]) -> list[np.ndarray]:
