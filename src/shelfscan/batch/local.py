@@ -193,8 +193,10 @@ def scan_parallel(
             try:
                 while todo or flight:
                     while todo and len(flight) < window:
-                        i = todo[0]  # taken off ``todo`` only once submitted: a pool that
-                        item = items[i]  # broke meanwhile raises here, and it goes again
+                        # off ``todo`` only once submitted: a pool that broke meanwhile
+                        # raises in ``submit``, and the photo must stay queued to go again
+                        i = todo[0]
+                        item = items[i]
                         job = pool.submit(_scan, item, context) if isinstance(item, Path) else None
                         todo.popleft()
                         flight.append((i, job))
