@@ -128,7 +128,7 @@ def test_contract_errors(
 
 
 def test_tiny_model_runs_in_batches(tmp_path: Path) -> None:
-    meta = {"shelfscan.kind": "embedder", "shelfscan.input_hw": "8,8", "shelfscan.threshold": "0.7"}
+    meta = {**_HW, "shelfscan.threshold": "0.7"}
     emb = Embedder(ort.InferenceSession(str(_tiny_model(tmp_path / "m.onnx", meta))), batch_size=2)
     crops = [
         np.full((20, 10, 3), (b, g, r), np.uint8)
@@ -148,7 +148,6 @@ def test_missing_model_file(tmp_path: Path) -> None:
 def test_a_named_band_model_embeds_the_bands(tmp_path: Path) -> None:
     """``shelfscan.band_model`` names a file beside the model: ``bands`` goes through it,
     whole crops do not, and the embedder's name carries both files' digests."""
-    base = {"shelfscan.kind": "embedder", "shelfscan.input_hw": "8,8"}
     # the band model: its own input size, and the opposite vector of the crop model's
     node = helper.make_node("GlobalAveragePool", ["images"], ["pooled"])
     flat = helper.make_node("Flatten", ["pooled"], ["flat"])
@@ -164,7 +163,7 @@ def test_a_named_band_model_embeds_the_bands(tmp_path: Path) -> None:
         entry = band.metadata_props.add()
         entry.key, entry.value = k, v
     onnx.save(band, str(tmp_path / "band.onnx"))
-    path = _tiny_model(tmp_path / "m.onnx", {**base, "shelfscan.band_model": "band.onnx"})
+    path = _tiny_model(tmp_path / "m.onnx", {**_HW, "shelfscan.band_model": "band.onnx"})
     emb = Embedder.from_path(path, threads=1)
     assert emb.band is not None and emb.band.input_hw == (4, 12)
     assert emb.name.startswith("m.onnx@") and "+band.onnx@" in emb.name
